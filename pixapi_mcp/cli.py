@@ -1,0 +1,125 @@
+"""Command line: flags and environment become ``Settings``; logging goes to stderr; subcommands
+dispatch to their modules, imported lazily so ``pixapi-mcp --help`` stays fast.
+
+In stdio mode stdout carries the MCP protocol and nothing else, so every human-facing line here
+is written to stderr, except the output of commands whose whole job is to print (``config``,
+``docs``' reports, ``demo``), which write to stdout deliberately through ``_out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from pixapi_mcp import __version__
+from pixapi_mcp.config import Settings, SettingsError
+
+HOSTS = ("claude-desktop", "claude-code", "cursor", "codex", "vscode")
+
+
+def _out(text: str) -> None:
+    """Write a line to stdout for commands whose product is text (never used while serving stdio)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pixapi-mcp",
+        description="MCP server for Pixapi: generate and edit images, create videos, and ground "
+        "coding agents in Pixapi's docs. With no command it serves MCP over stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"pixapi-mcp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve MCP (stdio by default; what hosts launch)")
+    _add_serve_flags(serve)
+
+    sandbox = sub.add_parser("sandbox", help="run the sandbox Pixapi-compatible HTTP API on its own")
+    sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    sandbox.add_argument("--key", action="append", help="accepted API key (repeatable; default sk-sandbox)")
+    sandbox.add_argument("--credits", type=float, default=1000.0, help="starting credits per key")
+
+    sub.add_parser("demo", help="offline end-to-end tour against the sandbox (no key, no network)")
+    sub.add_parser("doctor", help="check configuration, key, reachability and folders, spending nothing")
+
+    docs = sub.add_parser("docs", help="manage the bundled Pixapi docs")
+    docs_sub = docs.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
+    docs_sub.add_parser("sync", help="refresh the docs mirror from pixapi.ai into the local cache")
+
+    config = sub.add_parser("config", help="print the MCP config snippet for a host")
+    config.add_argument("host", choices=HOSTS)
+    config.add_argument("--sandbox", action="store_true", help="configure the sandbox (no key needed)")
+    return parser
+
+
+def _add_serve_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    parser.add_argument("--sandbox", action="store_true", help="use the built-in sandbox API, no key needed")
+    parser.add_argument("--read-only", action="store_true", help="register no paid tools")
+    parser.add_argument("--output-dir", help="where generated files go (overrides PIXAPI_OUTPUT_DIR)")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Entry point for ``pixapi-mcp`` and ``python -m pixapi_mcp``; returns the exit code."""
+    args = _build_parser().parse_args(argv)
+    env = os.environ if environ is None else environ
+    command: str = args.command or "serve"
+    overrides: dict[str, object] = {}
+    if command == "serve" and args.command:
+        overrides = {"sandbox": args.sandbox, "read_only": args.read_only, "output_dir": args.output_dir}
+    try:
+        settings = Settings.from_env(env, **{k: v for k, v in overrides.items() if v})
+    except SettingsError as exc:
+        sys.stderr.write(f"pixapi-mcp: {exc}\n")
+        return 2
+    _configure_logging(settings.log_level)
+
+    if command == "serve":
+        from pixapi_mcp.server import serve
+
+        transport = getattr(args, "transport", "stdio")
+        return serve(
+            settings,
+            transport=transport,
+            host=getattr(args, "host", "127.0.0.1"),
+            port=getattr(args, "port", 8000),
+        )
+    if command == "sandbox":
+        from pixapi_mcp.sandbox import run_sandbox
+
+        return run_sandbox(
+            host=args.host, port=args.port, keys=args.key or ["sk-sandbox"], credits=args.credits
+        )
+    if command == "demo":
+        from pixapi_mcp.demo import run_demo
+
+        return run_demo(settings)
+    if command == "doctor":
+        from pixapi_mcp.doctor import run_doctor
+
+        return run_doctor(settings, out=_out)
+    if command == "docs":
+        from pixapi_mcp.docs import sync_docs_command
+
+        return sync_docs_command(settings, out=_out)
+    if command == "config":
+        from pixapi_mcp.doctor import config_snippet
+
+        _out(config_snippet(args.host, sandbox=args.sandbox))
+        return 0
+    raise AssertionError(f"unhandled command {command}")  # argparse rejects unknown commands

@@ -1,0 +1,142 @@
+"""Settings: one immutable object built from an explicit environment mapping.
+
+``Settings.from_env(os.environ)`` is called once, in ``cli.main()``; tests pass their own mapping,
+so nothing here reads the process environment on its own and nothing needs monkeypatching.
+The API key is a ``SecretStr``: it never shows in ``repr()``, ``str()``, logs or error text.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_BASE_URL = "https://api.pixapi.ai"
+APP_DIR_NAME = "pixapi-mcp"
+# Hosts such as Claude Desktop give a tool call about 60 s; stay well inside that.
+DEFAULT_TOOL_DEADLINE_S = 45.0
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable to fix."""
+
+
+def _user_dir(environ: Mapping[str, str], kind: Literal["data", "cache"]) -> Path:
+    """The per-user folder for this app, following each platform's convention."""
+    home = Path(environ.get("HOME") or environ.get("USERPROFILE") or Path.home())
+    if sys.platform == "win32":
+        base = environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(base) / APP_DIR_NAME / ("Cache" if kind == "cache" else "Data")
+    if sys.platform == "darwin":
+        sub = "Caches" if kind == "cache" else "Application Support"
+        return home / "Library" / sub / APP_DIR_NAME
+    xdg = environ.get("XDG_CACHE_HOME" if kind == "cache" else "XDG_DATA_HOME")
+    default = home / (".cache" if kind == "cache" else ".local/share")
+    return Path(xdg or default) / APP_DIR_NAME
+
+
+class Settings(BaseModel):
+    """Everything the server, client and sandbox need to know, resolved once at start-up."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    api_key: SecretStr | None = Field(default=None, description="PIXAPI_KEY: the Pixapi API key.")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="PIXAPI_BASE_URL: the API root.")
+    output_dir: Path | None = Field(
+        default=None, description="PIXAPI_OUTPUT_DIR: where files go when the host gives no workspace."
+    )
+    data_dir: Path = Field(description="PIXAPI_DATA_DIR: the ledger and the default output folder.")
+    cache_dir: Path = Field(description="PIXAPI_CACHE_DIR: the docs mirror fetched by `docs sync`.")
+    allowed_dirs: tuple[Path, ...] = Field(
+        default=(), description="PIXAPI_ALLOWED_DIRS: extra folders tools may read from and write to."
+    )
+    mcp_token: SecretStr | None = Field(
+        default=None, description="PIXAPI_MCP_TOKEN: bearer token MCP clients present over HTTP."
+    )
+    connect_timeout_s: float = Field(default=10.0, gt=0, description="PIXAPI_CONNECT_TIMEOUT_S")
+    request_timeout_s: float = Field(default=120.0, gt=0, description="PIXAPI_REQUEST_TIMEOUT_S")
+    tool_deadline_s: float = Field(
+        default=DEFAULT_TOOL_DEADLINE_S, gt=0, le=3600, description="PIXAPI_TOOL_DEADLINE_S"
+    )
+    max_download_mb: int = Field(default=512, gt=0, description="PIXAPI_MAX_DOWNLOAD_MB")
+    allow_private_urls: bool = Field(default=False, description="PIXAPI_ALLOW_PRIVATE_URLS")
+    sandbox: bool = Field(default=False, description="Use the built-in sandbox API (no key, no network).")
+    read_only: bool = Field(default=False, description="Register no paid tools.")
+    log_level: LogLevel = Field(default="INFO", description="PIXAPI_LOG_LEVEL")
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local sandbox)")
+        return value
+
+    @property
+    def ledger_path(self) -> Path:
+        """Where the SQLite ledger of paid requests lives."""
+        return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def default_output_dir(self) -> Path:
+        """The last-resort output folder: the configured one, else a per-user folder."""
+        return self.output_dir or self.data_dir / "outputs"
+
+    @property
+    def max_download_bytes(self) -> int:
+        return self.max_download_mb * 1024 * 1024
+
+    def key_value(self) -> str | None:
+        """The raw key, for the Authorization header only; never log or echo the result."""
+        return self.api_key.get_secret_value() if self.api_key else None
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced and re-validated (command-line flags override variables)."""
+        return Settings.model_validate({**self.model_dump(), **changes})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Build settings from ``environ`` (usually ``os.environ``); ``overrides`` win over variables.
+
+        Raises ``SettingsError`` naming the variable when a value is malformed.
+        """
+        raw: dict[str, Any] = {
+            "data_dir": environ.get("PIXAPI_DATA_DIR") or _user_dir(environ, "data"),
+            "cache_dir": environ.get("PIXAPI_CACHE_DIR") or _user_dir(environ, "cache"),
+        }
+        simple = {
+            "PIXAPI_KEY": "api_key",
+            "PIXAPI_BASE_URL": "base_url",
+            "PIXAPI_OUTPUT_DIR": "output_dir",
+            "PIXAPI_MCP_TOKEN": "mcp_token",
+            "PIXAPI_CONNECT_TIMEOUT_S": "connect_timeout_s",
+            "PIXAPI_REQUEST_TIMEOUT_S": "request_timeout_s",
+            "PIXAPI_TOOL_DEADLINE_S": "tool_deadline_s",
+            "PIXAPI_MAX_DOWNLOAD_MB": "max_download_mb",
+            "PIXAPI_ALLOW_PRIVATE_URLS": "allow_private_urls",
+            "PIXAPI_LOG_LEVEL": "log_level",
+        }
+        for var, field in simple.items():
+            value = environ.get(var, "").strip()
+            if value:
+                raw[field] = value.upper() if field == "log_level" else value
+        if dirs := environ.get("PIXAPI_ALLOWED_DIRS", "").strip():
+            raw["allowed_dirs"] = tuple(Path(p).expanduser() for p in dirs.split(os.pathsep) if p)
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            names = {v: k for k, v in simple.items()}
+            names.update(data_dir="PIXAPI_DATA_DIR", cache_dir="PIXAPI_CACHE_DIR")
+            names["allowed_dirs"] = "PIXAPI_ALLOWED_DIRS"
+            problems: list[str] = []
+            for err in exc.errors(include_input=False):
+                field = str(err["loc"][0]) if err["loc"] else "?"
+                problems.append(f"{names.get(field, field)}: {err['msg']}")
+            raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None

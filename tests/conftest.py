@@ -1,0 +1,36 @@
+"""Shared fixtures. Tests run on asyncio through anyio's own pytest plugin (``@pytest.mark.anyio``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pixapi_mcp.config import Settings
+
+# A key that must never show up anywhere a user or a model could read it.
+CANARY_KEY = "sk-canary-7f3a9c1e5b2d4086"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings over an explicit environment whose folders all live under ``tmp_path``."""
+
+    def make(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        base = {
+            "HOME": str(tmp_path / "home"),
+            "PIXAPI_DATA_DIR": str(tmp_path / "data"),
+            "PIXAPI_CACHE_DIR": str(tmp_path / "cache"),
+            "PIXAPI_OUTPUT_DIR": str(tmp_path / "out"),
+        }
+        base.update(env or {})
+        return Settings.from_env(base, **overrides)
+
+    return make
