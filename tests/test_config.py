@@ -1,0 +1,185 @@
+"""Settings: built from an explicit environment mapping, overrides win, malformed values name their
+variable, and the key never shows unless explicitly revealed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from pixapi_mcp.config import DEFAULT_BASE_URL, Settings, SettingsError
+from tests.conftest import CANARY_KEY
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = Settings.from_env({"HOME": str(tmp_path)})
+    assert DEFAULT_BASE_URL == "https://api.pixapi.ai"
+    assert s.base_url == "https://api.pixapi.ai"
+    assert s.api_key is None and s.key_value() is None
+    assert s.mcp_token is None
+    assert s.output_dir is None
+    assert s.allowed_dirs == ()
+    assert (s.connect_timeout_s, s.request_timeout_s, s.tool_deadline_s) == (10.0, 120.0, 45.0)
+    assert s.tool_deadline_s < 60  # inside the ~60 s hosts give a tool call
+    assert s.max_download_mb == 512 and s.max_download_bytes == 512 * 1024 * 1024
+    assert (s.allow_private_urls, s.sandbox, s.read_only) == (False, False, False)
+    assert s.log_level == "INFO"
+    assert s.ledger_path == s.data_dir / "ledger.sqlite3"
+    assert s.default_output_dir == s.data_dir / "outputs"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders are the Linux convention")
+def test_default_folders_follow_xdg(tmp_path: Path) -> None:
+    s = Settings.from_env({"HOME": str(tmp_path)})
+    assert s.data_dir == tmp_path / ".local/share/pixapi-mcp"
+    assert s.cache_dir == tmp_path / ".cache/pixapi-mcp"
+    x = Settings.from_env(
+        {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    )
+    assert (x.data_dir, x.cache_dir) == (tmp_path / "d/pixapi-mcp", tmp_path / "c/pixapi-mcp")
+
+
+def test_from_env_reads_every_variable(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    s = Settings.from_env(
+        {
+            "HOME": str(tmp_path),
+            "PIXAPI_KEY": f"  {CANARY_KEY}  ",
+            "PIXAPI_BASE_URL": "http://127.0.0.1:8787/",
+            "PIXAPI_OUTPUT_DIR": str(tmp_path / "out"),
+            "PIXAPI_DATA_DIR": str(tmp_path / "data"),
+            "PIXAPI_CACHE_DIR": str(tmp_path / "cache"),
+            "PIXAPI_ALLOWED_DIRS": f"{a}{os.pathsep}{b}{os.pathsep}",
+            "PIXAPI_MCP_TOKEN": "tok-123",
+            "PIXAPI_CONNECT_TIMEOUT_S": "2.5",
+            "PIXAPI_REQUEST_TIMEOUT_S": "30",
+            "PIXAPI_TOOL_DEADLINE_S": "20",
+            "PIXAPI_MAX_DOWNLOAD_MB": "64",
+            "PIXAPI_ALLOW_PRIVATE_URLS": "true",
+            "PIXAPI_LOG_LEVEL": "debug",
+        }
+    )
+    assert s.key_value() == CANARY_KEY
+    assert s.base_url == "http://127.0.0.1:8787"
+    assert s.output_dir == tmp_path / "out" and s.default_output_dir == tmp_path / "out"
+    assert (s.data_dir, s.cache_dir) == (tmp_path / "data", tmp_path / "cache")
+    assert s.allowed_dirs == (a, b)
+    assert s.mcp_token is not None and s.mcp_token.get_secret_value() == "tok-123"
+    assert (s.connect_timeout_s, s.request_timeout_s, s.tool_deadline_s) == (2.5, 30.0, 20.0)
+    assert s.max_download_bytes == 64 * 1024 * 1024
+    assert s.allow_private_urls is True
+    assert s.log_level == "DEBUG"
+
+
+def test_blank_values_count_as_unset(tmp_path: Path) -> None:
+    s = Settings.from_env(
+        {"HOME": str(tmp_path), "PIXAPI_KEY": "   ", "PIXAPI_BASE_URL": "", "PIXAPI_TOOL_DEADLINE_S": " "}
+    )
+    assert s.api_key is None
+    assert s.base_url == DEFAULT_BASE_URL
+    assert s.tool_deadline_s == 45.0
+
+
+def test_overrides_win_over_variables(make_settings: Callable[..., Settings]) -> None:
+    s = make_settings(
+        {
+            "PIXAPI_BASE_URL": "https://proxy.example",
+            "PIXAPI_TOOL_DEADLINE_S": "30",
+            "PIXAPI_KEY": "from-env",
+        },
+        base_url="http://127.0.0.1:9000",
+        tool_deadline_s=10,
+        read_only=True,
+        api_key=CANARY_KEY,
+        output_dir=None,  # None means "not given": the variable stays
+    )
+    assert s.base_url == "http://127.0.0.1:9000"
+    assert s.tool_deadline_s == 10.0
+    assert s.read_only is True
+    assert s.key_value() == CANARY_KEY
+    assert s.output_dir is not None and s.output_dir.name == "out"
+
+
+def test_with_overrides_revalidates_and_keeps_the_key(make_settings: Callable[..., Settings]) -> None:
+    s = make_settings({"PIXAPI_KEY": CANARY_KEY})
+    t = s.with_overrides(sandbox=True, base_url="http://127.0.0.1:8787/")
+    assert t.sandbox and t.base_url == "http://127.0.0.1:8787"
+    assert t.key_value() == CANARY_KEY
+    assert s.sandbox is False  # the original is untouched
+    with pytest.raises(ValidationError):
+        s.with_overrides(tool_deadline_s=0)
+    with pytest.raises(ValidationError):
+        s.with_overrides(no_such_setting=1)
+
+
+def test_settings_are_frozen(make_settings: Callable[..., Settings]) -> None:
+    s = make_settings()
+    with pytest.raises(ValidationError):
+        s.read_only = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PIXAPI_TOOL_DEADLINE_S", "abc"),
+        ("PIXAPI_TOOL_DEADLINE_S", "0"),
+        ("PIXAPI_TOOL_DEADLINE_S", "99999"),
+        ("PIXAPI_CONNECT_TIMEOUT_S", "-1"),
+        ("PIXAPI_REQUEST_TIMEOUT_S", "soon"),
+        ("PIXAPI_MAX_DOWNLOAD_MB", "lots"),
+        ("PIXAPI_MAX_DOWNLOAD_MB", "1.5"),
+        ("PIXAPI_MAX_DOWNLOAD_MB", "0"),
+        ("PIXAPI_BASE_URL", "ftp://api.pixapi.ai"),
+        ("PIXAPI_BASE_URL", "api.pixapi.ai"),
+        ("PIXAPI_ALLOW_PRIVATE_URLS", "maybe"),
+        ("PIXAPI_LOG_LEVEL", "verbose"),
+    ],
+)
+def test_malformed_values_raise_settings_error_naming_the_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    env = {"HOME": str(tmp_path), "PIXAPI_KEY": CANARY_KEY, variable: value}
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env)
+    message = str(info.value)
+    assert variable in message
+    assert CANARY_KEY not in message
+    assert isinstance(info.value, ValueError)
+    assert info.value.__cause__ is None and info.value.__suppress_context__  # no pydantic dump attached
+
+
+def test_several_problems_are_all_named(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(
+            {"HOME": str(tmp_path), "PIXAPI_TOOL_DEADLINE_S": "abc", "PIXAPI_MAX_DOWNLOAD_MB": "x"}
+        )
+    assert "PIXAPI_TOOL_DEADLINE_S" in str(info.value) and "PIXAPI_MAX_DOWNLOAD_MB" in str(info.value)
+
+
+def test_bad_override_is_named_by_its_variable(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="PIXAPI_TOOL_DEADLINE_S"):
+        Settings.from_env({"HOME": str(tmp_path)}, tool_deadline_s=-5)
+
+
+def test_canary_key_is_hidden_unless_revealed(make_settings: Callable[..., Settings]) -> None:
+    s = make_settings({"PIXAPI_KEY": CANARY_KEY, "PIXAPI_MCP_TOKEN": CANARY_KEY + "-mcp"})
+    for text in (
+        repr(s),
+        str(s),
+        s.model_dump_json(),
+        json.dumps(s.model_dump(mode="json")),
+        f"{s}",
+        f"{s!r}",
+    ):
+        assert CANARY_KEY not in text
+    assert isinstance(s.api_key, SecretStr)
+    assert CANARY_KEY not in str(s.api_key) and CANARY_KEY not in repr(s.api_key)
+    # Only an explicit reveal gives the value.
+    assert s.key_value() == CANARY_KEY
+    assert s.api_key.get_secret_value() == CANARY_KEY
+    assert s.mcp_token is not None and s.mcp_token.get_secret_value() == CANARY_KEY + "-mcp"
