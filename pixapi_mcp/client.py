@@ -676,6 +676,17 @@ class PixapiClient:
 
     # ---------------------------------------------------------------------------- contract guard
 
+    async def preflight(
+        self, req: ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest, endpoint: Endpoint
+    ) -> None:
+        """Everything the submit methods check before sending, without sending ``req``.
+
+        Raises ContractError (rule violations, after consulting ``GET /v1/models`` when the model
+        is the only problem) or MissingKeyError. Lets a caller record a paid request in its ledger
+        only once it is known to be sendable; the submit methods run the same check again.
+        """
+        await self._guard(req, endpoint)
+
     async def _guard(
         self, req: ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest, endpoint: Endpoint
     ) -> None:

@@ -40,6 +40,7 @@ from pixapi_mcp.client import (
 )
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import (
+    Endpoint,
     ImageEditRequest,
     ImageFile,
     ImageGenerationRequest,
@@ -725,6 +726,21 @@ async def test_contract_error_names_the_rule(
     with pytest.raises(ContractError) as info:
         await getattr(h.client, method)(build())
     assert rule in {v.rule_id for v in info.value.violations}
+
+
+@pytest.mark.anyio
+async def test_preflight_checks_without_sending_the_request(make: Factory) -> None:
+    h = make(ok(MODELS))
+    await h.client.preflight(gen_request(), Endpoint.IMAGE_GENERATIONS)
+    await h.client.preflight(video_request(), Endpoint.ASYNC_VIDEO_GENERATIONS)
+    assert h.recorder.requests == []
+    with pytest.raises(ContractError):
+        await h.client.preflight(video_request(model="nano-banana"), Endpoint.ASYNC_VIDEO_GENERATIONS)
+    # A live-only model is confirmed with GET /v1/models, and nothing paid is sent.
+    await h.client.preflight(gen_request(model="gemini-9-ultra"), Endpoint.IMAGE_GENERATIONS)
+    assert h.recorder.paths == ["GET /v1/models"]
+    with pytest.raises(MissingKeyError):
+        await make(api_key=None).client.preflight(gen_request(), Endpoint.IMAGE_GENERATIONS)
 
 
 @pytest.mark.anyio
