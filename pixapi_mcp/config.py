@@ -76,7 +76,14 @@ class Settings(BaseModel):
         value = value.strip().rstrip("/")
         if not value.startswith(("https://", "http://")):
             raise ValueError("must start with https:// (or http:// for a local sandbox)")
-        return value
+        # OpenAI SDK habit: a base URL ending in /v1 would make every path /v1/v1/...
+        return value.removesuffix("/v1")
+
+    @field_validator("output_dir", "data_dir", "cache_dir")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        # Host JSON configs do not expand "~"; do it here so "~/images" means the home folder.
+        return value.expanduser() if value is not None else None
 
     @property
     def ledger_path(self) -> Path:

@@ -11,6 +11,7 @@ from the rest of the package.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -503,8 +504,14 @@ class RequestView:
 
     @property
     def endpoint(self) -> Endpoint | None:
+        route = self.route
+        # GET /v1/tasks/{id} is the tasks endpoint; the bare collection path is not documented.
+        if route.startswith(Endpoint.TASKS.value + "/") and route.count("/") == 3:
+            return Endpoint.TASKS
+        if route == Endpoint.TASKS.value:
+            return None
         try:
-            return Endpoint(self.route)
+            return Endpoint(route)
         except ValueError:
             return None
 
@@ -688,16 +695,18 @@ def _check_edit_multipart(view: RequestView) -> Iterable[tuple[str | None, str]]
 
 
 def _as_number(value: object) -> float | None:
+    """A finite number from a JSON or form value; None for anything else (NaN and infinity too)."""
     if isinstance(value, bool):
         return None
+    number: float | None = None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return None
-    return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 RULES: tuple[Rule, ...] = (

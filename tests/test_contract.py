@@ -284,18 +284,15 @@ def test_check_submission_applies_the_table_to_typed_requests() -> None:
 
 
 # Known contract.py defects, pinned so they flip to failures (strict) the day they are fixed.
-@pytest.mark.xfail(strict=True, reason="contract.py: GET /v1/tasks/{id} is reported as unknown-endpoint")
 def test_task_path_is_a_known_endpoint() -> None:
     assert check_request("/v1/tasks/task_01KPQ7J7DWB7QZ3WCEK3YVPBRA", {}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="contract.py: _check_n crashes (OverflowError/ValueError) on inf/nan")
 @pytest.mark.parametrize("n", ["inf", "nan", float("inf")])
 def test_non_finite_n_is_a_violation_not_a_crash(n: Any) -> None:
     assert [v.rule_id for v in check_request(GEN, IMG | {"n": n})] == ["n-value"]
 
 
-@pytest.mark.xfail(strict=True, reason="contract.py: _check_duration accepts NaN and infinity")
 @pytest.mark.parametrize("duration", ["nan", "inf", float("nan")])
 def test_non_finite_duration_is_a_violation(duration: Any) -> None:
     assert [v.rule_id for v in check_request(VIDEO, VID | {"duration": duration})] == ["duration-value"]
