@@ -198,16 +198,17 @@ def check_code(code: str, language: str | None = None, *, path: str | None = Non
 
 def summarize(findings: list[Finding], language: str) -> str:
     """One paragraph for a tool result: how many findings, which rules, what to do next."""
+    what = "JSON request body" if language == "json" else f"{language} code"
     if not findings:
         return (
-            f"No Pixapi contract mistakes found in this {language} code. The checker is static and "
-            "pattern-based: it cannot see values computed at run time."
+            f"No Pixapi contract mistakes found in this {what}. The check is static and pattern-based: "
+            "it cannot see values computed at run time."
         )
     rules = sorted({f.rule_id for f in findings})
     noun = "finding" if len(findings) == 1 else "findings"
     return (
-        f"{len(findings)} {noun} in this {language} code ({', '.join(rules)}). Fix each at its line; "
-        "read the docs_uri resource for the rule, then run check_code again."
+        f"{len(findings)} {noun} in this {what} ({', '.join(rules)}). Fix each at its line; read the "
+        "docs_uri resource for the rule, then run check_code again."
     )
 
 
