@@ -609,7 +609,7 @@ _RULE_EXAMPLES: dict[str, tuple[str, str]] = {
     "unknown-endpoint": ("POST /v1/images/generate", "POST /v1/images/generations"),
     "model-required": ('{"prompt": "A cup"}', '{"model": "nano-banana", "prompt": "A cup"}'),
     "prompt-required": ('{"model": "nano-banana"}', '{"model": "nano-banana", "prompt": "A cup"}'),
-    "unknown-model": ('{"model": "nano-banana-3"}', '{"model": "nano-banana-pro"}'),
+    "unknown-model": ('{"model": "nano-bannana"}', '{"model": "nano-banana"}'),
     "video-model-on-image-endpoint": (
         'POST /v1/images/generations {"model": "veo"}',
         'POST /v1/async/videos/generations {"model": "veo"}',
@@ -1300,6 +1300,12 @@ When the code is written, call the check_code tool with it (language "{recipe_la
         from mcp_types import INVALID_PARAMS
 
         category = contract.model_category(model)
+        default_image = contract.lookup_model(contract.DEFAULT_IMAGE_MODEL)
+        image_cost = (
+            f"{contract.DEFAULT_IMAGE_MODEL} is {_credits(default_image)}"
+            if default_image
+            else "see list_models"
+        )
         if category == "image":
             raise MCPError(
                 code=INVALID_PARAMS,
@@ -1315,7 +1321,7 @@ Video model: {model}
 3. create_video usually returns a task id with status submitted or processing. Call get_task with task_id=<id> (and a wait_s) until status is completed or failed. Waiting is free and never resubmits; do not call create_video again for the same video, that would pay twice.
 4. When completed, give the user result.data[0].url and the saved file path. If failed, report the error and ask before trying again (a new video costs credits again).
 
-Costs: nano-banana is 2 credits per image; video prices are on https://pixapi.ai/pricing. Rules the server enforces: `{model}` goes only to the video endpoint; the length field is duration (not seconds); the image field is input_image (not image_url). Details: pixapi://docs/image-to-video."""
+Costs: {image_cost}; video prices are on https://pixapi.ai/pricing. Rules the server enforces: `{model}` goes only to the video endpoint; the length field is duration (not seconds); the image field is input_image (not image_url). Details: pixapi://docs/image-to-video."""
 
     async def complete(
         self,
