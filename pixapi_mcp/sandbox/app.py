@@ -204,6 +204,11 @@ class _Body:
     error: str | None = None
     error_param: str | None = None
 
+    def fail(self, message: str, param: str | None = None) -> None:
+        """Note a problem with the body; the first one found is the one reported."""
+        if self.error is None:
+            self.error, self.error_param = message, param
+
 
 async def _read_body(request: Request, endpoint: Endpoint | None) -> _Body:
     body = _Body()
@@ -220,12 +225,11 @@ async def _read_body(request: Request, endpoint: Endpoint | None) -> _Body:
                     if isinstance(value, UploadFile):
                         await _read_file_part(body, name, value)
                     elif name == "image":
-                        body.error = "`image` must be a file part: send it as `-F image=@file.png`."
-                        body.error_param = "image"
+                        body.fail("`image` must be a file part: send it as `-F image=@file.png`.", "image")
                     else:
                         body.fields[name] = value
         except HTTPException as exc:
-            body.error = f"Malformed multipart body: {exc.detail}"
+            body.fail(f"Malformed multipart body: {exc.detail}")
         if endpoint is not None and not endpoint.is_edit and body.error is None:
             body.error = (
                 f"`{endpoint.value}` takes a JSON body: send `Content-Type: application/json`; "
@@ -256,16 +260,13 @@ async def _read_body(request: Request, endpoint: Endpoint | None) -> _Body:
 
 async def _read_file_part(body: _Body, name: str, upload: UploadFile) -> None:
     if name == "image[]":
-        body.error = "Name each file part `image` (repeat `image` for several inputs), not `image[]`."
-        body.error_param = "image"
+        body.fail("Name each file part `image` (repeat `image` for several inputs), not `image[]`.", "image")
     elif name != "image":
-        body.error = f"`{name}` must be a text field, not a file."
-        body.error_param = name
+        body.fail(f"`{name}` must be a text field, not a file.", name)
     else:
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            body.error = "Each `image` part may be at most 50 MB in the sandbox."
-            body.error_param = "image"
+            body.fail("Each `image` part may be at most 50 MB in the sandbox.", "image")
         body.images.append((upload.filename or "image", data))
     await upload.close()
 
@@ -299,8 +300,8 @@ class _Sandbox:
 
     def _key(self, request: Request) -> tuple[str | None, str | None]:
         """(valid key or None, label to record): the label never holds an unknown key's text."""
-        header = request.headers.get("authorization")
-        if header is None:
+        header = request.headers.get("authorization", "")
+        if not header.strip():
             return None, None
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
