@@ -1,0 +1,313 @@
+"""Where files go, what they are called, small previews, and reading inputs safely.
+
+One rule decides every file access: a path is used only when, with symlinks resolved, it lies
+inside an allowed folder (the host's workspace roots, ``PIXAPI_OUTPUT_DIR``, the per-user output
+folder and ``PIXAPI_ALLOWED_DIRS``). Reads of edit inputs and writes of outputs both go through
+``ensure_inside``. URL inputs go through ``check_public_url`` (after DNS resolution, on every
+redirect hop) so a prompt cannot make the server fetch from the machine's private network.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import ipaddress
+import mimetypes
+import re
+import socket
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import anyio
+import anyio.to_thread
+from PIL import Image, UnidentifiedImageError
+
+from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import ImageFile
+
+# An edit input larger than this is refused before it is uploaded.
+MAX_INPUT_BYTES = 25 * 1024 * 1024
+MAX_INPUT_SIDE = 8192
+PREVIEW_MAX_SIDE = 256
+PREVIEW_MAX_BYTES = 200_000
+WORKSPACE_SUBDIR = "pixapi-output"
+_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+class MediaError(ValueError):
+    """An input or output location was refused; the message says why and what to do instead."""
+
+
+# -- allowed folders ---------------------------------------------------------------------------
+
+
+def roots_to_paths(uris: Iterable[str]) -> list[Path]:
+    """Local folders from MCP root URIs (only ``file://`` roots count)."""
+    paths: list[Path] = []
+    for uri in uris:
+        parts = urlsplit(uri)
+        if parts.scheme == "file" and parts.path:
+            paths.append(Path(unquote(parts.path)))
+    return paths
+
+
+def allowed_folders(settings: Settings, roots: Sequence[Path]) -> list[Path]:
+    """Every folder tools may read from or write to, resolved."""
+    folders = [*roots, *settings.allowed_dirs, settings.default_output_dir]
+    seen: list[Path] = []
+    for folder in folders:
+        resolved = folder.expanduser().resolve()
+        if resolved not in seen:
+            seen.append(resolved)
+    return seen
+
+
+def ensure_inside(path: Path, allowed: Sequence[Path]) -> Path:
+    """``path`` resolved (symlinks followed); raises ``MediaError`` unless it lies in ``allowed``."""
+    resolved = path.expanduser().resolve()
+    for folder in allowed:
+        if resolved == folder or resolved.is_relative_to(folder):
+            return resolved
+    names = ", ".join(str(f) for f in allowed) or "(none)"
+    raise MediaError(
+        f"{path} is outside the allowed folders ({names}). Use a path inside the workspace, or add the "
+        "folder to PIXAPI_ALLOWED_DIRS."
+    )
+
+
+def choose_output_dir(requested: str | None, settings: Settings, roots: Sequence[Path]) -> Path:
+    """Where outputs of one call go: the explicit ``output_dir`` (relative paths are taken from the
+    workspace root), else the host's first workspace root, else ``PIXAPI_OUTPUT_DIR``, else the
+    per-user folder. Always inside an allowed folder; created if missing."""
+    allowed = allowed_folders(settings, roots)
+    if requested:
+        candidate = Path(requested).expanduser()
+        if not candidate.is_absolute():
+            base = roots[0] if roots else settings.default_output_dir
+            candidate = base / candidate
+        target = ensure_inside(candidate, allowed)
+    elif roots:
+        target = ensure_inside(roots[0] / WORKSPACE_SUBDIR, allowed)
+    else:
+        target = ensure_inside(settings.default_output_dir, allowed)
+    if target.exists() and not target.is_dir():
+        raise MediaError(f"{target} exists and is not a folder; choose another output_dir.")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+# -- names ----------------------------------------------------------------------------------
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A short, filesystem-safe, lowercase ASCII version of ``text``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
+    return words[:limit].rstrip("-") or "untitled"
+
+
+def extension_for(content_type: str | None, url: str | None, kind: str) -> str:
+    """A file extension from the content type, else the URL, else the media kind."""
+    if content_type:
+        guessed = mimetypes.guess_extension(content_type.split(";")[0].strip())
+        if guessed:
+            return {".jpe": ".jpg", ".jpeg": ".jpg"}.get(guessed, guessed)
+    if url:
+        suffix = Path(urlsplit(url).path).suffix.lower()
+        if re.fullmatch(r"\.[a-z0-9]{2,5}", suffix):
+            return suffix
+    return ".mp4" if kind == "video" else ".png"
+
+
+def output_name(kind: str, model: str, prompt: str, index: int, ext: str, when: float | None = None) -> str:
+    """``20261121-224501-image-nano-banana-a-red-fox-1.png``: sortable, says what it is."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    return f"{stamp}-{kind}-{slug(model, 30)}-{slug(prompt)}-{index}{ext}"
+
+
+def candidate_paths(folder: Path, name: str) -> Iterable[Path]:
+    """``name``, then ``name-2``, ``name-3``...: writers create exclusively and take the next one
+    when a file exists, so nothing is ever overwritten, even by a concurrent call."""
+    stem, ext = Path(name).stem, Path(name).suffix
+    yield folder / name
+    for n in range(2, 10_000):
+        yield folder / f"{stem}-{n}{ext}"
+
+
+def write_new_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to a fresh file in ``folder`` (never overwriting); returns its path."""
+    for path in candidate_paths(folder, name):
+        try:
+            with path.open("xb") as fh:
+                fh.write(data)
+            return path
+        except FileExistsError:
+            continue
+    raise MediaError(f"Could not find a free file name for {name} in {folder}.")
+
+
+# -- images ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    width: int
+    height: int
+    format: str
+
+
+def image_facts(data: bytes) -> ImageFacts:
+    """Size and format of image bytes; raises ``MediaError`` when they are not a readable image."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            return ImageFacts(img.width, img.height, img.format or "")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaError(f"not a readable image ({type(exc).__name__})") from None
+
+
+def make_preview(data: bytes, max_side: int = PREVIEW_MAX_SIDE) -> bytes | None:
+    """A small JPEG thumbnail (well under host result limits), or None if the bytes are no image."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.draft("RGB", (max_side, max_side))
+            thumb = img.convert("RGB")
+            thumb.thumbnail((max_side, max_side))
+        for quality in (75, 55, 35):
+            out = io.BytesIO()
+            thumb.save(out, format="JPEG", quality=quality, optimize=True)
+            if out.tell() <= PREVIEW_MAX_BYTES:
+                return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return None
+
+
+async def make_preview_async(data: bytes) -> bytes | None:
+    return await anyio.to_thread.run_sync(make_preview, data)
+
+
+def check_input_image(name: str, data: bytes) -> ImageFile:
+    """An edit input, checked to be a real image of sane size."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise MediaError(
+            f"{name} is {len(data) // 1024 // 1024} MB; inputs are limited to "
+            f"{MAX_INPUT_BYTES // 1024 // 1024} MB."
+        )
+    try:
+        facts = image_facts(data)
+    except MediaError as exc:
+        raise MediaError(f"{name} is {exc}; pass a PNG, JPEG, WebP or GIF image.") from None
+    if max(facts.width, facts.height) > MAX_INPUT_SIDE:
+        raise MediaError(
+            f"{name} is {facts.width}x{facts.height}; inputs are limited to {MAX_INPUT_SIDE} px a side."
+        )
+    content_type = _IMAGE_TYPES.get(facts.format)
+    if content_type is None:
+        raise MediaError(f"{name} is a {facts.format or 'unknown'} image; pass PNG, JPEG, WebP or GIF.")
+    stem = Path(urlsplit(name).path).stem or "input"
+    ext = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}[
+        content_type
+    ]
+    return ImageFile(filename=f"{slug(stem, 60)}{ext}", content=data, content_type=content_type)
+
+
+def read_local_image(path_text: str, allowed: Sequence[Path], roots: Sequence[Path]) -> ImageFile:
+    """A local edit input: relative paths are taken from the workspace root; must be inside an
+    allowed folder, a regular file, and a real image."""
+    path = Path(path_text).expanduser()
+    if not path.is_absolute():
+        path = (roots[0] if roots else Path.cwd()) / path
+    resolved = ensure_inside(path, allowed)
+    if not resolved.is_file():
+        raise MediaError(f"{path_text} does not exist or is not a file.")
+    size = resolved.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise MediaError(
+            f"{path_text} is {size // 1024 // 1024} MB; inputs are limited to "
+            f"{MAX_INPUT_BYTES // 1024 // 1024} MB."
+        )
+    return check_input_image(resolved.name, resolved.read_bytes())
+
+
+_DATA_URI = re.compile(
+    r"^data:(?P<type>[\w/+.-]+)?(?P<params>(;[\w-]+=[\w-]+)*)(?P<b64>;base64)?,(?P<data>.*)$", re.S
+)
+
+
+def read_data_uri(uri: str) -> ImageFile:
+    """An edit input given inline as ``data:image/png;base64,...``."""
+    match = _DATA_URI.match(uri)
+    if not match or not match.group("b64"):
+        raise MediaError("data URIs must be base64 encoded, like data:image/png;base64,<data>.")
+    payload = match.group("data")
+    if len(payload) > MAX_INPUT_BYTES * 4 // 3 + 4:
+        raise MediaError(f"the data URI is larger than {MAX_INPUT_BYTES // 1024 // 1024} MB.")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise MediaError("the data URI is not valid base64.") from None
+    return check_input_image("inline-image", data)
+
+
+def input_kind(value: str) -> str:
+    """``url``, ``data`` or ``path`` for an image input string."""
+    lowered = value[:8].lower()
+    if lowered.startswith(("http://", "https://")):
+        return "url"
+    if lowered.startswith("data:"):
+        return "data"
+    return "path"
+
+
+# -- URL safety -----------------------------------------------------------------------------
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def _resolve_host(host: str, port: int) -> list[str]:
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def is_public_address(address: str) -> bool:
+    """False for loopback, private, link-local (cloud metadata lives there), multicast, reserved,
+    unspecified and shared (CGNAT) addresses, including IPv4 mapped into IPv6."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def url_guard(
+    allow_private: bool, resolve: Resolver = _resolve_host, allow_hosts: Iterable[str] = ()
+) -> Callable[[str], Awaitable[None]]:
+    """A check run before every URL fetch (and every redirect hop): https/http only, and the host
+    must resolve only to public addresses unless ``allow_private`` (PIXAPI_ALLOW_PRIVATE_URLS).
+    ``allow_hosts`` lists hosts trusted regardless (the in-process sandbox)."""
+    trusted = {h.lower() for h in allow_hosts}
+
+    async def guard(url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise MediaError(f"Only http(s) URLs can be fetched, not {parts.scheme or 'this'}: URLs.")
+        host = parts.hostname.lower()
+        if allow_private or host in trusted:
+            return
+        try:
+            addresses = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+        except OSError:
+            raise MediaError(f"Could not resolve {host}.") from None
+        if not addresses or not all(is_public_address(a) for a in addresses):
+            raise MediaError(
+                f"{host} resolves to a private, loopback or link-local address; fetching it is refused. "
+                "Set PIXAPI_ALLOW_PRIVATE_URLS=1 to allow local URLs."
+            )
+
+    return guard

@@ -1,0 +1,134 @@
+"""The real thing: ``pixapi-mcp serve`` as a subprocess, driven over stdio by the SDK's client."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp_types import ImageContent
+from PIL import Image
+
+from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
+from tests.server_harness import structured
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        PIXAPI_DATA_DIR=str(tmp_path / "data"),
+        PIXAPI_CACHE_DIR=str(tmp_path / "cache"),
+        PIXAPI_OUTPUT_DIR=str(tmp_path / "out"),
+        PIXAPI_LOG_LEVEL="DEBUG",
+    )
+    env.update(extra)
+    return env
+
+
+@asynccontextmanager
+async def stdio_client(env: dict[str, str], *args: str) -> AsyncIterator[Client]:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "pixapi_mcp", "serve", *args], env=env)
+    async with Client(params, mode="legacy") as client:
+        yield client
+
+
+async def test_stdio_workflow_on_the_sandbox(tmp_path: Path) -> None:
+    with anyio.fail_after(120):
+        async with stdio_client(_env(tmp_path), "--sandbox") as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            assert {"generate_image", "edit_image", "create_video", "get_task"} <= tools
+
+            result = await client.call_tool("generate_image", {"prompt": "a lighthouse at dusk"})
+            gen = structured(result)
+            path = Path(gen["data"][0]["path"])
+            with Image.open(path) as img:
+                img.verify()
+            preview = next(b for b in result.content if isinstance(b, ImageContent))
+            assert len(preview.data) < 300_000
+
+            edit = structured(
+                await client.call_tool("edit_image", {"prompt": "add stars", "image": str(path)})
+            )
+            assert Path(edit["data"][0]["path"]).is_file()
+
+            video = structured(
+                await client.call_tool(
+                    "create_video", {"prompt": "waves", "input_image": edit["data"][0]["url"], "wait_s": 0}
+                )
+            )
+            final: dict[str, Any] = video
+            for _ in range(10):
+                if final["status"] == "completed":
+                    break
+                final = structured(await client.call_tool("get_task", {"task_id": video["id"], "wait_s": 30}))
+            assert final["status"] == "completed"
+            assert Path(final["result"]["data"][0]["path"]).read_bytes()[:4] == b"RIFF"
+
+
+def _children_running(module: str) -> list[int]:
+    """PIDs of this process's children whose command line mentions ``module`` (Linux /proc)."""
+    pids: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and module in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the server")
+async def test_killed_server_loses_no_task(tmp_path: Path) -> None:
+    config = SandboxConfig(video_task_seconds=5.0)
+    with running_sandbox(config) as sandbox, anyio.fail_after(90):
+        env = _env(tmp_path, PIXAPI_KEY="sk-sandbox", PIXAPI_BASE_URL=sandbox.base_url)
+        task_id: str | None = None
+        async with stdio_client(env) as client:
+            got_progress = anyio.Event()
+
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                got_progress.set()
+
+            async def call() -> None:
+                await client.call_tool(
+                    "create_video", {"prompt": "kill me", "wait_s": 30}, progress_callback=on_progress
+                )
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                await got_progress.wait()  # submitted and waiting: now kill the server hard
+                pids = _children_running("pixapi_mcp")
+                assert len(pids) == 1
+                os.kill(pids[0], signal.SIGKILL)
+                tg.cancel_scope.cancel()
+        posts = [r for r in sandbox.state.requests if r.method == "POST"]
+        assert len(posts) == 1
+
+        async with stdio_client(env) as client:
+            rows = structured(await client.call_tool("list_tasks", {"unfinished_only": True}))["tasks"]
+            assert len(rows) == 1 and rows[0]["id"]
+            task_id = rows[0]["id"]
+            done: dict[str, Any] = {}
+            for _ in range(5):
+                done = structured(await client.call_tool("get_task", {"task_id": task_id, "wait_s": 30}))
+                if done["status"] == "completed":
+                    break
+            assert done["status"] == "completed"
+            assert Path(done["result"]["data"][0]["path"]).is_file()
+        assert len([r for r in sandbox.state.requests if r.method == "POST"]) == 1
