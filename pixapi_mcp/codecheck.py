@@ -672,7 +672,7 @@ def _detect_async_flag(source: Source) -> Iterator[Hit]:
 def _detect_sync_video(source: Source) -> Iterator[Hit]:
     for endpoint in source.endpoints:
         if endpoint.kind == "video-sync":
-            shown = f"an OpenAI-style `{endpoint.path}(...)` call" if endpoint.sdk else f"`{endpoint.path}`"
+            shown = f"an OpenAI-style {_shown(endpoint)} call" if endpoint.sdk else _shown(endpoint)
             yield Hit(
                 endpoint.line,
                 f"Submits video to {shown}: video is async-only and that endpoint does not exist.",
@@ -785,13 +785,17 @@ def _detect_video_model_on_image(source: Source) -> Iterator[Hit]:
         if use.endpoint.kind in ("image", "edit"):
             yield Hit(
                 use.line,
-                f"Sends the video model `{use.model}` to the image endpoint `{use.endpoint.path}`.",
+                f"Sends the video model `{use.model}` to the image endpoint {_shown(use.endpoint)}.",
                 _contract_fix(
                     "video-model-on-image-endpoint",
                     contract.Endpoint.IMAGE_GENERATIONS.value,
                     {"model": use.model},
                 ),
             )
+
+
+def _shown(endpoint: Endpoint) -> str:
+    return f"`{endpoint.path}(...)`" if endpoint.sdk else f"`{endpoint.path}`"
 
 
 def _detect_unknown_model(source: Source) -> Iterator[Hit]:
@@ -1173,7 +1177,7 @@ def _detect_edit_json(source: Source) -> Iterator[Hit]:
             evidence = source.raw[signal].strip()[:60]
             yield Hit(
                 endpoint.line,
-                f"Sends the edit to `{endpoint.path}` as JSON (line {signal + 1}: `{evidence}`): image edits are "
+                f"Sends the edit to {_shown(endpoint)} as JSON (line {signal + 1}: `{evidence}`): image edits are "
                 "`multipart/form-data` uploads.",
                 _contract_fix("edit-multipart", contract.Endpoint.IMAGE_EDITS.value, {}, multipart=False),
             )
