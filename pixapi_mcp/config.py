@@ -59,16 +59,32 @@ class Settings(BaseModel):
     mcp_token: SecretStr | None = Field(
         default=None, description="PIXAPI_MCP_TOKEN: bearer token MCP clients present over HTTP."
     )
-    connect_timeout_s: float = Field(default=10.0, gt=0, description="PIXAPI_CONNECT_TIMEOUT_S")
-    request_timeout_s: float = Field(default=120.0, gt=0, description="PIXAPI_REQUEST_TIMEOUT_S")
-    tool_deadline_s: float = Field(
-        default=DEFAULT_TOOL_DEADLINE_S, gt=0, le=3600, description="PIXAPI_TOOL_DEADLINE_S"
+    connect_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="PIXAPI_CONNECT_TIMEOUT_S: seconds to wait for a connection to the API.",
     )
-    max_download_mb: int = Field(default=512, gt=0, description="PIXAPI_MAX_DOWNLOAD_MB")
-    allow_private_urls: bool = Field(default=False, description="PIXAPI_ALLOW_PRIVATE_URLS")
+    request_timeout_s: float = Field(
+        default=120.0, gt=0, description="PIXAPI_REQUEST_TIMEOUT_S: seconds to wait for an API answer."
+    )
+    tool_deadline_s: float = Field(
+        default=DEFAULT_TOOL_DEADLINE_S,
+        gt=0,
+        le=3600,
+        description="PIXAPI_TOOL_DEADLINE_S: longest a tool call runs before handing back a task handle.",
+    )
+    max_download_mb: int = Field(
+        default=512, gt=0, description="PIXAPI_MAX_DOWNLOAD_MB: largest output file downloaded."
+    )
+    allow_private_urls: bool = Field(
+        default=False,
+        description="PIXAPI_ALLOW_PRIVATE_URLS: let URL inputs reach private or loopback addresses (default: refused).",
+    )
     sandbox: bool = Field(default=False, description="Use the built-in sandbox API (no key, no network).")
     read_only: bool = Field(default=False, description="Register no paid tools.")
-    log_level: LogLevel = Field(default="INFO", description="PIXAPI_LOG_LEVEL")
+    log_level: LogLevel = Field(
+        default="INFO", description="PIXAPI_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR (logs go to stderr)."
+    )
 
     @field_validator("base_url")
     @classmethod
