@@ -183,12 +183,14 @@ class FaultBook:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def arm(self, fault: Fault, *, key: str | None, times: int | None) -> None:
+        """Arm ``fault`` for ``key`` (None: everyone) for ``times`` requests (None: until cleared)."""
         if times is not None and times < 1:
             raise FaultError("times must be at least 1, or None for until cleared")
         with self._lock:
             self._armed.append(_Armed(fault, key, times))
 
     def clear(self) -> None:
+        """Disarm everything."""
         with self._lock:
             self._armed.clear()
 

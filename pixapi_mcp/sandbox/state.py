@@ -82,6 +82,7 @@ class RecordedRequest:
         return self.faults[0] if self.faults else None
 
     def to_json(self) -> dict[str, Any]:
+        """The record as ``GET /_sandbox/requests`` shows it."""
         return {
             "method": self.method,
             "path": self.path,
@@ -140,6 +141,7 @@ class OutputStore:
         self._lock = threading.Lock()
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
+        """Keep ``data`` under ``name``, evicting the least recently used files past the cap."""
         with self._lock:
             old = self._files.pop(name, None)
             if old:
@@ -153,6 +155,7 @@ class OutputStore:
                 self._total -= len(evicted)
 
     def get(self, name: str) -> tuple[bytes, str] | None:
+        """``(bytes, content type)`` for ``name``, or None when unknown or evicted."""
         with self._lock:
             item = self._files.get(name)
             if item is not None:
@@ -165,6 +168,7 @@ class OutputStore:
 
     @property
     def total_bytes(self) -> int:
+        """Bytes held right now."""
         with self._lock:
             return self._total
 
@@ -236,6 +240,7 @@ class SandboxState:
     # -- tasks ---------------------------------------------------------------------------------
 
     def add_task(self, task: SandboxTask) -> None:
+        """Remember a new task (the oldest are forgotten past ``MAX_TASKS``)."""
         self.tasks[task.id] = task
         while len(self.tasks) > MAX_TASKS:
             del self.tasks[next(iter(self.tasks))]
