@@ -771,7 +771,14 @@ class PixapiClient:
                     follow_redirects=False,
                     auth=None,
                 )
-            except httpx2.RequestError as exc:
+            except (httpx2.RequestError, OSError) as caught:
+                # Transports that do not wrap socket errors (ASGITransport, used by --sandbox)
+                # surface them raw; they mean the connection was lost after sending.
+                exc = (
+                    caught
+                    if isinstance(caught, httpx2.RequestError)
+                    else httpx2.ReadError(type(caught).__name__)
+                )
                 self._log(method, path, None, None, started, type(exc).__name__)
                 retry = isinstance(exc, _RESEND_SAFE) or (idempotent and isinstance(exc, _READ_RETRYABLE))
                 if retry and attempt < self._max_retries:

@@ -328,7 +328,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         aliases=("nano-banana-2",),
         credits_from=4.0,
         sizes=_DOCUMENTED_IMAGE_SIZES,
-        size_notes="Output tier (512, standard, 2K, 4K) is controlled by size; larger tiers cost more.",
+        size_notes="Output tier (512, standard, 2K, 4K) is controlled by size.",
         docs_url=f"{DOCS_ROOT}/models/gemini-3.1-flash-image-preview/",
         source="https://pixapi.ai/",
     ),
@@ -343,7 +343,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         aliases=("nano-banana-pro",),
         credits_from=8.0,
         sizes=_DOCUMENTED_IMAGE_SIZES,
-        size_notes="Standard, 2K and 4K outputs are controlled by size; larger tiers cost more.",
+        size_notes="Standard, 2K and 4K outputs are controlled by size.",
         docs_url=f"{DOCS_ROOT}/models/gemini-3-pro-image-preview/",
         source="https://pixapi.ai/",
     ),
@@ -395,7 +395,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         id="wan",
         name="Wan",
         category="video",
-        provider="Alibaba",
+        provider="",  # not stated in the captured docs
         summary="Video generation model for text-to-video and image-to-video through the async video "
         "endpoint.",
         capabilities=_VIDEO_CAPS,
@@ -662,7 +662,7 @@ def _check_size(view: RequestView) -> Iterable[tuple[str | None, str]]:
     value = view.body.get("size")
     if value is None:
         return
-    video = view.endpoint is Endpoint.ASYNC_VIDEO_GENERATIONS
+    video = view.endpoint is Endpoint.ASYNC_VIDEO_GENERATIONS or view.route == FORBIDDEN_VIDEO_PATH
     pattern = VIDEO_SIZE_PATTERN if video else IMAGE_SIZE_PATTERN
     if not isinstance(value, str) or not re.match(pattern, value):
         example = (

@@ -698,7 +698,7 @@ def render_model_page(info: contract.ModelInfo) -> str:
         f"| Model id | `{info.id}` |",
         f"| Aliases | {', '.join(f'`{a}`' for a in info.aliases) or 'none'} |",
         f"| Category | {info.category} |",
-        f"| Provider | {info.provider} |",
+        f"| Provider | {info.provider or 'not stated in the docs'} |",
         f"| Capabilities | {', '.join(info.capabilities)} |",
         f"| Endpoints | {endpoints} |",
         "| Required fields | `model`, `prompt` |",

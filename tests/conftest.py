@@ -34,3 +34,21 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings.from_env(base, **overrides)
 
     return make
+
+
+# -- suite counts, printed at the end of the run (.ci/run shows them) ---------------------------
+
+_COUNTS: dict[str, int] = {}
+
+
+@pytest.fixture(scope="session")
+def suite_counts() -> dict[str, int]:
+    """Suites add what they tried (``suite_counts["fuzz: tool calls"] += n``); printed at the end."""
+    return _COUNTS
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _COUNTS:
+        terminalreporter.section("suite counts")
+        for name, value in sorted(_COUNTS.items()):
+            terminalreporter.write_line(f"{name}: {value}")

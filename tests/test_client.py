@@ -1206,3 +1206,28 @@ def test_error_classes_declare_category_and_retryable() -> None:
     for cls, (category, retryable) in expected.items():
         assert issubclass(cls, PixapiError)
         assert (cls.category, cls.retryable) == (category, retryable), cls
+
+
+@pytest.mark.anyio
+async def test_raw_socket_error_from_a_transport_is_a_dropped_connection_not_a_crash() -> None:
+    """ASGITransport (the in-process sandbox) raises socket errors unwrapped; a POST that hits one
+    may have been processed, so it is reported as sent and is not retried."""
+    import httpx2
+
+    from pixapi_mcp.client import APIConnectionError, PixapiClient
+    from pixapi_mcp.contract import ImageGenerationRequest
+
+    calls: list[str] = []
+
+    def drop(request: httpx2.Request) -> httpx2.Response:
+        calls.append(request.url.path)
+        raise ConnectionResetError("peer reset")
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(drop)) as http:
+        client = PixapiClient(http, base_url="https://api.test", api_key="sk-x", sleep=no_sleep)
+        with pytest.raises(APIConnectionError) as caught:
+            await client.submit_image(ImageGenerationRequest(model="nano-banana", prompt="p"))
+    assert caught.value.sent is True and calls == ["/v1/async/images/generations"]
