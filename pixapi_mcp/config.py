@@ -76,6 +76,21 @@ class Settings(BaseModel):
     max_download_mb: int = Field(
         default=512, gt=0, description="PIXAPI_MAX_DOWNLOAD_MB: largest output file downloaded."
     )
+    max_credits_per_call: float = Field(
+        default=100.0,
+        ge=0,
+        description="PIXAPI_MAX_CREDITS_PER_CALL: a paid call estimated above this is refused.",
+    )
+    max_credits_per_session: float = Field(
+        default=1000.0,
+        ge=0,
+        description="PIXAPI_MAX_CREDITS_PER_SESSION: estimated credits one server process may spend in all.",
+    )
+    confirm_above_credits: float = Field(
+        default=20.0,
+        ge=0,
+        description="PIXAPI_CONFIRM_ABOVE_CREDITS: calls estimated above this ask the user to confirm first.",
+    )
     allow_private_urls: bool = Field(
         default=False,
         description="PIXAPI_ALLOW_PRIVATE_URLS: let URL inputs reach private or loopback addresses (default: refused).",
@@ -142,6 +157,9 @@ class Settings(BaseModel):
             "PIXAPI_REQUEST_TIMEOUT_S": "request_timeout_s",
             "PIXAPI_TOOL_DEADLINE_S": "tool_deadline_s",
             "PIXAPI_MAX_DOWNLOAD_MB": "max_download_mb",
+            "PIXAPI_MAX_CREDITS_PER_CALL": "max_credits_per_call",
+            "PIXAPI_MAX_CREDITS_PER_SESSION": "max_credits_per_session",
+            "PIXAPI_CONFIRM_ABOVE_CREDITS": "confirm_above_credits",
             "PIXAPI_ALLOW_PRIVATE_URLS": "allow_private_urls",
             "PIXAPI_LOG_LEVEL": "log_level",
         }

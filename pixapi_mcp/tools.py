@@ -20,12 +20,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, cast
 
 import anyio
-from mcp.server.mcpserver import Context, ListRoots, Resolve
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ImageContent, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
@@ -84,7 +84,8 @@ class AppState:
     ledger: Ledger
     timer: Timer
     trusted_hosts: tuple[str, ...] = ()
-    live_models: list[str] | None = field(default=None)
+    # Estimated credits of paid requests this process has sent (the per-session cap).
+    session_credits: float = 0.0
 
     def guard(self) -> Callable[[str], Awaitable[None]]:
         return media.url_guard(self.settings.allow_private_urls, allow_hosts=self.trusted_hosts)
@@ -126,6 +127,9 @@ class Credits(BaseModel):
         default=None, description="Documented starting price for this request (None: not documented)."
     )
     charged: float | None = Field(default=None, description="credits_cost reported by Pixapi once completed.")
+    session_total: float | None = Field(
+        default=None, description="Estimated credits sent by this server session so far, this call included."
+    )
 
 
 class MediaResult(BaseModel):
@@ -291,8 +295,9 @@ class ProgressReporter:
 
 async def _wait_for_task(
     state: AppState, task_id: str, budget_s: float, reporter: ProgressReporter, ledger_id: int | None
-) -> Task:
-    """Poll ``GET /v1/tasks/{id}`` until it ends or ``budget_s`` runs out; returns the last view."""
+) -> tuple[Task, float]:
+    """Poll ``GET /v1/tasks/{id}`` until it ends or ``budget_s`` runs out. Returns the last view and
+    the delay the polling policy would wait next (what a handle tells the caller)."""
     timer = state.timer
     start = timer.now()
     polls = 0
@@ -302,12 +307,12 @@ async def _wait_for_task(
         elapsed = timer.now() - start
         if ledger_id is not None and not task.is_terminal:
             await state.ledger.update(ledger_id, status=task.status, progress=task.progress)
-        if task.is_terminal:
-            return task
-        await reporter.report(min(task.progress, 99), f"{task.status} {task.progress}%")
         delay = next_poll_delay(elapsed, task.progress, polls)
+        if task.is_terminal:
+            return task, delay
+        await reporter.report(min(task.progress, 99), f"{task.status} {task.progress}%")
         if elapsed + delay > budget_s:
-            return task
+            return task, delay
         await timer.sleep(delay)
 
 
@@ -476,7 +481,7 @@ async def _open_row(
     endpoint: Endpoint,
     request: ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest,
     place: CallPlace,
-    n: int,
+    estimate: float | None,
 ) -> int:
     params = request.body()
     if isinstance(request, ImageEditRequest):
@@ -489,17 +494,20 @@ async def _open_row(
         prompt=request.prompt,
         params=params,
         output_dir=str(place.output_dir),
-        credits_estimate=contract.estimate_credits(request.model, n),
+        credits_estimate=estimate,
     )
 
 
-async def _send(state: AppState, row_id: int, call: Callable[[], Awaitable[Any]]) -> Any:
+async def _send(
+    state: AppState, row_id: int, estimate: float | None, call: Callable[[], Awaitable[Any]]
+) -> Any:
     """Send a paid request whose ledger row exists; record what became of it whatever happens."""
     try:
         return await call()
     except PixapiError as exc:
         if not exc.sent:
             status = "not_sent"
+            state.session_credits -= estimate or 0.0  # provably not spent
         elif exc.status is None:
             status = "unknown"  # may have been charged: never resend blindly
         else:
@@ -542,8 +550,11 @@ async def _after_submission(
     reporter = ProgressReporter(ctx, label)
     await reporter.report(0, f"submitted task {submission.id}")
     budget = _deadline(state, wait_s)
+    task: Task | None = None
+    poll_after = next_poll_delay(0.0, submission.progress, 0)
     try:
-        task = await _wait_for_task(state, submission.id, budget, reporter, row_id) if budget > 0 else None
+        if budget > 0:
+            task, poll_after = await _wait_for_task(state, submission.id, budget, reporter, row_id)
     except PixapiError as exc:
         # The task exists and is recorded; only this look failed.
         raise tool_error(
@@ -556,21 +567,34 @@ async def _after_submission(
         ) from None
     if task is None or not task.is_terminal:
         view = task or Task(id=submission.id, status=submission.status, progress=submission.progress)
-        return _pending(view, row_id, submission.created_at, place.model, shape)
+        return await _pending(state, view, row_id, submission.created_at, place.model, shape, poll_after)
     return await _finish(state, reporter, row_id, task, place, shape, submission.created_at)
 
 
-def _pending(
-    task: Task, row_id: int, created_at: int | None, model: str, shape: Literal["image", "task"]
+async def _credits(state: AppState, row_id: int, charged: float | None = None) -> Credits:
+    row = await state.ledger.get(row_id)
+    return Credits(
+        estimate=row.credits_estimate if row else None, charged=charged, session_total=state.session_credits
+    )
+
+
+async def _pending(
+    state: AppState,
+    task: Task,
+    row_id: int,
+    created_at: int | None,
+    model: str,
+    shape: Literal["image", "task"],
+    poll_after_s: float,
 ) -> CallToolResult:
-    poll = round(next_poll_delay(1.0, task.progress, 3), 1)
+    poll = round(poll_after_s, 1)
     result = MediaResult(
         id=task.id,
         status=task.status,
         progress=task.progress,
         model=task.model or model,
         created_at=created_at or task.created_at or task.created,
-        credits=Credits(estimate=None),
+        credits=await _credits(state, row_id),
         ledger_id=row_id,
         result=None if shape == "image" else TaskResultOut(type=None, data=[]),
         next_step=f"Still {task.status} ({task.progress}%). Call get_task with task_id={task.id!r} "
@@ -613,14 +637,13 @@ async def _finish(
         credits_charged=task.credits_cost,
     )
     await reporter.report(100, "completed")
-    estimate = row.credits_estimate if row else None
     result = MediaResult(
         id=task.id,
         status="completed",
         progress=100,
         model=task.model or place.model,
         created_at=created_at or task.created_at or task.created,
-        credits=Credits(estimate=estimate, charged=task.credits_cost),
+        credits=await _credits(state, row_id, task.credits_cost),
         ledger_id=row_id,
     )
     if shape == "image":
@@ -715,11 +738,115 @@ async def _finish_sync_images(
         model=place.model,
         created_at=response.created,
         data=outputs,
-        credits=Credits(estimate=estimate),
+        credits=await _credits(state, row_id, estimate),
         ledger_id=row_id,
         next_step=_next_step_after(outputs, "image"),
     )
     return _as_call_result(result, _summary(result, outputs, "image"), await _previews(images))
+
+
+# -- cost guardrails -----------------------------------------------------------------------------
+
+
+class SpendConfirmation(BaseModel):
+    """What the user is asked when a call costs more than PIXAPI_CONFIRM_ABOVE_CREDITS."""
+
+    confirm: bool = Field(description="Spend these credits?")
+
+
+@dataclass(frozen=True)
+class SpendVerdict:
+    """A spending decision made without asking: ``ok`` or ``cannot_ask`` (the host cannot elicit)."""
+
+    kind: Literal["ok", "cannot_ask"]
+    estimate: float | None
+
+
+def _confirm_spend(
+    ctx: AppContext, model: str, n: int | None = None, max_credits: float | None = None
+) -> Elicit[SpendConfirmation] | SpendVerdict:
+    """Before a costly call runs, ask the user (MCP elicitation) unless the estimate is at or under
+    the threshold, or the caller confirmed with ``max_credits`` at or above it. Calls the caps will
+    refuse anyway are not asked about: the tool body refuses them with the reason."""
+    settings = _state(ctx).settings
+    estimate = contract.estimate_credits(model, n or 1)
+    if (
+        estimate is None
+        or estimate <= settings.confirm_above_credits
+        or estimate > settings.max_credits_per_call
+    ):
+        return SpendVerdict("ok", estimate)
+    if max_credits is not None and max_credits >= estimate:
+        return SpendVerdict("ok", estimate)
+    caps = ctx.client_capabilities
+    if caps is None or caps.elicitation is None:
+        return SpendVerdict("cannot_ask", estimate)
+    return Elicit(
+        f"Pixapi: {model} x{n or 1} is estimated at {estimate:g} credits (documented starting price; "
+        f"your confirmation threshold is {settings.confirm_above_credits:g}). Spend them?",
+        SpendConfirmation,
+    )
+
+
+def _confirm_video_spend(
+    ctx: AppContext, model: str, max_credits: float | None = None
+) -> Elicit[SpendConfirmation] | SpendVerdict:
+    return _confirm_spend(ctx, model, 1, max_credits)
+
+
+Confirmation = Annotated[ElicitationResult[SpendConfirmation], Resolve(_confirm_spend)]
+VideoConfirmation = Annotated[ElicitationResult[SpendConfirmation], Resolve(_confirm_video_spend)]
+
+
+def _check_spend(
+    state: AppState, confirmation: ElicitationResult[SpendConfirmation] | None, estimate: float | None
+) -> None:
+    """Refuse the call unless the user (or ``max_credits``) agreed and the caps allow it; then
+    count the estimate against the session. Check and count happen with no await in between."""
+    settings = state.settings
+    if not isinstance(confirmation, AcceptedElicitation):
+        raise tool_error(
+            "The user declined to spend the credits; nothing was sent.",
+            category="declined",
+            retryable=False,
+            fix="Ask the user before trying again, or choose a cheaper model or fewer images.",
+        )
+    answer = cast(object, confirmation.data)  # a SpendConfirmation when asked, else a SpendVerdict
+    if isinstance(answer, SpendConfirmation) and not answer.confirm:
+        raise tool_error(
+            "The user did not confirm spending the credits; nothing was sent.",
+            category="declined",
+            retryable=False,
+            fix="Ask the user before trying again, or choose a cheaper model or fewer images.",
+        )
+    if isinstance(answer, SpendVerdict) and answer.kind == "cannot_ask":
+        raise tool_error(
+            f"This call is estimated at {estimate:g} credits, above the confirmation threshold "
+            f"({settings.confirm_above_credits:g}), and this host cannot show a confirmation dialog. Nothing was sent.",
+            category="confirmation_required",
+            retryable=True,
+            fix=f"Confirm with the user, then call again with max_credits={estimate:g} (or more).",
+        )
+    if estimate is None:
+        return
+    if estimate > settings.max_credits_per_call:
+        raise tool_error(
+            f"This call is estimated at {estimate:g} credits, above the per-call cap "
+            f"PIXAPI_MAX_CREDITS_PER_CALL={settings.max_credits_per_call:g}. Nothing was sent.",
+            category="credit_cap",
+            retryable=False,
+            fix="Lower n, choose a cheaper model (list_models shows prices), or raise the cap in the server settings.",
+        )
+    if state.session_credits + estimate > settings.max_credits_per_session:
+        raise tool_error(
+            f"This call ({estimate:g} credits) would take this session to "
+            f"{state.session_credits + estimate:g} credits, above PIXAPI_MAX_CREDITS_PER_SESSION="
+            f"{settings.max_credits_per_session:g}. Nothing was sent.",
+            category="credit_cap",
+            retryable=False,
+            fix="Ask the user to raise the session cap (a server setting) or restart the server to start a new session.",
+        )
+    state.session_credits += estimate
 
 
 # -- argument types (constraints are types, written once in contract.py) --------------------------
@@ -778,6 +905,15 @@ WaitArg = Annotated[
         le=3600,
         description="Seconds to wait for completion in this call (capped by the tool deadline, "
         "~45 s). 0 returns the task handle at once.",
+    ),
+]
+MaxCreditsArg = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        le=1_000_000,
+        description="Credits you accept to spend on this call. Only needed to confirm a "
+        "costly call when asked to (hosts without confirmation dialogs); never a way around the caps.",
     ),
 ]
 SyncArg = Annotated[
@@ -884,7 +1020,9 @@ async def generate_image(
     output_dir: OutputDirArg = None,
     wait_s: WaitArg = None,
     sync: SyncArg = False,
+    max_credits: MaxCreditsArg = None,
     roots: Roots = None,
+    confirmation: Confirmation = None,  # pyright: ignore[reportArgumentType] - filled by the resolver
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
     request: ImageGenerationRequest = _build(
@@ -901,13 +1039,17 @@ async def generate_image(
     endpoint = Endpoint.IMAGE_GENERATIONS if sync else Endpoint.ASYNC_IMAGE_GENERATIONS
     await _preflight(state, request, endpoint)
     place = _output_place(state, output_dir, roots, "image", request.model, prompt)
-    row_id = await _open_row(state, "generate_image", endpoint, request, place, n or 1)
+    estimate = contract.estimate_credits(request.model, n or 1)
+    _check_spend(state, confirmation, estimate)
+    row_id = await _open_row(state, "generate_image", endpoint, request, place, estimate)
     if sync:
-        response: ImageResponse = await _send(state, row_id, lambda: state.client.create_image(request))
-        return await _finish_sync_images(
-            state, row_id, response, place, contract.estimate_credits(model, n or 1)
+        response: ImageResponse = await _send(
+            state, row_id, estimate, lambda: state.client.create_image(request)
         )
-    submission: TaskSubmission = await _send(state, row_id, lambda: state.client.submit_image(request))
+        return await _finish_sync_images(state, row_id, response, place, estimate)
+    submission: TaskSubmission = await _send(
+        state, row_id, estimate, lambda: state.client.submit_image(request)
+    )
     return await _after_submission(state, ctx, row_id, submission, place, wait_s, "generate_image", "image")
 
 
@@ -929,7 +1071,9 @@ async def edit_image(
     output_dir: OutputDirArg = None,
     wait_s: WaitArg = None,
     sync: SyncArg = False,
+    max_credits: MaxCreditsArg = None,
     roots: Roots = None,
+    confirmation: Confirmation = None,  # pyright: ignore[reportArgumentType] - filled by the resolver
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
     inputs = _image_list(image)
@@ -950,13 +1094,17 @@ async def edit_image(
     endpoint = Endpoint.IMAGE_EDITS if sync else Endpoint.ASYNC_IMAGE_EDITS
     await _preflight(state, request, endpoint)
     place = _output_place(state, output_dir, roots, "edit", request.model, prompt)
-    row_id = await _open_row(state, "edit_image", endpoint, request, place, n or 1)
+    estimate = contract.estimate_credits(request.model, n or 1)
+    _check_spend(state, confirmation, estimate)
+    row_id = await _open_row(state, "edit_image", endpoint, request, place, estimate)
     if sync:
-        response: ImageResponse = await _send(state, row_id, lambda: state.client.edit_image(request))
-        return await _finish_sync_images(
-            state, row_id, response, place, contract.estimate_credits(model, n or 1)
+        response: ImageResponse = await _send(
+            state, row_id, estimate, lambda: state.client.edit_image(request)
         )
-    submission: TaskSubmission = await _send(state, row_id, lambda: state.client.submit_image_edit(request))
+        return await _finish_sync_images(state, row_id, response, place, estimate)
+    submission: TaskSubmission = await _send(
+        state, row_id, estimate, lambda: state.client.submit_image_edit(request)
+    )
     return await _after_submission(state, ctx, row_id, submission, place, wait_s, "edit_image", "image")
 
 
@@ -1032,7 +1180,9 @@ async def create_video(
     controls: ControlsArg = None,
     output_dir: OutputDirArg = None,
     wait_s: WaitArg = None,
+    max_credits: MaxCreditsArg = None,
     roots: Roots = None,
+    confirmation: VideoConfirmation = None,  # pyright: ignore[reportArgumentType] - filled by the resolver
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
     if input_image is not None and media.input_kind(input_image) != "url":
@@ -1056,8 +1206,12 @@ async def create_video(
     endpoint = Endpoint.ASYNC_VIDEO_GENERATIONS
     await _preflight(state, request, endpoint)
     place = _output_place(state, output_dir, roots, "video", request.model, prompt)
-    row_id = await _open_row(state, "create_video", endpoint, request, place, 1)
-    submission: TaskSubmission = await _send(state, row_id, lambda: state.client.submit_video(request))
+    estimate = contract.estimate_credits(request.model, 1)
+    _check_spend(state, confirmation, estimate)
+    row_id = await _open_row(state, "create_video", endpoint, request, place, estimate)
+    submission: TaskSubmission = await _send(
+        state, row_id, estimate, lambda: state.client.submit_video(request)
+    )
     return await _after_submission(state, ctx, row_id, submission, place, wait_s, "create_video", "task")
 
 
@@ -1111,13 +1265,15 @@ async def get_task(
         row_id = row.id
     reporter = ProgressReporter(ctx, "get_task")
     try:
-        task = await _wait_for_task(
+        task, poll_after = await _wait_for_task(
             state, task_id, _deadline(state, wait_s if wait_s is not None else 0), reporter, row_id
         )
     except PixapiError as exc:
         raise _from_api_error(exc, row_id) from None
     if not task.is_terminal:
-        return _pending(task, row_id, task.created_at, task.model or place.model, "task")
+        return await _pending(
+            state, task, row_id, task.created_at, task.model or place.model, "task", poll_after
+        )
     return await _finish(state, reporter, row_id, task, place, "task", task.created_at)
 
 

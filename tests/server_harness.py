@@ -53,7 +53,9 @@ class Harness:
         return [r for r in self.sandbox.requests if r.method == "POST"]
 
     @asynccontextmanager
-    async def client(self, mode: str = "auto", roots: list[str] | None = None) -> AsyncIterator[Client]:
+    async def client(
+        self, mode: str = "auto", roots: list[str] | None = None, elicitation: Any = None
+    ) -> AsyncIterator[Client]:
         server = build_server(self.settings, self.http, timer=self.timer)
         callback = None
         if roots is not None:
@@ -62,20 +64,28 @@ class Harness:
                 return ListRootsResult(roots=[Root(uri=uri) for uri in roots])  # pyright: ignore[reportArgumentType]
 
             callback = list_roots
-        async with Client(server, mode=mode, list_roots_callback=callback) as client:  # pyright: ignore[reportArgumentType]
+        async with Client(
+            server,
+            mode=mode,  # pyright: ignore[reportArgumentType]
+            list_roots_callback=callback,
+            elicitation_callback=elicitation,
+        ) as client:
             yield client
 
 
 @asynccontextmanager
 async def harness(
-    make_settings: Callable[..., Settings], config: SandboxConfig | None = None, **overrides: Any
+    make_settings: Callable[..., Settings],
+    config: SandboxConfig | None = None,
+    env: dict[str, str] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Harness]:
     clock = ManualClock()
     cfg = config or SandboxConfig()
     cfg.clock = clock
     app = create_app(cfg)
     settings = make_settings(
-        {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL}, sandbox=True, **overrides
+        {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True, **overrides
     )
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_URL) as http:
         yield Harness(settings, app.state.sandbox, SharedTimer(clock), http)
