@@ -67,7 +67,7 @@ class Harness:
         async with Client(
             server,
             mode=mode,  # pyright: ignore[reportArgumentType]
-            list_roots_callback=callback,
+            list_roots_callback=callback,  # pyright: ignore[reportArgumentType]
             elicitation_callback=elicitation,
         ) as client:
             yield client
