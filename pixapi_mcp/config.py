@@ -59,6 +59,15 @@ class Settings(BaseModel):
     mcp_token: SecretStr | None = Field(
         default=None, description="PIXAPI_MCP_TOKEN: bearer token MCP clients present over HTTP."
     )
+    mcp_allowed_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="PIXAPI_MCP_ALLOWED_HOSTS: comma-separated Host values HTTP clients may use "
+        "(e.g. mcp.example.com:8000), besides the bind address.",
+    )
+    mcp_allowed_origins: tuple[str, ...] = Field(
+        default=(),
+        description="PIXAPI_MCP_ALLOWED_ORIGINS: comma-separated browser Origins allowed over HTTP.",
+    )
     connect_timeout_s: float = Field(
         default=10.0,
         gt=0,
@@ -167,6 +176,12 @@ class Settings(BaseModel):
             value = environ.get(var, "").strip()
             if value:
                 raw[field] = value.upper() if field == "log_level" else value
+        for var, field in (
+            ("PIXAPI_MCP_ALLOWED_HOSTS", "mcp_allowed_hosts"),
+            ("PIXAPI_MCP_ALLOWED_ORIGINS", "mcp_allowed_origins"),
+        ):
+            if listed := environ.get(var, "").strip():
+                raw[field] = tuple(item.strip() for item in listed.split(",") if item.strip())
         if dirs := environ.get("PIXAPI_ALLOWED_DIRS", "").strip():
             raw["allowed_dirs"] = tuple(Path(p).expanduser() for p in dirs.split(os.pathsep) if p)
         raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -176,6 +191,8 @@ class Settings(BaseModel):
             names = {v: k for k, v in simple.items()}
             names.update(data_dir="PIXAPI_DATA_DIR", cache_dir="PIXAPI_CACHE_DIR")
             names["allowed_dirs"] = "PIXAPI_ALLOWED_DIRS"
+            names["mcp_allowed_hosts"] = "PIXAPI_MCP_ALLOWED_HOSTS"
+            names["mcp_allowed_origins"] = "PIXAPI_MCP_ALLOWED_ORIGINS"
             problems: list[str] = []
             for err in exc.errors(include_input=False):
                 field = str(err["loc"][0]) if err["loc"] else "?"

@@ -183,13 +183,14 @@ def http_app(settings: Settings, host: str, port: int, server: MCPServer[AppStat
     async def health(_: Request) -> JSONResponse:  # pyright: ignore[reportUnusedFunction]
         return JSONResponse({"status": "ok", "version": __version__, "sandbox": settings.sandbox})
 
-    hosts = {host, f"{host}:{port}"}
+    hosts = {host, f"{host}:{port}", *settings.mcp_allowed_hosts}
     if _is_loopback(host):
         hosts |= {f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]")} | {"127.0.0.1", "localhost"}
+    origins = (
+        {f"http://{h}" for h in hosts} | {f"https://{h}" for h in hosts} | set(settings.mcp_allowed_origins)
+    )
     security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=sorted(hosts),
-        allowed_origins=sorted({f"http://{h}" for h in hosts} | {f"https://{h}" for h in hosts}),
+        enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts), allowed_origins=sorted(origins)
     )
     app: Any = mcp_server.streamable_http_app(transport_security=security, host=host)
     if settings.mcp_token is not None:

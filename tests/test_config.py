@@ -183,3 +183,14 @@ def test_canary_key_is_hidden_unless_revealed(make_settings: Callable[..., Setti
     assert s.key_value() == CANARY_KEY
     assert s.api_key.get_secret_value() == CANARY_KEY
     assert s.mcp_token is not None and s.mcp_token.get_secret_value() == CANARY_KEY + "-mcp"
+
+
+def test_http_allow_lists_are_parsed(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(
+        {
+            "PIXAPI_MCP_ALLOWED_HOSTS": "mcp.example.com:8000, ,10.0.0.5",
+            "PIXAPI_MCP_ALLOWED_ORIGINS": "https://app.example",
+        }
+    )
+    assert settings.mcp_allowed_hosts == ("mcp.example.com:8000", "10.0.0.5")
+    assert settings.mcp_allowed_origins == ("https://app.example",)
