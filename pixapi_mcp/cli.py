@@ -12,7 +12,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pixapi_mcp import __version__
 from pixapi_mcp.config import Settings, SettingsError
@@ -77,8 +77,14 @@ def _configure_logging(level: str) -> None:
     logging.getLogger("httpcore2").setLevel(logging.WARNING)
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Entry point for ``pixapi-mcp`` and ``python -m pixapi_mcp``; returns the exit code."""
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    out: Callable[[str], None] = _out,
+) -> int:
+    """Entry point for ``pixapi-mcp`` and ``python -m pixapi_mcp``; returns the exit code.
+
+    ``environ`` and ``out`` default to the process environment and stdout; tests pass their own."""
     args = _build_parser().parse_args(argv)
     env = os.environ if environ is None else environ
     command: str = args.command or "serve"
@@ -115,14 +121,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if command == "doctor":
         from pixapi_mcp.doctor import run_doctor
 
-        return run_doctor(settings, out=_out)
+        return run_doctor(settings, out=out)
     if command == "docs":
         from pixapi_mcp.docs import sync_docs_command
 
-        return sync_docs_command(settings, out=_out)
+        return sync_docs_command(settings, out=out)
     if command == "config":
         from pixapi_mcp.doctor import config_snippet
 
-        _out(config_snippet(args.host, sandbox=args.sandbox))
+        out(config_snippet(args.host, sandbox=args.sandbox))
         return 0
     raise AssertionError(f"unhandled command {command}")  # argparse rejects unknown commands
