@@ -456,9 +456,11 @@ def _output_place(
 # -- the paid flow ------------------------------------------------------------------------------
 
 
-def _deadline(state: AppState, wait_s: float | None) -> float:
-    """How long this call may wait for the API, inside the tool deadline."""
-    ceiling = max(state.settings.tool_deadline_s - DOWNLOAD_RESERVE_S, 1.0)
+def _budget(state: AppState, wait_s: float | None, started: float) -> float:
+    """How long this call may still wait for the API: ``wait_s`` (default: as long as allowed),
+    within the tool deadline less what the call has used and a reserve for saving outputs."""
+    used = state.timer.now() - started
+    ceiling = max(state.settings.tool_deadline_s - DOWNLOAD_RESERVE_S - used, 0.0)
     return ceiling if wait_s is None else max(0.0, min(float(wait_s), ceiling))
 
 
@@ -499,10 +501,22 @@ async def _open_row(
 
 
 async def _send(
-    state: AppState, row_id: int, estimate: float | None, call: Callable[[], Awaitable[Any]]
+    state: AppState,
+    row_id: int,
+    estimate: float | None,
+    call: Callable[[], Awaitable[Any]],
+    *,
+    shield: bool = False,
 ) -> Any:
-    """Send a paid request whose ledger row exists; record what became of it whatever happens."""
+    """Send a paid request whose ledger row exists; record what became of it whatever happens.
+
+    ``shield`` (async submissions): a cancel arriving while the POST is in flight waits for the
+    answer, so the task id it carries is recorded instead of lost. The POST is quick and bounded
+    by the HTTP timeout; the cancel takes effect right after."""
     try:
+        if shield:
+            with anyio.CancelScope(shield=True):
+                return await call()
         return await call()
     except PixapiError as exc:
         if not exc.sent:
@@ -536,6 +550,7 @@ async def _after_submission(
     submission: TaskSubmission,
     place: CallPlace,
     wait_s: float | None,
+    started: float,
     label: str,
     shape: Literal["image", "task"],
 ) -> CallToolResult:
@@ -549,7 +564,7 @@ async def _after_submission(
     )
     reporter = ProgressReporter(ctx, label)
     await reporter.report(0, f"submitted task {submission.id}")
-    budget = _deadline(state, wait_s)
+    budget = _budget(state, wait_s, started)
     task: Task | None = None
     poll_after = next_poll_delay(0.0, submission.progress, 0)
     try:
@@ -1025,6 +1040,7 @@ async def generate_image(
     confirmation: Confirmation = None,  # pyright: ignore[reportArgumentType] - filled by the resolver
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
+    started = state.timer.now()
     request: ImageGenerationRequest = _build(
         lambda: ImageGenerationRequest(
             model=model,
@@ -1048,9 +1064,11 @@ async def generate_image(
         )
         return await _finish_sync_images(state, row_id, response, place, estimate)
     submission: TaskSubmission = await _send(
-        state, row_id, estimate, lambda: state.client.submit_image(request)
+        state, row_id, estimate, lambda: state.client.submit_image(request), shield=True
     )
-    return await _after_submission(state, ctx, row_id, submission, place, wait_s, "generate_image", "image")
+    return await _after_submission(
+        state, ctx, row_id, submission, place, wait_s, started, "generate_image", "image"
+    )
 
 
 async def edit_image(
@@ -1076,6 +1094,7 @@ async def edit_image(
     confirmation: Confirmation = None,  # pyright: ignore[reportArgumentType] - filled by the resolver
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
+    started = state.timer.now()
     inputs = _image_list(image)
     root_paths = _root_paths(roots)
     files = [await _load_input(state, value, root_paths) for value in inputs]
@@ -1103,9 +1122,11 @@ async def edit_image(
         )
         return await _finish_sync_images(state, row_id, response, place, estimate)
     submission: TaskSubmission = await _send(
-        state, row_id, estimate, lambda: state.client.submit_image_edit(request)
+        state, row_id, estimate, lambda: state.client.submit_image_edit(request), shield=True
     )
-    return await _after_submission(state, ctx, row_id, submission, place, wait_s, "edit_image", "image")
+    return await _after_submission(
+        state, ctx, row_id, submission, place, wait_s, started, "edit_image", "image"
+    )
 
 
 def _image_list(image: str | list[str]) -> list[str]:
@@ -1185,6 +1206,7 @@ async def create_video(
     confirmation: VideoConfirmation = None,  # pyright: ignore[reportArgumentType] - filled by the resolver
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
+    started = state.timer.now()
     if input_image is not None and media.input_kind(input_image) != "url":
         raise tool_error(
             "input_image must be an http(s) URL; Pixapi fetches it itself, so local files and data URIs "
@@ -1210,9 +1232,11 @@ async def create_video(
     _check_spend(state, confirmation, estimate)
     row_id = await _open_row(state, "create_video", endpoint, request, place, estimate)
     submission: TaskSubmission = await _send(
-        state, row_id, estimate, lambda: state.client.submit_video(request)
+        state, row_id, estimate, lambda: state.client.submit_video(request), shield=True
     )
-    return await _after_submission(state, ctx, row_id, submission, place, wait_s, "create_video", "task")
+    return await _after_submission(
+        state, ctx, row_id, submission, place, wait_s, started, "create_video", "task"
+    )
 
 
 async def get_task(
@@ -1231,45 +1255,44 @@ async def get_task(
     roots: Roots = None,
 ) -> Annotated[CallToolResult, MediaResult]:
     state = _state(ctx)
+    started = state.timer.now()
     row = await state.ledger.find_task(task_id)
+    reporter = ProgressReporter(ctx, "get_task")
     if row is not None and row.status == "completed" and row.paths and await _all_files(row.paths):
         task = Task(
             id=task_id, status="completed", progress=100, model=row.model, credits_cost=row.credits_charged
         )
         place = CallPlace(Path(row.output_dir or "."), _kind_of(row), row.model, row.prompt)
-        return await _finish(state, ProgressReporter(ctx, "get_task"), row.id, task, place, "task", None)
-    if row is not None and output_dir is None and row.output_dir:
-        place = _output_place(state, row.output_dir, None, _kind_of(row), row.model, row.prompt)
-    else:
-        place = _output_place(
-            state,
-            output_dir,
-            roots,
-            _kind_of(row),
-            row.model if row else "task",
-            row.prompt if row else task_id,
+        return await _finish(state, reporter, row.id, task, place, "task", None)
+    # A task this ledger does not know (submitted elsewhere) gets a row only once the API has
+    # confirmed it exists, so a mistyped id leaves nothing behind.
+    try:
+        task, poll_after = await _wait_for_task(
+            state, task_id, _budget(state, wait_s, started), reporter, row.id if row else None
         )
+    except PixapiError as exc:
+        raise _from_api_error(exc, row.id if row else None) from None
+    if row is not None and row.output_dir and output_dir is None:
+        # Chosen (and checked) when the work was submitted; the host's roots may differ now.
+        place = CallPlace(Path(row.output_dir), _kind_of(row), row.model, row.prompt)
+        await anyio.to_thread.run_sync(lambda: place.output_dir.mkdir(parents=True, exist_ok=True))
+    else:
+        model = row.model if row else task.model or "task"
+        place = _output_place(state, output_dir, roots, _kind_of(row), model, row.prompt if row else task_id)
     if row is None:
         row_id = await state.ledger.open(
             tool="get_task",
             endpoint=contract.task_path(task_id),
             base_url=state.settings.base_url,
-            model="unknown",
+            model=task.model or "unknown",
             prompt=f"task {task_id}",
             params={},
             output_dir=str(place.output_dir),
             credits_estimate=None,
         )
-        await state.ledger.update(row_id, task_id=task_id, status="submitted")
+        await state.ledger.update(row_id, task_id=task_id, status=task.status, progress=task.progress)
     else:
         row_id = row.id
-    reporter = ProgressReporter(ctx, "get_task")
-    try:
-        task, poll_after = await _wait_for_task(
-            state, task_id, _deadline(state, wait_s if wait_s is not None else 0), reporter, row_id
-        )
-    except PixapiError as exc:
-        raise _from_api_error(exc, row_id) from None
     if not task.is_terminal:
         return await _pending(
             state, task, row_id, task.created_at, task.model or place.model, "task", poll_after

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from mcp_types import ImageContent
 from PIL import Image
@@ -335,3 +336,53 @@ async def test_edit_with_several_inputs_and_data_uri(
         )
         assert Path(result["data"][0]["path"]).is_file()
         assert h.posts()[-1].image_parts == 2
+
+
+async def test_unknown_task_id_leaves_no_ledger_row(make_settings: Callable[..., Settings]) -> None:
+    async with harness(make_settings) as h, h.client() as client:
+        result = await client.call_tool("get_task", {"task_id": "task_not_real"})
+        assert result.is_error and "category: not_found" in text_of(result)
+        assert structured(await client.call_tool("list_tasks", {}))["tasks"] == []
+
+
+class _SignallingTransport(httpx2.AsyncBaseTransport):
+    """Delegates to the sandbox, and says when a submission POST has been handed over."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.posted = anyio.Event()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if request.method == "POST":
+            self.posted.set()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_cancel_during_the_submission_still_records_the_task(
+    make_settings: Callable[..., Settings],
+) -> None:
+    from mcp.client import Client
+
+    from pixapi_mcp.sandbox import ManualClock, create_app
+    from pixapi_mcp.server import build_server
+    from tests.server_harness import SANDBOX_URL, SharedTimer
+
+    clock = ManualClock()
+    app = create_app(SandboxConfig(clock=clock))
+    app.state.sandbox.inject(Fault(kind="latency", seconds=0.3, path_prefix="/v1/async/"), times=1)
+    transport = _SignallingTransport(httpx2.ASGITransport(app=app))
+    settings = make_settings({"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL}, sandbox=True)
+    async with (
+        httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http,
+        Client(build_server(settings, http, timer=SharedTimer(clock))) as client,
+    ):
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(client.call_tool, "create_video", {"prompt": "cancel mid-POST"})
+                await transport.posted.wait()  # the POST is in flight (0.3 s of sandbox latency)
+                tg.cancel_scope.cancel()
+        with anyio.fail_after(10):
+            rows: list[dict[str, Any]] = []
+            while not (rows and rows[0]["id"]):  # bounded: the shielded POST finishes in ~0.3 s
+                rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
+    assert rows[0]["id"].startswith("task_") and rows[0]["status"] in ("submitted", "processing")
