@@ -67,17 +67,51 @@ def allowed_folders(settings: Settings, roots: Sequence[Path]) -> list[Path]:
     return seen
 
 
+# Longer path text is refused before it reaches the file system (Linux PATH_MAX is 4096 bytes).
+MAX_PATH_CHARS = 4096
+
+
+def shown(text: str, limit: int = 200) -> str:
+    """``text`` cut short for an error message: a 300 KB argument must not come back 300 KB long."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def local_path(text: str) -> Path:
+    """A path from user text, ``~`` expanded; ``MediaError`` for text no file system takes (NUL
+    bytes, unpaired surrogates, an unknown ``~user``, absurd length) instead of a crash later."""
+    if len(text) > MAX_PATH_CHARS:
+        raise MediaError(f"the path {shown(text, 60)} is too long ({len(text)} characters).")
+    if "\x00" in text:
+        raise MediaError("paths cannot contain NUL characters.")
+    try:
+        text.encode("utf-8")
+        return Path(text).expanduser()
+    except UnicodeEncodeError:
+        raise MediaError("the path is not valid Unicode text (it contains an unpaired surrogate).") from None
+    except RuntimeError:  # "~someone" with no such user
+        raise MediaError(f"{shown(text)}: cannot expand `~` (no such user); use an absolute path.") from None
+
+
 def ensure_inside(path: Path, allowed: Sequence[Path]) -> Path:
     """``path`` resolved (symlinks followed); raises ``MediaError`` unless it lies in ``allowed``."""
-    resolved = path.expanduser().resolve()
+    try:
+        resolved = path.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # symlink loops, overlong names, NUL bytes
+        raise MediaError(f"{shown(str(path))} cannot be used: {_reason(exc)}.") from None
     for folder in allowed:
         if resolved == folder or resolved.is_relative_to(folder):
             return resolved
     names = ", ".join(str(f) for f in allowed) or "(none)"
     raise MediaError(
-        f"{path} is outside the allowed folders ({names}). Use a path inside the workspace, or add the "
-        "folder to PIXAPI_ALLOWED_DIRS."
+        f"{shown(str(path))} is outside the allowed folders ({names}). Use a path inside the workspace, "
+        "or add the folder to PIXAPI_ALLOWED_DIRS."
     )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return "symlink loop" if isinstance(exc, RuntimeError) else type(exc).__name__
 
 
 def choose_output_dir(requested: str | None, settings: Settings, roots: Sequence[Path]) -> Path:
@@ -86,7 +120,7 @@ def choose_output_dir(requested: str | None, settings: Settings, roots: Sequence
     per-user folder. Always inside an allowed folder; created if missing."""
     allowed = allowed_folders(settings, roots)
     if requested:
-        candidate = Path(requested).expanduser()
+        candidate = local_path(requested)
         if not candidate.is_absolute():
             base = roots[0] if roots else settings.default_output_dir
             candidate = base / candidate
@@ -95,9 +129,12 @@ def choose_output_dir(requested: str | None, settings: Settings, roots: Sequence
         target = ensure_inside(roots[0] / WORKSPACE_SUBDIR, allowed)
     else:
         target = ensure_inside(settings.default_output_dir, allowed)
-    if target.exists() and not target.is_dir():
-        raise MediaError(f"{target} exists and is not a folder; choose another output_dir.")
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        if target.exists() and not target.is_dir():
+            raise MediaError(f"{shown(str(target))} exists and is not a folder; choose another output_dir.")
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a name too long, a read-only or full disk, a file in the way
+        raise MediaError(f"Cannot create the folder {shown(str(target))}: {_reason(exc)}.") from None
     return target
 
 
@@ -221,19 +258,23 @@ def check_input_image(name: str, data: bytes) -> ImageFile:
 def read_local_image(path_text: str, allowed: Sequence[Path], roots: Sequence[Path]) -> ImageFile:
     """A local edit input: relative paths are taken from the workspace root; must be inside an
     allowed folder, a regular file, and a real image."""
-    path = Path(path_text).expanduser()
+    path = local_path(path_text)
     if not path.is_absolute():
         path = (roots[0] if roots else Path.cwd()) / path
     resolved = ensure_inside(path, allowed)
-    if not resolved.is_file():
-        raise MediaError(f"{path_text} does not exist or is not a file.")
-    size = resolved.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise MediaError(
-            f"{path_text} is {size // 1024 // 1024} MB; inputs are limited to "
-            f"{MAX_INPUT_BYTES // 1024 // 1024} MB."
-        )
-    return check_input_image(resolved.name, resolved.read_bytes())
+    try:
+        if not resolved.is_file():
+            raise MediaError(f"{shown(path_text)} does not exist or is not a file.")
+        size = resolved.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise MediaError(
+                f"{shown(path_text)} is {size // 1024 // 1024} MB; inputs are limited to "
+                f"{MAX_INPUT_BYTES // 1024 // 1024} MB."
+            )
+        data = resolved.read_bytes()
+    except OSError as exc:  # unreadable, vanished, too long a name
+        raise MediaError(f"Cannot read {shown(path_text)}: {_reason(exc)}.") from None
+    return check_input_image(resolved.name, data)
 
 
 _DATA_URI = re.compile(
