@@ -462,6 +462,31 @@ def _create_temp(dest: Path) -> Path:
         return tmp
 
 
+def _encodable(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        items = cast(dict[object, object], value).items()
+        return all(_encodable(k) and _encodable(v) for k, v in items)
+    if isinstance(value, list | tuple):
+        return all(_encodable(v) for v in cast(Sequence[object], value))
+    return True
+
+
+def _unencodable_field(body: dict[str, Any]) -> str | None:
+    """The first top-level field of ``body`` holding text with no UTF-8 form, if any."""
+    for name, value in body.items():
+        if not _encodable(name):
+            return "(a field name)"
+        if not _encodable(value):
+            return name
+    return None
+
+
 def _check_scheme(url: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
@@ -697,6 +722,18 @@ class PixapiClient:
         the client (``list_models`` refreshes it); a failed one leaves the catalog's verdict.
         """
         violations = check_submission(req, endpoint, known_models=self.known_models)
+        if (field := _unencodable_field(req.body())) is not None:
+            # JSON parsers accept "\ud800" escapes, so a tool argument can hold text that has no
+            # UTF-8 form: the body could never be encoded for sending.
+            violations.append(
+                Violation(
+                    "utf-8-text",
+                    f"`{field}` contains text that is not valid Unicode (an unpaired surrogate such as "
+                    "\\ud800): send plain UTF-8 text.",
+                    API_REFERENCE_URL,
+                    field,
+                )
+            )
         if isinstance(req, ImageEditRequest) and "image" in req.controls:
             violations.append(
                 Violation(
