@@ -415,6 +415,13 @@ def _media_type(value: str | None) -> str | None:
     return value.split(";", 1)[0].strip().lower() or None
 
 
+def _is_text_type(media_type: str | None) -> bool:
+    """JSON, XML, HTML or plain text: what an error page is, and what no image or video is."""
+    if not media_type:
+        return False
+    return media_type.startswith("text/") or media_type.endswith(("/json", "+json", "/xml", "+xml"))
+
+
 def _form_value(value: object) -> str:
     """A multipart field value as text: JSON for objects and booleans, plain text otherwise."""
     if isinstance(value, str):
@@ -619,18 +626,16 @@ class PixapiClient:
                     )
                 ]
             )
-        response = await self._call(
-            "GET",
+        return await self._read(
             task_path(quote(task_id, safe="")),
-            idempotent=True,
+            Task,
+            required=("id", "status"),
             not_found_fix="No task has this id: use the `id` returned by the async submission (list_tasks shows recent ones).",
         )
-        return self._parse(response, Task, required=("id", "status"))
 
     async def list_models(self) -> ModelList:
         """``GET /v1/models``: the models this account can use; refreshes ``known_models``."""
-        response = await self._call("GET", Endpoint.MODELS.value, idempotent=True)
-        models = self._parse(response, ModelList, required=("data",))
+        models = await self._read(Endpoint.MODELS.value, ModelList, required=("data",))
         self.known_models = frozenset(m.id for m in models.data)
         self._models_loaded = True
         return models
@@ -667,7 +672,9 @@ class PixapiClient:
                     await fh.seek(0)
                     await fh.truncate()
 
-                content_type, size = await self._stream(url, max_bytes, url_guard, sink, reset)
+                content_type, size = await self._stream(
+                    url, max_bytes, url_guard, sink, reset, media_only=True
+                )
             try:
                 await anyio.to_thread.run_sync(_place_file, tmp, dest)
             except FileExistsError as exc:
@@ -833,6 +840,24 @@ class PixapiClient:
                 attempt += 1
                 continue
             raise self._status_error(response, idempotent=idempotent, not_found_fix=not_found_fix)
+
+    async def _read(
+        self, path: str, model: type[_M], *, required: tuple[str, ...], not_found_fix: str | None = None
+    ) -> _M:
+        """An idempotent GET parsed as ``model``. A 2xx body that is not JSON at all (cut short on
+        the way) is a passing fault like a 503, so it is fetched again; a JSON body of the wrong
+        shape is not (it would come back the same)."""
+        attempt = 0
+        while True:
+            response = await self._call("GET", path, idempotent=True, not_found_fix=not_found_fix)
+            try:
+                response.json()
+            except ValueError:
+                if attempt < self._max_retries:
+                    await self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    continue
+            return self._parse(response, model, required=required)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half the step fixed, half random, so delays
@@ -1030,13 +1055,17 @@ class PixapiClient:
         url_guard: UrlGuard | None,
         sink: Callable[[bytes], Awaitable[None]],
         reset: Callable[[], Awaitable[None]],
+        *,
+        media_only: bool = False,
     ) -> tuple[str | None, int]:
-        """GET ``url`` into ``sink`` with retries; ``reset`` discards a failed attempt's bytes."""
+        """GET ``url`` into ``sink`` with retries; ``reset`` discards a failed attempt's bytes.
+        ``media_only`` treats a 2xx answer with a text content type (an error page or JSON where
+        a media file belongs) as a failed attempt, so it is never saved as the output."""
         attempt = 0
         while True:
             await reset()
             try:
-                return await self._stream_once(url, max_bytes, url_guard, sink)
+                return await self._stream_once(url, max_bytes, url_guard, sink, media_only)
             except _RetryDownload as retry:
                 if attempt >= self._max_retries:
                     raise DownloadInterruptedError(
@@ -1057,6 +1086,7 @@ class PixapiClient:
         max_bytes: int,
         url_guard: UrlGuard | None,
         sink: Callable[[bytes], Awaitable[None]],
+        media_only: bool = False,
     ) -> tuple[str | None, int]:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
@@ -1076,9 +1106,16 @@ class PixapiClient:
             started = time.perf_counter()
             try:
                 response = await self._http.send(request, stream=True, follow_redirects=False, auth=None)
-            except httpx2.RequestError as exc:
+            except (httpx2.RequestError, OSError) as caught:
+                # As in _call: transports that do not wrap socket errors (ASGITransport) surface them
+                # raw; a download is a read, so a dropped connection is retried the same either way.
+                exc = (
+                    caught
+                    if isinstance(caught, httpx2.RequestError)
+                    else httpx2.ReadError(type(caught).__name__)
+                )
                 self._log("GET", _short_url(current), None, None, started, type(exc).__name__)
-                raise self._download_transport(exc) from exc
+                raise self._download_transport(exc) from caught
             try:
                 status = response.status_code
                 self._log("GET", _short_url(current), status, self._request_id(response), started)
@@ -1095,6 +1132,11 @@ class PixapiClient:
                         status=status,
                         fix="The URL may have expired or be private: call get_task again for fresh output URLs.",
                         sent=True,
+                    )
+                media_type = _media_type(response.headers.get("content-type"))
+                if media_only and _is_text_type(media_type):
+                    raise _RetryDownload(
+                        f"HTTP {status} with {media_type} instead of a media file", status=status
                     )
                 length = response.headers.get("content-length", "")
                 if length.isdigit() and int(length) > max_bytes:
