@@ -469,28 +469,32 @@ def _create_temp(dest: Path) -> Path:
         return tmp
 
 
-def _encodable(value: object) -> bool:
+def _unsendable(value: object) -> str | None:
+    """Why ``value`` cannot travel in a JSON body, or None: text with no UTF-8 form (an unpaired
+    surrogate) or a number JSON has no spelling for (NaN, infinity)."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return False
-        return True
+            return "text that is not valid Unicode (an unpaired surrogate such as \\ud800)"
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "a number JSON cannot carry (NaN or infinity)"
     if isinstance(value, dict):
         items = cast(dict[object, object], value).items()
-        return all(_encodable(k) and _encodable(v) for k, v in items)
+        return next((r for k, v in items if (r := _unsendable(k) or _unsendable(v))), None)
     if isinstance(value, list | tuple):
-        return all(_encodable(v) for v in cast(Sequence[object], value))
-    return True
+        return next((r for v in cast(Sequence[object], value) if (r := _unsendable(v))), None)
+    return None
 
 
-def _unencodable_field(body: dict[str, Any]) -> str | None:
-    """The first top-level field of ``body`` holding text with no UTF-8 form, if any."""
+def _unsendable_field(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The first top-level field of ``body`` that cannot be sent as JSON, and why."""
     for name, value in body.items():
-        if not _encodable(name):
-            return "(a field name)"
-        if not _encodable(value):
-            return name
+        if (reason := _unsendable(name)) is not None:
+            return "(a field name)", reason
+        if (reason := _unsendable(value)) is not None:
+            return name, reason
     return None
 
 
@@ -729,14 +733,14 @@ class PixapiClient:
         the client (``list_models`` refreshes it); a failed one leaves the catalog's verdict.
         """
         violations = check_submission(req, endpoint, known_models=self.known_models)
-        if (field := _unencodable_field(req.body())) is not None:
-            # JSON parsers accept "\ud800" escapes, so a tool argument can hold text that has no
-            # UTF-8 form: the body could never be encoded for sending.
+        if (unsendable := _unsendable_field(req.body())) is not None:
+            # Python's JSON parser (the SDK's HTTP transport uses it) accepts NaN, Infinity and
+            # "\\ud800" escapes, and controls are free-form: such a body could never be encoded.
+            field, reason = unsendable
             violations.append(
                 Violation(
-                    "utf-8-text",
-                    f"`{field}` contains text that is not valid Unicode (an unpaired surrogate such as "
-                    "\\ud800): send plain UTF-8 text.",
+                    "json-body",
+                    f"`{field}` holds {reason}: send plain UTF-8 text and finite numbers.",
                     API_REFERENCE_URL,
                     field,
                 )
