@@ -231,9 +231,29 @@ def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.
             "Refusing to serve HTTP on %s without PIXAPI_MCP_TOKEN: set a token clients must present.", host
         )
         return 2
+    import socket
+
     import uvicorn
 
+    # Bind first, so the Host allow-list and the logged URL carry the real port (with --port 0 the
+    # system picks one; building the list from "0" would refuse every request).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        log.error("Cannot listen on %s port %s: %s", host, port, exc.strerror or exc)
+        return 1
+    port = int(sock.getsockname()[1])
     app = http_app(settings, host, port)
-    log.info("serving MCP over HTTP at http://%s:%s/mcp", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    shown = f"[{host}]" if ":" in host else host
+    log.info("serving MCP over HTTP at http://%s:%s/mcp", shown, port)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
     return 0
