@@ -1,0 +1,445 @@
+"""``pixapi-mcp serve --transport http``: the streamable-HTTP transport, in-process and as a process.
+
+In-process, ``server.http_app`` runs under uvicorn in a thread on 127.0.0.1 (a random port); as a
+subprocess, ``serve --transport http --sandbox --port 0`` picks its own port and logs it. Either way
+the SDK's streamable-HTTP client lists tools and calls ``generate_image`` with progress
+notifications arriving over HTTP, in both protocol eras. With ``PIXAPI_MCP_TOKEN`` set, no or a
+wrong token is 401 and the right one works; ``/health`` answers without one; a foreign ``Host``
+(DNS rebinding) or ``Origin`` is refused; off loopback the server refuses to start without a token
+(exit code 2, a clear message, nothing served); and the token never appears in a response or a log
+line. Servers bind 127.0.0.1 only and stop themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.abc
+import httpx2
+import pytest
+import uvicorn
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from pixapi_mcp.config import Settings
+from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
+from pixapi_mcp.server import build_server, http_app
+from tests.server_harness import SANDBOX_URL, SharedTimer, structured
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "mcp-token-3b9f1d7c2e5a4f60"
+START_TIMEOUT_S = 30.0
+CALL_TIMEOUT_S = 60.0
+PAID_AND_FREE = {
+    "generate_image",
+    "edit_image",
+    "create_video",
+    "get_task",
+    "list_models",
+    "list_tasks",
+    "search_docs",
+    "check_code",
+}
+
+
+# -- serving and connecting (shared with test_load and test_canary) ------------------------------
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that says when it is listening (a thread event instead of polling ``started``)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@asynccontextmanager
+async def serving(make_app: Callable[[int], Any]) -> AsyncIterator[str]:
+    """Serve ``make_app(port)`` with uvicorn in a thread on 127.0.0.1 and a free port; yields the
+    base URL. The port is bound first, so the app's Host allow-list can name it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(
+        make_app(port), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=2
+    )
+    server = _Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        with anyio.fail_after(START_TIMEOUT_S):
+            while not await anyio.to_thread.run_sync(server.ready.wait, 0.2):
+                assert thread.is_alive(), "the server stopped during start-up"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await anyio.to_thread.run_sync(thread.join, 10.0)
+        if thread.is_alive():
+            server.force_exit = True
+            await anyio.to_thread.run_sync(thread.join, 5.0)
+        sock.close()
+        assert not thread.is_alive(), "the server did not stop"
+
+
+@asynccontextmanager
+async def http_client(
+    base_url: str, token: str | None = None, mode: str = "auto", statuses: list[int] | None = None
+) -> AsyncIterator[Client]:
+    """The SDK's streamable-HTTP client, presenting ``token`` as a bearer token when given;
+    ``statuses`` collects the HTTP status of every answer."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def note(response: httpx2.Response) -> None:
+        if statuses is not None:
+            statuses.append(response.status_code)
+
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(
+            httpx2.AsyncClient(
+                headers=headers,
+                timeout=httpx2.Timeout(30.0, read=CALL_TIMEOUT_S),
+                event_hooks={"response": [note]},
+            )
+        )
+        transport = streamable_http_client(f"{base_url}/mcp", http_client=http)
+        client = await stack.enter_async_context(Client(transport, mode=mode))
+        yield client
+
+
+@dataclass
+class SandboxedApp:
+    """The real server on the real sandbox with one manual clock (like tests.server_harness), as an
+    HTTP app factory for ``serving``: a "3 s" image task completes without real waiting."""
+
+    settings: Settings
+    sandbox: SandboxState
+    timer: SharedTimer
+    http: httpx2.AsyncClient
+
+    def __call__(self, port: int) -> Any:
+        server = build_server(self.settings, self.http, timer=self.timer)
+        return http_app(self.settings, "127.0.0.1", port, server=server)
+
+
+def sandboxed_app(make_settings: Callable[..., Settings], env: dict[str, str] | None = None) -> SandboxedApp:
+    clock = ManualClock()
+    app = create_app(SandboxConfig(clock=clock, max_image_side=256))
+    http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_URL)
+    settings = make_settings(
+        {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True
+    )
+    return SandboxedApp(settings, app.state.sandbox, SharedTimer(clock), http)
+
+
+def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server process: no inherited PIXAPI_ settings, folders under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        PIXAPI_DATA_DIR=str(tmp_path / "data"),
+        PIXAPI_CACHE_DIR=str(tmp_path / "cache"),
+        PIXAPI_OUTPUT_DIR=str(tmp_path / "out"),
+        PIXAPI_LOG_LEVEL="DEBUG",
+    )
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """A ``pixapi-mcp serve --transport http`` process: its URL, pid and everything it logged."""
+
+    def __init__(self, process: anyio.abc.Process) -> None:
+        self.process = process
+        self.stderr = bytearray()
+        self.url = ""
+        self._found = anyio.Event()
+
+    @property
+    def log(self) -> str:
+        return self.stderr.decode(errors="replace")
+
+    async def drain(self) -> None:
+        """Read stderr until the process ends, so its pipe never fills; note the served URL."""
+        assert self.process.stderr is not None
+        async for chunk in self.process.stderr:
+            self.stderr.extend(chunk)
+            if not self.url and (m := re.search(rb"serving MCP over HTTP at (http://\S+)/mcp", self.stderr)):
+                self.url = m[1].decode()
+                self._found.set()
+
+
+@asynccontextmanager
+async def server_process(env: dict[str, str], *args: str) -> AsyncIterator[ServerProcess]:
+    """Start ``serve --transport http --port 0 ARGS`` on 127.0.0.1 and wait until it listens; on
+    exit, stop it with SIGTERM (then SIGKILL) and wait for it, bounded."""
+    command = [sys.executable, "-m", "pixapi_mcp", "serve", "--transport", "http", "--port", "0", *args]
+    process = await anyio.open_process(command, env=env, stdin=None, stdout=None)
+    served = ServerProcess(process)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(served.drain)
+        try:
+            with anyio.fail_after(START_TIMEOUT_S):
+                while not served.url:
+                    assert process.returncode is None, f"the server exited: {served.log}"
+                    with anyio.move_on_after(0.2):
+                        await served._found.wait()  # pyright: ignore[reportPrivateUsage]
+            yield served
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            with anyio.move_on_after(15):
+                await process.wait()
+            if process.returncode is None:
+                process.kill()
+                with anyio.fail_after(5):
+                    await process.wait()
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[str]]:
+    """Every log record of the process, formatted with its arguments (what a log file would hold)."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Keep(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+async def _generate_with_progress(client: Client) -> tuple[dict[str, Any], list[float]]:
+    seen: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(progress)
+
+    with anyio.fail_after(CALL_TIMEOUT_S):
+        result = await client.call_tool(
+            "generate_image",
+            {"prompt": "a lighthouse at dusk", "size": "64x64"},
+            progress_callback=on_progress,
+        )
+    return structured(result), seen
+
+
+def _mcp_headers(method: str, name: str | None = None) -> dict[str, str]:
+    """Headers of a 2026-07-28 streamable-HTTP request, as the SDK's client sends them."""
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": method,
+    }
+    if name:
+        headers["Mcp-Name"] = name
+    return headers
+
+
+def _jsonrpc_body(method: str, params: str) -> bytes:
+    meta = (
+        '"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+        '"io.modelcontextprotocol/clientInfo":{"name":"raw","version":"0"},'
+        '"io.modelcontextprotocol/clientCapabilities":{}}'
+    )
+    return f'{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{params},{meta}}}}}'.encode()
+
+
+def _jsonrpc_result(response: httpx2.Response) -> dict[str, Any]:
+    """The JSON-RPC message of a JSON or SSE answer."""
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        data = [line[5:].strip() for line in text.splitlines() if line.startswith("data:")]
+        messages = [json.loads(d) for d in data if d]
+        return next(m for m in messages if "result" in m or "error" in m)
+    return json.loads(text)
+
+
+# -- in-process ---------------------------------------------------------------------------------
+
+
+async def test_http_in_process_token_health_rebinding_and_progress(
+    make_settings: Callable[..., Settings], tmp_path: Path, suite_counts: dict[str, int]
+) -> None:
+    served = sandboxed_app(make_settings, {"PIXAPI_MCP_TOKEN": TOKEN, "PIXAPI_LOG_LEVEL": "DEBUG"})
+    answers: list[str] = []
+    checks = 0
+    with captured_logs() as logs:
+        async with served.http, serving(served) as base:
+            host = base.removeprefix("http://")
+            async with httpx2.AsyncClient(base_url=base, timeout=10.0) as raw:
+
+                async def post(headers: dict[str, str], body: bytes = b"{}") -> httpx2.Response:
+                    response = await raw.post("/mcp", headers=headers, content=body)
+                    answers.append(f"{response.status_code} {dict(response.headers)} {response.text}")
+                    return response
+
+                health = await raw.get("/health")
+                assert health.status_code == 200 and health.json()["status"] == "ok"
+                answers.append(health.text)
+
+                listing = _mcp_headers("tools/list")
+                body = _jsonrpc_body("tools/list", '"cursor":null')
+                for auth in [
+                    None,
+                    "Bearer wrong-token",
+                    f"Bearer {TOKEN}x",
+                    f"bearer {TOKEN}",
+                    TOKEN,
+                    "Basic eDp5",
+                ]:
+                    headers = dict(listing) | ({"Authorization": auth} if auth else {})
+                    refused = await post(headers, body)
+                    assert refused.status_code == 401, (auth, refused.status_code)
+                    assert "PIXAPI_MCP_TOKEN" in refused.text and "wrong-token" not in refused.text
+                    assert refused.headers["www-authenticate"].startswith("Bearer")
+                    checks += 1
+                ok = await post(listing | {"Authorization": f"Bearer {TOKEN}"}, body)
+                assert ok.status_code == 200, ok.text
+                assert {t["name"] for t in _jsonrpc_result(ok)["result"]["tools"]} == PAID_AND_FREE
+
+                # DNS rebinding: the right token from a page that resolved evil.example to 127.0.0.1.
+                bearer = {"Authorization": f"Bearer {TOKEN}"}
+                authed = listing | bearer
+                for foreign_host in [
+                    "evil.example",
+                    f"evil.example:{host.split(':')[1]}",
+                    "127.0.0.1.evil.example",
+                ]:
+                    refused = await post(authed | {"Host": foreign_host}, body)
+                    assert refused.status_code == 421, (foreign_host, refused.status_code, refused.text)
+                    checks += 1
+                for origin in ["http://evil.example", f"http://evil.example:{host.split(':')[1]}", "null"]:
+                    refused = await post(authed | {"Origin": origin}, body)
+                    assert refused.status_code == 403, (origin, refused.status_code, refused.text)
+                    checks += 1
+                allowed = await post(authed | {"Origin": f"http://{host}", "Host": host}, body)
+                assert allowed.status_code == 200
+
+                # JSON parsers accept what UTF-8 cannot carry: the server answers with a clean error.
+                for controls in ['{"seed":"\\ud800"}', '{"seed":NaN}', '{"seed":1e999}']:
+                    call = _jsonrpc_body(
+                        "tools/call",
+                        f'"name":"generate_image","arguments":{{"prompt":"p","controls":{controls}}}',
+                    )
+                    answer = await post(_mcp_headers("tools/call", "generate_image") | bearer, call)
+                    assert answer.status_code == 200, answer.text
+                    result = _jsonrpc_result(answer)["result"]
+                    assert (
+                        result["isError"] is True
+                        and "category: invalid_request" in result["content"][0]["text"]
+                    )
+                    checks += 1
+
+            for mode in ("auto", "legacy"):
+                async with http_client(base, TOKEN, mode) as client:
+                    names = {t.name for t in (await client.list_tools()).tools}
+                    assert names == PAID_AND_FREE
+                    data, progress = await _generate_with_progress(client)
+                    assert data["status"] == "completed" and Path(data["data"][0]["path"]).is_file()
+                    assert progress and progress == sorted(progress) and progress[-1] == 100, progress
+                    checks += 1
+            # The SDK's own client with a wrong token gets nowhere (it raises on connecting).
+            statuses: list[int] = []
+            with anyio.fail_after(CALL_TIMEOUT_S), pytest.raises(Exception):  # noqa: B017
+                async with http_client(base, "not-the-token", statuses=statuses) as client_without:
+                    await client_without.list_tools()
+            assert statuses and set(statuses) == {401}, statuses
+    text = "\n".join(answers + logs)
+    assert TOKEN not in text, "the token leaked into a response or a log line"
+    assert any("serving" in line or "ready" in line for line in logs)
+    suite_counts["http: in-process checks"] = checks
+
+
+# -- as a process -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_http_subprocess_with_token_progress_and_no_leak(
+    tmp_path: Path, suite_counts: dict[str, int]
+) -> None:
+    """The real command, on a port it picks itself (--port 0: the log names the real one, and the
+    Host allow-list must carry it, or every request would be refused)."""
+    env = subprocess_env(tmp_path, PIXAPI_MCP_TOKEN=TOKEN)
+    answers: list[str] = []
+    async with server_process(env, "--sandbox") as served:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", served.url) and not served.url.endswith(":0")
+        async with httpx2.AsyncClient(base_url=served.url, timeout=10.0) as raw:
+            health = await raw.get("/health")
+            assert health.status_code == 200 and health.json()["sandbox"] is True
+            refused = await raw.post("/mcp", headers=_mcp_headers("tools/list"), content=b"{}")
+            assert refused.status_code == 401
+            answers += [health.text, refused.text, str(dict(refused.headers))]
+        statuses: list[int] = []
+        async with http_client(served.url, TOKEN, statuses=statuses) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert names == PAID_AND_FREE
+            # The process runs on the wall clock: the sandbox's image task takes a few seconds.
+            data, progress = await _generate_with_progress(client)
+            assert data["status"] == "completed"
+            saved = Path(data["data"][0]["path"])
+            assert saved.is_file() and saved.is_relative_to(tmp_path / "out")
+            assert progress and progress == sorted(progress) and progress[-1] == 100, progress
+        assert statuses and all(s < 400 for s in statuses), statuses
+    assert served.process.returncode is not None
+    log = served.log
+    assert "serving MCP over HTTP" in log and "DEBUG" in log
+    assert TOKEN not in log, "the token leaked into the server's log"
+    assert all(TOKEN not in a for a in answers)
+    suite_counts["http: subprocess tool calls"] = 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+async def test_off_loopback_without_token_refuses_to_start(tmp_path: Path, host: str) -> None:
+    """Never actually served: the process must stop before binding, with exit code 2."""
+    env = subprocess_env(tmp_path)
+    command = [
+        sys.executable,
+        "-m",
+        "pixapi_mcp",
+        "serve",
+        "--transport",
+        "http",
+        "--host",
+        host,
+        "--port",
+        "0",
+    ]
+    with anyio.fail_after(START_TIMEOUT_S):
+        done = await anyio.run_process(command, env=env, check=False)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2, (done.returncode, stderr)
+    assert "Refusing to serve HTTP" in stderr and "PIXAPI_MCP_TOKEN" in stderr, stderr
+    assert "serving MCP over HTTP" not in stderr and done.stdout == b""
