@@ -906,6 +906,17 @@ class PixapiClient:
             text = text.replace(self._api_key, REDACTED)
         return text
 
+    def _scrub_json(self, value: object) -> object:
+        """``value`` with the key removed from every string in it, keys of objects included."""
+        if isinstance(value, str):
+            return self._scrub(value)
+        if isinstance(value, dict):
+            items = cast(dict[object, object], value).items()
+            return {self._scrub_json(k): self._scrub_json(v) for k, v in items}
+        if isinstance(value, list):
+            return [self._scrub_json(v) for v in cast(list[object], value)]
+        return value
+
     def _transport_error(self, exc: httpx2.RequestError, *, idempotent: bool) -> PixapiError:
         host = urlsplit(self._base_url).netloc
         detail = self._scrub(_excerpt(str(exc))) or type(exc).__name__
@@ -1019,6 +1030,10 @@ class PixapiClient:
                 request_id=request_id,
             )
         body = cast(dict[str, Any], data)
+        if self._api_key and self._api_key in response.text:
+            # A server that echoes the key (in a task error, a model id, a URL) must not hand it
+            # on to results, the ledger or the model.
+            body = cast(dict[str, Any], self._scrub_json(body))
         missing = [name for name in required if name not in body]
         if missing:
             raise InvalidResponseError(
