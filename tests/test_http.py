@@ -443,3 +443,139 @@ async def test_off_loopback_without_token_refuses_to_start(tmp_path: Path, host:
     assert done.returncode == 2, (done.returncode, stderr)
     assert "Refusing to serve HTTP" in stderr and "PIXAPI_MCP_TOKEN" in stderr, stderr
     assert "serving MCP over HTTP" not in stderr and done.stdout == b""
+
+
+# -- SSRF through edit_image's URL input, with a real HTTP server and real redirects ----------------
+
+# An address that passes the guard (public, and a literal, so no DNS lookup is made); the test's
+# transport routes it to the local image server, standing in for an attacker's public host.
+PUBLIC_IP = "93.184.216.34"
+
+
+class PublicHostRouter(httpx2.AsyncBaseTransport):
+    """Real HTTP, except that requests to PUBLIC_IP are delivered to 127.0.0.1:``port``."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inner = httpx2.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.host == PUBLIC_IP:
+            request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def image_server(hits: list[str]) -> Any:
+    """``/img.png`` (a PNG) and ``/go?to=URL`` (a 302 to URL); every request path is recorded."""
+    import io
+
+    from PIL import Image
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import RedirectResponse, Response
+    from starlette.routing import Route
+
+    buf = io.BytesIO()
+    Image.new("RGB", (24, 24), "gold").save(buf, format="PNG")
+    png = buf.getvalue()
+
+    async def img(request: Request) -> Response:
+        hits.append(request.url.path)
+        return Response(png, media_type="image/png")
+
+    async def go(request: Request) -> Response:
+        hits.append(request.url.path)
+        return RedirectResponse(request.query_params["to"], status_code=302)
+
+    return Starlette(routes=[Route("/img.png", img), Route("/go", go)])
+
+
+def ssrf_cases(port: int) -> list[tuple[str, str, bool]]:
+    """(label, URL given to edit_image, whether it only becomes reachable with private URLs allowed).
+
+    Direct URLs are refused before any connection; redirects are refused at the hop, after the
+    first (public) request and before the second."""
+    local = f"http://127.0.0.1:{port}/img.png"
+    cases = [
+        ("loopback", local, True),
+        ("localhost", f"http://localhost:{port}/img.png", True),
+        ("ipv6 loopback", f"http://[::1]:{port}/img.png", True),
+        ("v4-mapped v6", f"http://[::ffff:127.0.0.1]:{port}/img.png", True),
+        ("unspecified", f"http://0.0.0.0:{port}/img.png", True),
+        ("metadata", "http://169.254.169.254/latest/meta-data/iam/", False),
+        ("private 10/8", "http://10.255.255.1/a.png", False),
+        ("file scheme", "file:///etc/passwd", False),
+    ]
+    hops = [
+        ("redirect to loopback", local, True),
+        ("redirect to localhost", f"http://localhost:{port}/img.png", True),
+        ("redirect to ipv6 loopback", f"http://[::1]:{port}/img.png", True),
+        ("redirect to metadata", "http://169.254.169.254/latest/meta-data/", False),
+        ("redirect to private 192.168/16", "http://192.168.0.1/a.png", False),
+        ("redirect to file", "file:///etc/passwd", False),
+        ("redirect to gopher", "gopher://127.0.0.1:25/", False),
+    ]
+    for label, target, reachable in hops:
+        cases.append((label, f"http://{PUBLIC_IP}/go?to={target}", reachable))
+    return cases
+
+
+@asynccontextmanager
+async def api_server_on(settings: Settings, port: int) -> AsyncIterator[Client]:
+    """The MCP server with a real HTTP client (PUBLIC_IP routed to the image server)."""
+    async with (
+        httpx2.AsyncClient(transport=PublicHostRouter(port), timeout=10.0) as http,
+        Client(build_server(settings, http)) as client,
+    ):
+        yield client
+
+
+@pytest.mark.slow
+async def test_ssrf_attacks_through_edit_image_url_inputs(
+    make_settings: Callable[..., Settings], tmp_path: Path, suite_counts: dict[str, int]
+) -> None:
+    from pixapi_mcp.sandbox import running_sandbox
+
+    hits: list[str] = []
+    attacks = 0
+    with running_sandbox(SandboxConfig(max_image_side=64)) as api:
+        async with serving(lambda _: image_server(hits)) as images:
+            port = int(images.rsplit(":", 1)[1])
+            env = {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": api.base_url}
+            # The public address itself is fine: the image arrives and the edit is made.
+            async with api_server_on(make_settings(env), port) as client:
+                ok = await client.call_tool(
+                    "edit_image", {"prompt": "p", "image": f"http://{PUBLIC_IP}/img.png", "sync": True}
+                )
+                assert structured(ok)["status"] == "completed" and hits == ["/img.png"]
+                for label, url, _reachable in ssrf_cases(port):
+                    hits.clear()
+                    posts = len([r for r in api.state.requests if r.method == "POST"])
+                    with anyio.fail_after(CALL_TIMEOUT_S):
+                        refused = await client.call_tool(
+                            "edit_image", {"prompt": "p", "image": url, "sync": True}
+                        )
+                    text = refused.content[0].text if refused.content else ""  # pyright: ignore[reportAttributeAccessIssue]
+                    assert refused.is_error and "retryable: no" in text, (label, text)
+                    assert "refused" in text or "Only http(s)" in text, (label, text)
+                    # Nothing private was contacted: at most the public first hop of a redirect.
+                    assert hits == (["/go"] if "redirect" in label else []), (label, hits)
+                    assert len([r for r in api.state.requests if r.method == "POST"]) == posts
+                    attacks += 1
+            # PIXAPI_ALLOW_PRIVATE_URLS=1 lets local URLs (and redirects to them) through, on purpose.
+            allowed = make_settings(env | {"PIXAPI_ALLOW_PRIVATE_URLS": "1"})
+            async with api_server_on(allowed, port) as client:
+                for label, url, reachable in ssrf_cases(port):
+                    if not reachable or "::" in url:
+                        continue  # unroutable here, or IPv6 loopback may be off in the sandbox
+                    hits.clear()
+                    with anyio.fail_after(CALL_TIMEOUT_S):
+                        result = await client.call_tool(
+                            "edit_image", {"prompt": "p", "image": url, "sync": True}
+                        )
+                    assert structured(result)["status"] == "completed", label
+                    assert hits[-1] == "/img.png", (label, hits)
+    suite_counts["ssrf: attacks through edit_image refused"] = attacks
