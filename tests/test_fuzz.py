@@ -721,3 +721,85 @@ async def test_fuzz_regressions_are_clean_errors(
             res.model_dump_json()  # and the error can travel over a real transport
         assert expect in text_of(result)
         assert h.posts() == []
+
+
+# -- attack table: traversal and symlinks through the tools (the unit tables are in test_media) ----
+
+
+def _attacks(base: Path, outside: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label, tool, arguments) that must all be refused without touching anything outside;
+    ``base`` is where relative paths start (the workspace root, else the output folder)."""
+    escape_dir = base / "escape"  # a symlink to a folder outside
+    escape_file = base / "secret.png"  # a symlink to a file outside
+    image = str(base / "ok.png")
+    table: list[tuple[str, str, dict[str, Any]]] = []
+    for value in [
+        "../outside",
+        "../../etc",
+        "/etc",
+        "/",
+        "~/.ssh",
+        "sub/../../outside",
+        "./././../outside",
+        str(outside),
+        "escape",
+        "escape/deeper",
+        str(escape_dir),
+        "/proc/self",
+        "/dev",
+    ]:
+        table.append((f"output_dir {value}", "generate_image", {"prompt": "p", "output_dir": value}))
+        table.append(
+            (f"edit output_dir {value}", "edit_image", {"prompt": "p", "image": image, "output_dir": value})
+        )
+    for value in [
+        "../outside/key.png",
+        str(outside / "key.png"),
+        "/etc/passwd",
+        "/etc/shadow",
+        "~/.ssh/id_rsa",
+        "/proc/self/environ",
+        "/dev/zero",
+        "escape/key.png",
+        str(escape_file),
+        "secret.png",
+        "file:///etc/passwd",
+        "../../../../../../../../etc/hosts",
+    ]:
+        table.append((f"image {value}", "edit_image", {"prompt": "p", "image": value}))
+    table.append(("image list with one bad", "edit_image", {"prompt": "p", "image": [image, "/etc/passwd"]}))
+    return table
+
+
+async def test_traversal_and_symlink_attacks_through_the_tools(
+    make_settings: Callable[..., Settings], tmp_path: Path, suite_counts: dict[str, int]
+) -> None:
+    workspace = tmp_path / "workspace"
+    outside = tmp_path / "outside"
+    workspace.mkdir()
+    outside.mkdir()
+    Image.new("RGB", (8, 8), "red").save(outside / "key.png")
+    out = tmp_path / "out"  # where relative paths start when the host gives no workspace
+    out.mkdir()
+    for base in (workspace, out):
+        Image.new("RGB", (8, 8), "blue").save(base / "ok.png")
+        (base / "escape").symlink_to(outside)
+        (base / "secret.png").symlink_to(outside / "key.png")
+    before = sorted(p.name for p in outside.iterdir())
+    refused = 0
+    with recorded_writes() as writes:
+        async with harness(make_settings) as h:
+            for mode, roots, base in (("legacy", [workspace.as_uri()], workspace), ("auto", None, out)):
+                async with h.client(mode, roots=roots) as client:
+                    for label, tool, args in _attacks(base, outside):
+                        with anyio.fail_after(CALL_TIMEOUT_S):
+                            result = await client.call_tool(tool, args)
+                        text = text_of(result)
+                        assert result.is_error, f"{mode}: {label} was not refused: {text[:300]}"
+                        assert "category: invalid_request" in text and "retryable: no" in text, (label, text)
+                        refused += 1
+            assert h.posts() == []
+    assert sorted(p.name for p in outside.iterdir()) == before
+    bad = [w for w in writes if Path(w[1]).resolve().is_relative_to(outside.resolve())]
+    assert not bad, f"written outside the allowed folders: {bad}"
+    suite_counts["attacks: traversal and symlink refused through the tools"] = refused
