@@ -236,10 +236,14 @@ def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.
     import uvicorn
 
     # Bind first, so the Host allow-list and the logged URL carry the real port (with --port 0 the
-    # system picks one; building the list from "0" would refuse every request).
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # system picks one; building the list from "0" would refuse every request). proto=TCP and
+    # TCP_NODELAY as in sandbox/runner.py: without them Nagle holds each response body back until
+    # the client's delayed ACK, about 40 ms per keep-alive request.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
         sock.listen(128)
         sock.setblocking(False)
