@@ -53,6 +53,11 @@ class Row:
         data.update(value=round(self.value, 4), met=self.met)
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Row:
+        names = ("benchmark", "measured", "floor", "unit", "compare", "goal", "note", "detail")
+        return cls(**{k: data[k] for k in names if k in data})
+
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")

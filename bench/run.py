@@ -4,7 +4,9 @@ A full run of every benchmark writes ``bench/results.json``, ``bench/results.md`
 ``<!-- bench:start -->`` ... ``<!-- bench:end -->`` section (the tables, the machine, the date,
 the command, then ``bench/NOTES.md`` verbatim). ``--quick`` runs tiny sizes to prove everything
 executes and writes nothing unless ``--out`` is given; ``--only`` picks benchmarks (and also
-leaves the README alone). Exits 1 if a benchmark raised.
+leaves the README alone); ``--render`` runs nothing and rewrites ``results.md`` and the README
+section from ``bench/results.json`` (after editing ``bench/NOTES.md``). Exits 1 if a benchmark
+raised.
 """
 
 from __future__ import annotations
@@ -199,8 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: prove the benchmarks run")
     parser.add_argument("--only", action="append", choices=sorted(plan(True)), help="run only this one")
     parser.add_argument("--out", type=Path, help="folder for results.json and results.md")
+    parser.add_argument(
+        "--render", action="store_true", help="run nothing: rewrite the tables from bench/results.json"
+    )
     args = parser.parse_args(argv)
     only: list[str] = args.only or []
+    if args.render:
+        saved = json.loads((BENCH_DIR / "results.json").read_text())
+        block = markdown(saved, [Row.from_json(r) for r in saved["rows"]])
+        (BENCH_DIR / "results.md").write_text(block)
+        publish(block)
+        return 0
     # The in-process servers and HTTP clients log every request at INFO: keep the output readable.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     for name in ("httpx2", "httpcore2", "pixapi_mcp", "mcp", "uvicorn"):
@@ -214,6 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         (out / "results.md").write_text(block)
     if not args.quick and not only and not results["errors"]:
-        notes = NOTES.read_text().strip() if NOTES.exists() else ""
-        update_readme(block + ("\n" + notes + "\n" if notes else ""))
+        publish(block)
     return 1 if results["errors"] else 0
+
+
+def publish(block: str) -> None:
+    """The README section: the tables, then bench/NOTES.md (hand-written findings) verbatim."""
+    notes = NOTES.read_text().strip() if NOTES.exists() else ""
+    update_readme(block + ("\n" + notes + "\n" if notes else ""))

@@ -79,6 +79,7 @@ def test_results_table_and_readme_section(tmp_path: Path) -> None:
         ],
     }
     block = markdown(results, rows)
+    assert [Row.from_json(row.to_json()) for row in rows] == rows  # what --render reads back
     assert "| a ratio | 110 ms | 100 ms | 1.10x | <= 1.20x | yes |" in block
     assert "| a delta | 90.0 MB | 80.0 MB | +10.0 MB | < +16 MB | yes |" in block
     assert "| 10 s | fixed 1 s | 12 | 0.50 s | 0.90 s | — |" in block
