@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 import jsonschema
 import pytest
 from mcp_types import CallToolResult, ImageContent, Tool
@@ -803,3 +804,76 @@ async def test_traversal_and_symlink_attacks_through_the_tools(
     bad = [w for w in writes if Path(w[1]).resolve().is_relative_to(outside.resolve())]
     assert not bad, f"written outside the allowed folders: {bad}"
     suite_counts["attacks: traversal and symlink refused through the tools"] = refused
+
+
+# -- over the wire: what JSON can carry but the in-memory client cannot --------------------------
+
+WIRE_CALLS = int(_env_number("PIXAPI_FUZZ_WIRE_CALLS", 300))
+
+
+async def test_fuzz_over_the_wire(
+    make_settings: Callable[..., Settings], tmp_path: Path, suite_counts: dict[str, int]
+) -> None:
+    """The same generator, sent as raw JSON-RPC over streamable HTTP (2026-07-28) to the server on
+    the sandbox. The in-memory client serialises arguments itself (NaN becomes null, a lone
+    surrogate cannot be sent at all); here Python's ``json.dumps`` writes ``NaN``, ``Infinity`` and
+    ``\\ud800`` escapes, which the server's JSON parser accepts. Same checks as above."""
+    from tests.test_http import _jsonrpc_result, _mcp_headers, sandboxed_app, serving
+
+    rng = random.Random(FUZZ_SEED + 1)
+    workspace, out = tmp_path / "workspace", tmp_path / "out"
+    workspace.mkdir()
+    out.mkdir()
+    fuzzer = Fuzzer(rng, workspace, out)
+    served = sandboxed_app(make_settings, {"PIXAPI_MAX_CREDITS_PER_SESSION": "1e12"})
+    served.sandbox.set_balance("sk-sandbox", 1e12)
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "wire-fuzz", "version": "0"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    outcomes: Counter[str] = Counter()
+    checked = 0
+    with logged_crashes() as crashes, recorded_writes() as writes:
+        async with (
+            served.http,
+            serving(served) as base,
+            httpx2.AsyncClient(base_url=base, timeout=30.0) as raw,
+        ):
+            listing = {"jsonrpc": "2.0", "id": 0, "method": "tools/list", "params": {"_meta": meta}}
+            answer = await raw.post("/mcp", headers=_mcp_headers("tools/list"), content=json.dumps(listing))
+            tools = [Tool.model_validate(t) for t in _jsonrpc_result(answer)["result"]["tools"]]
+            validators = {t.name: jsonschema.Draft202012Validator(t.output_schema or {}) for t in tools}
+            for number in range(1, WIRE_CALLS + 1):
+                tool = tools[number % len(tools)]
+                strategy, args = fuzzer.arguments(tool)
+                where = f"wire call {number} (seed {FUZZ_SEED + 1}) {tool.name} [{strategy}] {_short(args)}"
+                message = {
+                    "jsonrpc": "2.0",
+                    "id": number,
+                    "method": "tools/call",
+                    "params": {"name": tool.name, "arguments": args, "_meta": meta},
+                }
+                first = len(served.sandbox.requests)
+                with anyio.fail_after(CALL_TIMEOUT_S):
+                    response = await raw.post(
+                        "/mcp", headers=_mcp_headers("tools/call", tool.name), content=json.dumps(message)
+                    )
+                assert response.status_code == 200, (
+                    f"{where}: HTTP {response.status_code} {response.text[:300]}"
+                )
+                reply = _jsonrpc_result(response)
+                assert "result" in reply, f"{where}: a protocol error instead of a tool result: {reply}"
+                result = CallToolResult.model_validate(reply["result"])
+                is_error, _ = check_result(tool, validators[tool.name], result, tmp_path, where)
+                assert not crashes, f"{where}: the server logged a crash: {crashes}"
+                checked += check_requests(served.sandbox.requests[first:], where)
+                if not is_error and result.structured_content is not None:
+                    fuzzer.learn(result.structured_content)
+                outcomes["error" if is_error else "success"] += 1
+    outside = writes_outside(writes, tmp_path)
+    assert not outside, f"files written outside the test folder: {outside[:10]}"
+    assert outcomes["success"] > 0 and outcomes["error"] > 0
+    suite_counts["fuzz over HTTP: tool calls"] = WIRE_CALLS
+    suite_counts["fuzz over HTTP: successes"] = outcomes["success"]
+    suite_counts["fuzz over HTTP: sandbox requests checked"] = checked
