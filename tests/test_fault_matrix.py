@@ -103,7 +103,7 @@ def _args(tool: str, image: Path) -> dict[str, Any]:
         return {"prompt": "a lighthouse at dusk", "size": "64x64"}
     if tool == "edit_image":
         return {"prompt": "add stars", "image": str(image), "size": "64x64"}
-    return {"prompt": "waves", "duration": 1}
+    return {"prompt": "waves", "duration": 1, "size": "64x64"}
 
 
 def _actionable(text: str) -> bool:
