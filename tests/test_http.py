@@ -74,7 +74,9 @@ class _Server(uvicorn.Server):
 async def serving(make_app: Callable[[int], Any]) -> AsyncIterator[str]:
     """Serve ``make_app(port)`` with uvicorn in a thread on 127.0.0.1 and a free port; yields the
     base URL. The port is bound first, so the app's Host allow-list can name it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=TCP and TCP_NODELAY: otherwise each keep-alive answer waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     sock.setblocking(False)
