@@ -15,8 +15,14 @@ every saved path lies under the test's folder; every request the sandbox recorde
 the whole run, a Python audit hook records every file the process opens for writing, every folder
 it creates, renames into, links or removes: all of them must lie under the test's temp folder.
 
-Counts and seed are configurable: ``PIXAPI_FUZZ_CALLS`` (default 2000), ``PIXAPI_FUZZ_SEED``,
-``PIXAPI_FUZZ_SECONDS`` (a wall-time budget; the loop stops early, and says so, when it runs out).
+A second run sends generated calls as raw JSON-RPC over streamable HTTP, where ``NaN``,
+``Infinity`` and surrogate escapes reach the server (the in-memory client turns NaN into null).
+Then: the crashes the fuzz found, as regression tests, and an attack table of traversal and
+symlink paths through the tools.
+
+Counts and seed are configurable: ``PIXAPI_FUZZ_CALLS`` (default 2000), ``PIXAPI_FUZZ_WIRE_CALLS``
+(default 300), ``PIXAPI_FUZZ_SEED``, ``PIXAPI_FUZZ_SECONDS`` (a wall-time budget for the first run;
+the loop stops early when it runs out, and fails if fewer than 300 calls fitted).
 """
 
 from __future__ import annotations
