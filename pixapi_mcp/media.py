@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import ipaddress
 import mimetypes
@@ -35,6 +36,9 @@ MAX_INPUT_BYTES = 25 * 1024 * 1024
 MAX_INPUT_SIDE = 8192
 PREVIEW_MAX_SIDE = 256
 PREVIEW_MAX_BYTES = 200_000
+# Larger saved outputs get no preview and no full verification: Pillow would read (and decode)
+# the whole file into memory, hundreds of MB for a big image. Their header still gives the size.
+PREVIEW_SOURCE_MAX_BYTES = 20 * 1024 * 1024
 WORKSPACE_SUBDIR = "pixapi-output"
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -198,21 +202,28 @@ class ImageFacts:
     format: str
 
 
-def image_facts(data: bytes) -> ImageFacts:
-    """Size and format of image bytes; raises ``MediaError`` when they are not a readable image."""
+def _open(source: bytes | Path) -> Image.Image:
+    # A path is read lazily by Pillow (header first, pixels on demand), never whole into memory.
+    return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def image_facts(source: bytes | Path, *, verify: bool = True) -> ImageFacts:
+    """Size and format of an image (bytes or a file); raises ``MediaError`` when it is not a
+    readable image. ``verify=False`` reads only the header (cheap for any file size)."""
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.verify()
-        with Image.open(io.BytesIO(data)) as img:
+        if verify:
+            with _open(source) as img:
+                img.verify()
+        with _open(source) as img:
             return ImageFacts(img.width, img.height, img.format or "")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise MediaError(f"not a readable image ({type(exc).__name__})") from None
 
 
-def make_preview(data: bytes, max_side: int = PREVIEW_MAX_SIDE) -> bytes | None:
-    """A small JPEG thumbnail (well under host result limits), or None if the bytes are no image."""
+def make_preview(source: bytes | Path, max_side: int = PREVIEW_MAX_SIDE) -> bytes | None:
+    """A small JPEG thumbnail (well under host result limits), or None if it is no image."""
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with _open(source) as img:
             img.draft("RGB", (max_side, max_side))
             thumb = img.convert("RGB")
             thumb.thumbnail((max_side, max_side))
@@ -226,8 +237,25 @@ def make_preview(data: bytes, max_side: int = PREVIEW_MAX_SIDE) -> bytes | None:
     return None
 
 
-async def make_preview_async(data: bytes) -> bytes | None:
-    return await anyio.to_thread.run_sync(make_preview, data)
+@functools.lru_cache(maxsize=128)
+def _file_preview(path: str, mtime_ns: int, size: int) -> bytes | None:
+    del mtime_ns, size  # part of the cache key only: a changed file gets a new preview
+    return make_preview(Path(path))
+
+
+def file_preview(path: Path) -> bytes | None:
+    """``make_preview`` of a saved file, cached: asking about the same task again costs nothing."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if stat.st_size > PREVIEW_SOURCE_MAX_BYTES:
+        return None
+    return _file_preview(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+async def file_preview_async(path: Path) -> bytes | None:
+    return await anyio.to_thread.run_sync(file_preview, path)
 
 
 def check_input_image(name: str, data: bytes) -> ImageFile:

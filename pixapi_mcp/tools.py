@@ -17,10 +17,11 @@ import base64
 import json
 import logging
 import math
+import mimetypes
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, cast
 
@@ -86,6 +87,16 @@ class AppState:
     trusted_hosts: tuple[str, ...] = ()
     # Estimated credits of paid requests this process has sent (the per-session cap).
     session_credits: float = 0.0
+    # When this process first saw each task (timer time): the polling policy works from the
+    # task's age, so a series of get_task calls keeps its pace instead of restarting at 0.5 s.
+    task_origin: dict[str, float] = field(default_factory=dict[str, float])
+
+    def task_age(self, task_id: str) -> float:
+        now = self.timer.now()
+        if len(self.task_origin) > 10_000:  # bounded: forget the oldest half
+            for old in list(self.task_origin)[:5_000]:
+                del self.task_origin[old]
+        return now - self.task_origin.setdefault(task_id, now)
 
     def guard(self) -> Callable[[str], Awaitable[None]]:
         return media.url_guard(self.settings.allow_private_urls, allow_hosts=self.trusted_hosts)
@@ -259,18 +270,18 @@ def _from_contract(violations: Sequence[contract.Violation]) -> ToolError:
 # -- polling ------------------------------------------------------------------------------------
 
 
-def next_poll_delay(elapsed_s: float, progress: int, polls: int) -> float:
-    """Seconds until the next task poll.
+def next_poll_delay(age_s: float, progress: int, polls: int) -> float:
+    """Seconds until the next poll of a task that is ``age_s`` old and ``progress`` % done.
 
     With a progress figure, aim at half the remaining time the progress rate predicts, so a
-    long task is polled rarely and a nearly finished one often; without one, back off
-    geometrically from 1 s. Bounded to [0.5 s, 10 s] either way.
+    long task is polled rarely and a nearly finished one often. Without one, back off
+    geometrically (1 s, 1.5 s, ...) and at least a quarter of the task's age. Bounded to
+    [0.5 s, 10 s] either way, so completion is noticed within 10 s at worst.
     """
-    if 0 < progress < 100 and elapsed_s > 0:
-        eta = elapsed_s * (100 - progress) / progress
-        delay = eta / 2
+    if 0 < progress < 100 and age_s > 0:
+        delay = age_s * (100 - progress) / progress / 2
     else:
-        delay = 1.0 * math.pow(1.5, polls)
+        delay = max(math.pow(1.5, polls), age_s / 4)
     return max(MIN_POLL_INTERVAL_S, min(MAX_POLL_INTERVAL_S, delay))
 
 
@@ -307,7 +318,7 @@ async def _wait_for_task(
         elapsed = timer.now() - start
         if ledger_id is not None and not task.is_terminal:
             await state.ledger.update(ledger_id, status=task.status, progress=task.progress)
-        delay = next_poll_delay(elapsed, task.progress, polls)
+        delay = next_poll_delay(state.task_age(task_id), task.progress, polls)
         if task.is_terminal:
             return task, delay
         await reporter.report(min(task.progress, 99), f"{task.status} {task.progress}%")
@@ -334,14 +345,13 @@ async def _save_outputs(
     place: CallPlace,
     items: Sequence[tuple[str | None, str | None]],
     budget_s: float,
-) -> tuple[list[SavedOutput], list[bytes]]:
-    """Download URLs / decode b64 items into new files; returns outputs and image bytes for previews.
+) -> list[SavedOutput]:
+    """Download URLs / decode b64 items into new files.
 
     A download that fails or outlives the budget keeps its URL and says so: the paid output is
     never dropped, and ``get_task`` retries it.
     """
     outputs: list[SavedOutput] = []
-    images: list[bytes] = []
     deadline = state.timer.now() + max(budget_s, 1.0)
     for index, (url, b64) in enumerate(items, start=1):
         out = SavedOutput(url=url)
@@ -362,21 +372,38 @@ async def _save_outputs(
                 if download is None:
                     out.download_error = "not downloaded within the call's time; call get_task to fetch it"
                 else:
-                    out.path, out.bytes, out.media_type = (
-                        str(download.path),
-                        download.size,
-                        download.content_type,
-                    )
-            if out.path and (out.media_type or "").startswith("image/"):
-                data = await anyio.to_thread.run_sync(Path(out.path).read_bytes)
-                with suppress(media.MediaError):
-                    facts = media.image_facts(data)
-                    out.width, out.height = facts.width, facts.height
-                    images.append(data)
+                    out.path, out.bytes = str(download.path), download.size
+                    out.media_type = download.content_type
+            if out.path:
+                await _describe_file(out, place.kind)
         except (PixapiError, media.MediaError, OSError, ValueError) as exc:
             out.download_error = str(exc)
         outputs.append(out)
-    return outputs, images
+    return outputs
+
+
+async def _describe_file(out: SavedOutput, kind: str) -> None:
+    """Fill size, and for images dimensions and type, from the saved file (read lazily by Pillow).
+
+    Image work whose file is not a readable image is not an output: the file is removed and the
+    output says so, so get_task fetches it again instead of handing over garbage."""
+    assert out.path is not None
+    path = Path(out.path)
+    out.bytes = (await anyio.to_thread.run_sync(path.stat)).st_size
+    if kind == "video" or (out.media_type and not out.media_type.startswith(("image/", "application/octet"))):
+        return
+    verify = out.bytes <= media.PREVIEW_SOURCE_MAX_BYTES
+    try:
+        facts = await anyio.to_thread.run_sync(lambda: media.image_facts(path, verify=verify))
+    except media.MediaError as exc:
+        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        out.path, out.bytes = None, None
+        out.download_error = (
+            f"Pixapi returned a file that is {exc}; call get_task (or retry) to fetch it again"
+        )
+        return
+    out.width, out.height = facts.width, facts.height
+    out.media_type = f"image/{facts.format.lower()}" if facts.format else out.media_type
 
 
 async def _download_new(
@@ -399,10 +426,13 @@ async def _download_new(
     return None
 
 
-async def _previews(images: Sequence[bytes], limit: int = 4) -> list[ImageContent]:
+async def _previews(outputs: Sequence[SavedOutput], limit: int = 4) -> list[ImageContent]:
+    """Small JPEG previews of saved images (cached per file), for hosts that show them."""
     blocks: list[ImageContent] = []
-    for data in images[:limit]:
-        preview = await media.make_preview_async(data)
+    images = [o for o in outputs if o.path and o.width and (o.media_type or "").startswith("image/")]
+    for out in images[:limit]:
+        assert out.path is not None
+        preview = await media.file_preview_async(Path(out.path))
         if preview is not None:
             blocks.append(
                 ImageContent(
@@ -564,6 +594,7 @@ async def _after_submission(
     )
     reporter = ProgressReporter(ctx, label)
     await reporter.report(0, f"submitted task {submission.id}")
+    state.task_age(submission.id)  # the task's clock starts now
     budget = _budget(state, wait_s, started)
     task: Task | None = None
     poll_after = next_poll_delay(0.0, submission.progress, 0)
@@ -642,7 +673,7 @@ async def _finish(
         )
     items = [(item.url, item.b64_json) for item in (task.result.data if task.result else [])]
     await reporter.report(99, "downloading outputs")
-    outputs, images = await _reuse_or_save(state, row, place, items)
+    outputs = await _reuse_or_save(state, row, place, items)
     await state.ledger.update(
         row_id,
         status="completed",
@@ -666,27 +697,23 @@ async def _finish(
     else:
         result.result = TaskResultOut(type=task.result.type if task.result else None, data=outputs)
     result.next_step = _next_step_after(outputs, place.kind)
-    return _as_call_result(result, _summary(result, outputs, place.kind), await _previews(images))
+    return _as_call_result(result, _summary(result, outputs, place.kind), await _previews(outputs))
 
 
 async def _reuse_or_save(
     state: AppState, row: LedgerRow | None, place: CallPlace, items: Sequence[tuple[str | None, str | None]]
-) -> tuple[list[SavedOutput], list[bytes]]:
+) -> list[SavedOutput]:
     """Outputs saved by an earlier call are reused (a second get_task never downloads twice)."""
     if row and row.paths and len(row.paths) >= len(items) and await _all_files(row.paths):
-        outputs: list[SavedOutput] = []
-        images: list[bytes] = []
         urls = row.output_urls + [None] * (len(row.paths) - len(row.output_urls))
+        outputs: list[SavedOutput] = []
         for path_text, url in zip(row.paths, urls, strict=False):
-            data = await anyio.to_thread.run_sync(Path(path_text).read_bytes)
-            out = SavedOutput(url=url, path=path_text, bytes=len(data))
-            with suppress(media.MediaError):
-                facts = media.image_facts(data)
-                out.width, out.height = facts.width, facts.height
-                out.media_type = f"image/{facts.format.lower()}"
-                images.append(data)
+            out = SavedOutput(url=url, path=path_text)
+            if place.kind == "video":
+                out.media_type = mimetypes.guess_type(path_text)[0]
+            await _describe_file(out, place.kind)
             outputs.append(out)
-        return outputs, images
+        return outputs
     return await _save_outputs(state, place, items, DOWNLOAD_RESERVE_S + state.settings.tool_deadline_s / 4)
 
 
@@ -736,7 +763,7 @@ async def _finish_sync_images(
     state: AppState, row_id: int, response: ImageResponse, place: CallPlace, estimate: float | None
 ) -> CallToolResult:
     items = [(d.url, d.b64_json) for d in response.data]
-    outputs, images = await _save_outputs(
+    outputs = await _save_outputs(
         state, place, items, DOWNLOAD_RESERVE_S + state.settings.tool_deadline_s / 4
     )
     await state.ledger.update(
@@ -757,7 +784,7 @@ async def _finish_sync_images(
         ledger_id=row_id,
         next_step=_next_step_after(outputs, "image"),
     )
-    return _as_call_result(result, _summary(result, outputs, "image"), await _previews(images))
+    return _as_call_result(result, _summary(result, outputs, "image"), await _previews(outputs))
 
 
 # -- cost guardrails -----------------------------------------------------------------------------

@@ -386,3 +386,59 @@ async def test_cancel_during_the_submission_still_records_the_task(
             while not (rows and rows[0]["id"]):  # bounded: the shielded POST finishes in ~0.3 s
                 rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
     assert rows[0]["id"].startswith("task_") and rows[0]["status"] in ("submitted", "processing")
+
+
+def test_poll_policy_is_bounded_and_follows_the_task() -> None:
+    from pixapi_mcp.tools import MAX_POLL_INTERVAL_S, MIN_POLL_INTERVAL_S, next_poll_delay
+
+    for age in (0.0, 1.0, 30.0, 1e6):
+        for progress in (0, 1, 50, 99, 100):
+            for polls in (0, 1, 10, 100):
+                assert MIN_POLL_INTERVAL_S <= next_poll_delay(age, progress, polls) <= MAX_POLL_INTERVAL_S
+    # Without progress: back off with the task's age. With progress: aim at half the time left.
+    assert next_poll_delay(4.0, 0, 1) < next_poll_delay(40.0, 0, 1)
+    assert next_poll_delay(10.0, 50, 1) == 5.0
+    assert next_poll_delay(10.0, 95, 1) < next_poll_delay(10.0, 20, 1)
+
+
+async def test_agent_loop_keeps_the_polling_pace_across_calls(make_settings: Callable[..., Settings]) -> None:
+    async with harness(make_settings, SandboxConfig(video_task_seconds=600.0)) as h, h.client() as client:
+        handle = structured(await client.call_tool("create_video", {"prompt": "long", "wait_s": 0}))
+        delays = [handle["poll_after_s"]]
+        for _ in range(5):
+            await h.timer.sleep(delays[-1])  # the agent waits as told, then looks once
+            out = structured(await client.call_tool("get_task", {"task_id": handle["id"], "wait_s": 0}))
+            delays.append(out["poll_after_s"])
+        assert delays == sorted(delays) and delays[-1] == 10.0
+
+
+@pytest.mark.parametrize("shape", ["url", "b64_json"])
+async def test_an_unreadable_image_output_is_not_reported_as_saved(
+    make_settings: Callable[..., Settings], shape: str
+) -> None:
+    from mcp.client import Client
+
+    from pixapi_mcp.server import build_server
+
+    garbage = b"\x89PNG\r\n\x1a\n garbage"
+
+    def api(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path == "/v1/images/generations":
+            item = (
+                {"url": "https://cdn.test/out.png"}
+                if shape == "url"
+                else {"b64_json": base64.b64encode(garbage).decode()}
+            )
+            return httpx2.Response(200, json={"created": 1, "data": [item]})
+        return httpx2.Response(200, content=garbage, headers={"content-type": "image/png"})
+
+    settings = make_settings({"PIXAPI_KEY": "sk-x"})
+    async with (
+        httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http,
+        Client(build_server(settings, http, timer=_NoWait())) as client,
+    ):
+        out = structured(await client.call_tool("generate_image", {"prompt": "p", "sync": True}))
+    item = out["data"][0]
+    assert item["path"] is None and "not a readable image" in item["download_error"]
+    assert "get_task again" in out["next_step"]
+    assert list((settings.default_output_dir).glob("*")) == []
