@@ -98,7 +98,8 @@ TaskId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=
 # rule table still polices them, so a forbidden field cannot be smuggled in this way.
 Controls = dict[str, JsonValue]
 
-_STRICT_REQUEST = ConfigDict(strict=True, extra="forbid", frozen=True)
+# defer_build: validators are built on first use, not at import (start-up time matters to hosts).
+_STRICT_REQUEST = ConfigDict(strict=True, extra="forbid", frozen=True, defer_build=True)
 
 
 class _Request(BaseModel):
@@ -141,7 +142,9 @@ class ImageEditRequest(_Request):
     """``POST /v1/images/edits`` and ``/v1/async/images/edits`` (multipart, one ``image`` part per
     input image)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True
+    )
 
     model: ModelId
     prompt: Prompt
@@ -166,7 +169,7 @@ class VideoGenerationRequest(_Request):
 # Responses (tolerant: unknown fields are kept, not rejected)
 # --------------------------------------------------------------------------------------------
 
-_TOLERANT = ConfigDict(extra="allow")
+_TOLERANT = ConfigDict(extra="allow", defer_build=True)
 
 
 class ImageDatum(BaseModel):

@@ -22,11 +22,14 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import anyio
 import anyio.to_thread
-from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import ImageFile
@@ -204,7 +207,16 @@ class ImageFacts:
 
 def _open(source: bytes | Path) -> Image.Image:
     # A path is read lazily by Pillow (header first, pixels on demand), never whole into memory.
+    from PIL import Image  # imported on first use: Pillow costs start-up time the server rarely needs
+
     return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def _image_errors() -> tuple[type[BaseException], ...]:
+    """What Pillow raises for bytes that are not a (safe) image."""
+    from PIL import Image, UnidentifiedImageError
+
+    return (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
 
 def image_facts(source: bytes | Path, *, verify: bool = True) -> ImageFacts:
@@ -216,7 +228,7 @@ def image_facts(source: bytes | Path, *, verify: bool = True) -> ImageFacts:
                 img.verify()
         with _open(source) as img:
             return ImageFacts(img.width, img.height, img.format or "")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except _image_errors() as exc:
         raise MediaError(f"not a readable image ({type(exc).__name__})") from None
 
 
@@ -232,9 +244,29 @@ def make_preview(source: bytes | Path, max_side: int = PREVIEW_MAX_SIDE) -> byte
             thumb.save(out, format="JPEG", quality=quality, optimize=True)
             if out.tell() <= PREVIEW_MAX_BYTES:
                 return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except _image_errors():
         return None
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _file_facts(path: str, mtime_ns: int, size: int) -> ImageFacts | str:
+    del mtime_ns  # part of the cache key only
+    try:
+        # Large files: header only (a full verify would read the whole file into memory).
+        return image_facts(Path(path), verify=size <= PREVIEW_SOURCE_MAX_BYTES)
+    except MediaError as exc:
+        return str(exc)
+
+
+def describe_file(path: Path, check_image: bool) -> tuple[int, ImageFacts | None, str | None]:
+    """Size of a saved file and, when ``check_image``, its image facts or what is wrong with it
+    (cached per file version, so answering about the same output again reads nothing)."""
+    stat = path.stat()
+    if not check_image:
+        return stat.st_size, None, None
+    facts = _file_facts(str(path), stat.st_mtime_ns, stat.st_size)
+    return (stat.st_size, None, facts) if isinstance(facts, str) else (stat.st_size, facts, None)
 
 
 @functools.lru_cache(maxsize=128)

@@ -305,10 +305,16 @@ class ProgressReporter:
 
 
 async def _wait_for_task(
-    state: AppState, task_id: str, budget_s: float, reporter: ProgressReporter, ledger_id: int | None
+    state: AppState,
+    task_id: str,
+    budget_s: float,
+    reporter: ProgressReporter,
+    ledger_id: int | None,
+    known: tuple[str, int] | None = None,
 ) -> tuple[Task, float]:
     """Poll ``GET /v1/tasks/{id}`` until it ends or ``budget_s`` runs out. Returns the last view and
-    the delay the polling policy would wait next (what a handle tells the caller)."""
+    the delay the polling policy would wait next (what a handle tells the caller). ``known`` is the
+    ledger's (status, progress), so unchanged figures are not written again."""
     timer = state.timer
     start = timer.now()
     polls = 0
@@ -316,8 +322,11 @@ async def _wait_for_task(
         task = await state.client.get_task(task_id)
         polls += 1
         elapsed = timer.now() - start
-        if ledger_id is not None and not task.is_terminal:
-            await state.ledger.update(ledger_id, status=task.status, progress=task.progress)
+        if ledger_id is not None and not task.is_terminal and (task.status, task.progress) != known:
+            # A status change is worth an fsync; a progress figure is not.
+            durable = known is None or task.status != known[0]
+            await state.ledger.update(ledger_id, durable=durable, status=task.status, progress=task.progress)
+            known = (task.status, task.progress)
         delay = next_poll_delay(state.task_age(task_id), task.progress, polls)
         if task.is_terminal:
             return task, delay
@@ -353,6 +362,8 @@ async def _save_outputs(
     """
     outputs: list[SavedOutput] = []
     deadline = state.timer.now() + max(budget_s, 1.0)
+    # The folder may be gone since the work was submitted (get_task resumes into it).
+    await anyio.to_thread.run_sync(lambda: place.output_dir.mkdir(parents=True, exist_ok=True))
     for index, (url, b64) in enumerate(items, start=1):
         out = SavedOutput(url=url)
         try:
@@ -383,27 +394,25 @@ async def _save_outputs(
 
 
 async def _describe_file(out: SavedOutput, kind: str) -> None:
-    """Fill size, and for images dimensions and type, from the saved file (read lazily by Pillow).
-
-    Image work whose file is not a readable image is not an output: the file is removed and the
-    output says so, so get_task fetches it again instead of handing over garbage."""
+    """Fill size, and for images dimensions and type, from the saved file (read lazily by Pillow,
+    cached per file). Image work whose file is not a readable image is not an output: the file is
+    removed and the output says so, so get_task fetches it again instead of handing over garbage."""
     assert out.path is not None
     path = Path(out.path)
-    out.bytes = (await anyio.to_thread.run_sync(path.stat)).st_size
-    if kind == "video" or (out.media_type and not out.media_type.startswith(("image/", "application/octet"))):
-        return
-    verify = out.bytes <= media.PREVIEW_SOURCE_MAX_BYTES
-    try:
-        facts = await anyio.to_thread.run_sync(lambda: media.image_facts(path, verify=verify))
-    except media.MediaError as exc:
+    check_image = kind != "video" and (
+        not out.media_type or out.media_type.startswith(("image/", "application/octet"))
+    )
+    size, facts, problem = await anyio.to_thread.run_sync(media.describe_file, path, check_image)
+    out.bytes = size
+    if problem is not None:
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
         out.path, out.bytes = None, None
         out.download_error = (
-            f"Pixapi returned a file that is {exc}; call get_task (or retry) to fetch it again"
+            f"Pixapi returned a file that is {problem}; call get_task (or retry) to fetch it again"
         )
-        return
-    out.width, out.height = facts.width, facts.height
-    out.media_type = f"image/{facts.format.lower()}" if facts.format else out.media_type
+    elif facts is not None:
+        out.width, out.height = facts.width, facts.height
+        out.media_type = f"image/{facts.format.lower()}" if facts.format else out.media_type
 
 
 async def _download_new(
@@ -452,7 +461,7 @@ def _as_call_result(result: MediaResult, summary: str, previews: Sequence[ImageC
 # -- roots (the host's workspace) ----------------------------------------------------------------
 
 
-def workspace_roots(ctx: AppContext) -> ListRoots | None:
+async def workspace_roots(ctx: AppContext) -> ListRoots | None:
     """Ask the host for its workspace roots when it can answer; None falls back to the configured
     output folder (hosts without the roots capability, or the in-memory modern client)."""
     caps = ctx.client_capabilities
@@ -600,7 +609,9 @@ async def _after_submission(
     poll_after = next_poll_delay(0.0, submission.progress, 0)
     try:
         if budget > 0:
-            task, poll_after = await _wait_for_task(state, submission.id, budget, reporter, row_id)
+            task, poll_after = await _wait_for_task(
+                state, submission.id, budget, reporter, row_id, (submission.status, submission.progress)
+            )
     except PixapiError as exc:
         # The task exists and is recorded; only this look failed.
         raise tool_error(
@@ -674,14 +685,16 @@ async def _finish(
     items = [(item.url, item.b64_json) for item in (task.result.data if task.result else [])]
     await reporter.report(99, "downloading outputs")
     outputs = await _reuse_or_save(state, row, place, items)
-    await state.ledger.update(
-        row_id,
-        status="completed",
-        progress=100,
-        output_urls=[o.url for o in outputs if o.url],
-        paths=[o.path for o in outputs if o.path],
-        credits_charged=task.credits_cost,
-    )
+    paths = [o.path for o in outputs if o.path]
+    if row is None or (row.status, row.paths, row.credits_charged) != ("completed", paths, task.credits_cost):
+        await state.ledger.update(
+            row_id,
+            status="completed",
+            progress=100,
+            output_urls=[o.url for o in outputs if o.url],
+            paths=paths,
+            credits_charged=task.credits_cost,
+        )
     await reporter.report(100, "completed")
     result = MediaResult(
         id=task.id,
@@ -804,7 +817,7 @@ class SpendVerdict:
     estimate: float | None
 
 
-def _confirm_spend(
+async def _confirm_spend(
     ctx: AppContext, model: str, n: int | None = None, max_credits: float | None = None
 ) -> Elicit[SpendConfirmation] | SpendVerdict:
     """Before a costly call runs, ask the user (MCP elicitation) unless the estimate is at or under
@@ -830,10 +843,10 @@ def _confirm_spend(
     )
 
 
-def _confirm_video_spend(
+async def _confirm_video_spend(
     ctx: AppContext, model: str, max_credits: float | None = None
 ) -> Elicit[SpendConfirmation] | SpendVerdict:
-    return _confirm_spend(ctx, model, 1, max_credits)
+    return await _confirm_spend(ctx, model, 1, max_credits)
 
 
 Confirmation = Annotated[ElicitationResult[SpendConfirmation], Resolve(_confirm_spend)]
@@ -1295,14 +1308,18 @@ async def get_task(
     # confirmed it exists, so a mistyped id leaves nothing behind.
     try:
         task, poll_after = await _wait_for_task(
-            state, task_id, _budget(state, wait_s, started), reporter, row.id if row else None
+            state,
+            task_id,
+            _budget(state, wait_s, started),
+            reporter,
+            row.id if row else None,
+            (row.status, row.progress) if row else None,
         )
     except PixapiError as exc:
         raise _from_api_error(exc, row.id if row else None) from None
     if row is not None and row.output_dir and output_dir is None:
         # Chosen (and checked) when the work was submitted; the host's roots may differ now.
         place = CallPlace(Path(row.output_dir), _kind_of(row), row.model, row.prompt)
-        await anyio.to_thread.run_sync(lambda: place.output_dir.mkdir(parents=True, exist_ok=True))
     else:
         model = row.model if row else task.model or "task"
         place = _output_place(state, output_dir, roots, _kind_of(row), model, row.prompt if row else task_id)
