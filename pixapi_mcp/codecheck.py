@@ -876,7 +876,9 @@ def _origin_of_text(source: Source, rhs: str, index: int, name: str, depth: int)
     for endpoint in kinds:
         if endpoint.kind == "tasks":
             return "task"
-        if endpoint.is_async or endpoint.kind == "video":
+        # The forbidden sync video path answers (at best) a task too: reading data[0].url from it
+        # is the same mistake as from the async endpoint.
+        if endpoint.is_async or endpoint.kind in ("video", "video-sync"):
             return "submission"
         if endpoint.kind in ("image", "edit"):
             return "image"

@@ -856,3 +856,18 @@ def test_language_names() -> None:
     assert codecheck.normalize_language(None) is None
     assert codecheck.normalize_language("golang") == "go"
     assert codecheck.normalize_language("bash") == "curl"
+
+
+def test_reading_data_url_after_the_forbidden_video_path_is_also_flagged() -> None:
+    """Posting to /v1/videos/generations and reading data[0].url makes two mistakes, not one."""
+    from pixapi_mcp.demo import SNIPPET
+
+    found = {(f.rule_id, f.line) for f in check_code(SNIPPET, "python")}
+    assert found == {
+        ("async-endpoint", 2),
+        ("video-async-only", 2),
+        ("image-model-on-video-endpoint", 4),
+        ("input-image-field", 4),
+        ("duration-field", 4),
+        ("task-result-field", 5),
+    }
