@@ -904,6 +904,38 @@ def _check_spend(
     state.session_credits += estimate
 
 
+async def _paid_call(
+    ctx: AppContext,
+    *,
+    tool: str,
+    kind: str,
+    request: ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest,
+    endpoint: Endpoint,
+    n: int,
+    output_dir: str | None,
+    roots: ListRootsResult | None,
+    confirmation: ElicitationResult[SpendConfirmation] | None,
+    wait_s: float | None,
+    started: float,
+    submit: Callable[[], Awaitable[TaskSubmission]],
+    send_sync: Callable[[], Awaitable[ImageResponse]] | None = None,
+    shape: Literal["image", "task"] = "image",
+) -> CallToolResult:
+    """The one path of every paid call: contract check, output folder, cost check, ledger row,
+    then the request (sync, or an async submission followed by a bounded wait)."""
+    state = _state(ctx)
+    await _preflight(state, request, endpoint)
+    place = _output_place(state, output_dir, roots, kind, request.model, request.prompt)
+    estimate = contract.estimate_credits(request.model, n)
+    _check_spend(state, confirmation, estimate)
+    row_id = await _open_row(state, tool, endpoint, request, place, estimate)
+    if send_sync is not None:
+        response: ImageResponse = await _send(state, row_id, estimate, send_sync)
+        return await _finish_sync_images(state, row_id, response, place, estimate)
+    submission: TaskSubmission = await _send(state, row_id, estimate, submit, shield=True)
+    return await _after_submission(state, ctx, row_id, submission, place, wait_s, started, tool, shape)
+
+
 # -- argument types (constraints are types, written once in contract.py) --------------------------
 
 PromptArg = Annotated[str, Field(min_length=1, max_length=32_000, description="What to create, in words.")]
@@ -1092,22 +1124,21 @@ async def generate_image(
             controls=controls or {},
         )
     )
-    endpoint = Endpoint.IMAGE_GENERATIONS if sync else Endpoint.ASYNC_IMAGE_GENERATIONS
-    await _preflight(state, request, endpoint)
-    place = _output_place(state, output_dir, roots, "image", request.model, prompt)
-    estimate = contract.estimate_credits(request.model, n or 1)
-    _check_spend(state, confirmation, estimate)
-    row_id = await _open_row(state, "generate_image", endpoint, request, place, estimate)
-    if sync:
-        response: ImageResponse = await _send(
-            state, row_id, estimate, lambda: state.client.create_image(request)
-        )
-        return await _finish_sync_images(state, row_id, response, place, estimate)
-    submission: TaskSubmission = await _send(
-        state, row_id, estimate, lambda: state.client.submit_image(request), shield=True
-    )
-    return await _after_submission(
-        state, ctx, row_id, submission, place, wait_s, started, "generate_image", "image"
+    client = state.client
+    return await _paid_call(
+        ctx,
+        tool="generate_image",
+        kind="image",
+        request=request,
+        endpoint=Endpoint.IMAGE_GENERATIONS if sync else Endpoint.ASYNC_IMAGE_GENERATIONS,
+        n=n or 1,
+        output_dir=output_dir,
+        roots=roots,
+        confirmation=confirmation,
+        wait_s=wait_s,
+        started=started,
+        submit=lambda: client.submit_image(request),
+        send_sync=(lambda: client.create_image(request)) if sync else None,
     )
 
 
@@ -1150,22 +1181,21 @@ async def edit_image(
             controls=controls or {},
         )
     )
-    endpoint = Endpoint.IMAGE_EDITS if sync else Endpoint.ASYNC_IMAGE_EDITS
-    await _preflight(state, request, endpoint)
-    place = _output_place(state, output_dir, roots, "edit", request.model, prompt)
-    estimate = contract.estimate_credits(request.model, n or 1)
-    _check_spend(state, confirmation, estimate)
-    row_id = await _open_row(state, "edit_image", endpoint, request, place, estimate)
-    if sync:
-        response: ImageResponse = await _send(
-            state, row_id, estimate, lambda: state.client.edit_image(request)
-        )
-        return await _finish_sync_images(state, row_id, response, place, estimate)
-    submission: TaskSubmission = await _send(
-        state, row_id, estimate, lambda: state.client.submit_image_edit(request), shield=True
-    )
-    return await _after_submission(
-        state, ctx, row_id, submission, place, wait_s, started, "edit_image", "image"
+    client = state.client
+    return await _paid_call(
+        ctx,
+        tool="edit_image",
+        kind="edit",
+        request=request,
+        endpoint=Endpoint.IMAGE_EDITS if sync else Endpoint.ASYNC_IMAGE_EDITS,
+        n=n or 1,
+        output_dir=output_dir,
+        roots=roots,
+        confirmation=confirmation,
+        wait_s=wait_s,
+        started=started,
+        submit=lambda: client.submit_image_edit(request),
+        send_sync=(lambda: client.edit_image(request)) if sync else None,
     )
 
 
@@ -1265,17 +1295,21 @@ async def create_video(
             controls=controls or {},
         )
     )
-    endpoint = Endpoint.ASYNC_VIDEO_GENERATIONS
-    await _preflight(state, request, endpoint)
-    place = _output_place(state, output_dir, roots, "video", request.model, prompt)
-    estimate = contract.estimate_credits(request.model, 1)
-    _check_spend(state, confirmation, estimate)
-    row_id = await _open_row(state, "create_video", endpoint, request, place, estimate)
-    submission: TaskSubmission = await _send(
-        state, row_id, estimate, lambda: state.client.submit_video(request), shield=True
-    )
-    return await _after_submission(
-        state, ctx, row_id, submission, place, wait_s, started, "create_video", "task"
+    client = state.client
+    return await _paid_call(
+        ctx,
+        tool="create_video",
+        kind="video",
+        request=request,
+        endpoint=Endpoint.ASYNC_VIDEO_GENERATIONS,
+        n=1,
+        output_dir=output_dir,
+        roots=roots,
+        confirmation=confirmation,
+        wait_s=wait_s,
+        started=started,
+        submit=lambda: client.submit_video(request),
+        shape="task",
     )
 
 
