@@ -4,9 +4,11 @@ manual clock shared by both, so a "10 minute" video completes in microseconds, d
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -20,6 +22,23 @@ from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_
 from pixapi_mcp.server import build_server
 
 SANDBOX_URL = "http://sandbox.test"
+PAID_TOOLS = frozenset({"generate_image", "edit_image", "create_video"})
+FREE_TOOLS = frozenset({"get_task", "list_models", "list_tasks", "search_docs", "check_code"})
+ALL_TOOLS = PAID_TOOLS | FREE_TOOLS
+
+
+def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server process: no inherited PIXAPI_ settings, folders under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        PIXAPI_DATA_DIR=str(tmp_path / "data"),
+        PIXAPI_CACHE_DIR=str(tmp_path / "cache"),
+        PIXAPI_OUTPUT_DIR=str(tmp_path / "out"),
+        PIXAPI_LOG_LEVEL="DEBUG",
+    )
+    env.update(extra)
+    return env
 
 
 class SharedTimer:

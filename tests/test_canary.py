@@ -33,8 +33,8 @@ from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import Fault, SandboxConfig, create_app, running_sandbox
 from pixapi_mcp.server import build_server
 from tests.conftest import CANARY_KEY
-from tests.server_harness import SANDBOX_URL, harness, structured, text_of
-from tests.test_http import captured_logs, subprocess_env
+from tests.server_harness import SANDBOX_URL, harness, structured, subprocess_env, text_of
+from tests.test_http import captured_logs
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import socket
 import sys
@@ -36,23 +35,13 @@ from mcp.client.streamable_http import streamable_http_client
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
 from pixapi_mcp.server import build_server, http_app
-from tests.server_harness import SANDBOX_URL, SharedTimer, structured
+from tests.server_harness import ALL_TOOLS, SANDBOX_URL, SharedTimer, structured, subprocess_env
 
 pytestmark = pytest.mark.anyio
 
 TOKEN = "mcp-token-3b9f1d7c2e5a4f60"
 START_TIMEOUT_S = 30.0
 CALL_TIMEOUT_S = 60.0
-PAID_AND_FREE = {
-    "generate_image",
-    "edit_image",
-    "create_video",
-    "get_task",
-    "list_models",
-    "list_tasks",
-    "search_docs",
-    "check_code",
-}
 
 
 # -- serving and connecting (shared with test_load and test_canary) ------------------------------
@@ -150,20 +139,6 @@ def sandboxed_app(make_settings: Callable[..., Settings], env: dict[str, str] | 
         {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True
     )
     return SandboxedApp(settings, app.state.sandbox, SharedTimer(clock), http)
-
-
-def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment of a server process: no inherited PIXAPI_ settings, folders under tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
-    env.update(
-        HOME=str(tmp_path / "home"),
-        PIXAPI_DATA_DIR=str(tmp_path / "data"),
-        PIXAPI_CACHE_DIR=str(tmp_path / "cache"),
-        PIXAPI_OUTPUT_DIR=str(tmp_path / "out"),
-        PIXAPI_LOG_LEVEL="DEBUG",
-    )
-    env.update(extra)
-    return env
 
 
 class ServerProcess:
@@ -329,7 +304,7 @@ async def test_http_in_process_token_health_rebinding_and_progress(
                     checks += 1
                 ok = await post(listing | {"Authorization": f"Bearer {TOKEN}"}, body)
                 assert ok.status_code == 200, ok.text
-                assert {t["name"] for t in _jsonrpc_result(ok)["result"]["tools"]} == PAID_AND_FREE
+                assert {t["name"] for t in _jsonrpc_result(ok)["result"]["tools"]} == ALL_TOOLS
 
                 # DNS rebinding: the right token from a page that resolved evil.example to 127.0.0.1.
                 bearer = {"Authorization": f"Bearer {TOKEN}"}
@@ -367,7 +342,7 @@ async def test_http_in_process_token_health_rebinding_and_progress(
             for mode in ("auto", "legacy"):
                 async with http_client(base, TOKEN, mode) as client:
                     names = {t.name for t in (await client.list_tools()).tools}
-                    assert names == PAID_AND_FREE
+                    assert names == ALL_TOOLS
                     data, progress = await _generate_with_progress(client)
                     assert data["status"] == "completed" and Path(data["data"][0]["path"]).is_file()
                     assert progress and progress == sorted(progress) and progress[-1] == 100, progress
@@ -406,7 +381,7 @@ async def test_http_subprocess_with_token_progress_and_no_leak(
         statuses: list[int] = []
         async with http_client(served.url, TOKEN, statuses=statuses) as client:
             names = {t.name for t in (await client.list_tools()).tools}
-            assert names == PAID_AND_FREE
+            assert names == ALL_TOOLS
             # The process runs on the wall clock: the sandbox's image task takes a few seconds.
             data, progress = await _generate_with_progress(client)
             assert data["status"] == "completed"

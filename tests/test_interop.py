@@ -20,20 +20,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests.server_harness import ALL_TOOLS
+
 pytestmark = pytest.mark.slow
 
 INTEROP = Path(__file__).parent / "interop"
 REPO = Path(__file__).parent.parent
-TOOLS = {
-    "generate_image",
-    "edit_image",
-    "create_video",
-    "get_task",
-    "list_models",
-    "list_tasks",
-    "search_docs",
-    "check_code",
-}
 
 
 def run_client(tmp_path: Path) -> dict[str, Any]:
@@ -74,7 +66,7 @@ def test_typescript_sdk_client_drives_the_stdio_server(tmp_path: Path) -> None:
     assert summary["hasInstructions"]
 
     tools = {tool["name"]: tool for tool in summary["tools"]}
-    assert set(tools) == TOOLS
+    assert set(tools) == ALL_TOOLS
     assert all(tool["inputType"] == "object" and tool["hasOutputSchema"] for tool in tools.values())
     assert tools["get_task"]["readOnly"] is True and tools["generate_image"]["readOnly"] is False
 

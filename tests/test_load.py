@@ -20,8 +20,8 @@ import anyio
 import pytest
 from mcp.client import Client
 
-from tests.server_harness import structured, text_of
-from tests.test_http import TOKEN, http_client, server_process, subprocess_env
+from tests.server_harness import structured, subprocess_env, text_of
+from tests.test_http import TOKEN, http_client, server_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

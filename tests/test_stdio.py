@@ -18,22 +18,9 @@ from mcp_types import ImageContent
 from PIL import Image
 
 from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
-from tests.server_harness import structured
+from tests.server_harness import structured, subprocess_env
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
-    env.update(
-        HOME=str(tmp_path / "home"),
-        PIXAPI_DATA_DIR=str(tmp_path / "data"),
-        PIXAPI_CACHE_DIR=str(tmp_path / "cache"),
-        PIXAPI_OUTPUT_DIR=str(tmp_path / "out"),
-        PIXAPI_LOG_LEVEL="DEBUG",
-    )
-    env.update(extra)
-    return env
 
 
 @asynccontextmanager
@@ -45,7 +32,7 @@ async def stdio_client(env: dict[str, str], *args: str) -> AsyncIterator[Client]
 
 async def test_stdio_workflow_on_the_sandbox(tmp_path: Path) -> None:
     with anyio.fail_after(120):
-        async with stdio_client(_env(tmp_path), "--sandbox") as client:
+        async with stdio_client(subprocess_env(tmp_path), "--sandbox") as client:
             tools = {t.name for t in (await client.list_tools()).tools}
             assert {"generate_image", "edit_image", "create_video", "get_task"} <= tools
 
@@ -97,7 +84,7 @@ def _children_running(module: str) -> list[int]:
 async def test_killed_server_loses_no_task(tmp_path: Path) -> None:
     config = SandboxConfig(video_task_seconds=5.0)
     with running_sandbox(config) as sandbox, anyio.fail_after(90):
-        env = _env(tmp_path, PIXAPI_KEY="sk-sandbox", PIXAPI_BASE_URL=sandbox.base_url)
+        env = subprocess_env(tmp_path, PIXAPI_KEY="sk-sandbox", PIXAPI_BASE_URL=sandbox.base_url)
         task_id: str | None = None
         async with stdio_client(env) as client:
             got_progress = anyio.Event()

@@ -16,12 +16,11 @@ from PIL import Image
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import Fault, SandboxConfig
-from tests.server_harness import harness, structured, text_of
+from tests.server_harness import ALL_TOOLS, PAID_TOOLS, harness, structured, text_of
 
 pytestmark = pytest.mark.anyio
 
 MODES = ["auto", "legacy"]
-PAID_TOOLS = {"generate_image", "edit_image", "create_video"}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -277,7 +276,7 @@ class _NoWait:
 async def test_annotations_are_truthful(make_settings: Callable[..., Settings]) -> None:
     async with harness(make_settings) as h, h.client() as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert set(tools) >= {*PAID_TOOLS, "get_task", "list_models", "list_tasks", "search_docs", "check_code"}
+    assert set(tools) == ALL_TOOLS
     for name, tool in tools.items():
         ann = tool.annotations
         assert ann is not None, name
