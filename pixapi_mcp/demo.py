@@ -22,7 +22,7 @@ SNIPPET = """import requests, os
 r = requests.post("https://api.pixapi.ai/v1/videos/generations?async=true",
     headers={"Authorization": "Bearer " + os.environ["PIXAPI_KEY"]},
     json={"model": "nano-banana", "prompt": "a fox", "image_url": URL, "seconds": 5})
-print(r.json()["data"][0]["url"])
+video_url = r.json()["data"][0]["url"]
 """
 
 
