@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pixapi_mcp.config import Settings
+
 REPO = Path(__file__).resolve().parent.parent
 PROTOCOL_VERSION = "2025-11-25"  # the initialize-handshake era every host speaks today
 SANDBOX_KEY = "sk-sandbox"
@@ -81,6 +83,28 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _folders(home: Path) -> dict[str, str]:
+    return {
+        "HOME": str(home / "home"),
+        "PIXAPI_DATA_DIR": str(home / "data"),
+        "PIXAPI_CACHE_DIR": str(home / "cache"),
+        "PIXAPI_OUTPUT_DIR": str(home / "out"),
+    }
+
+
+def bench_settings(home: Path, base_url: str, *, sandbox: bool = False, **extra: str) -> Settings:
+    """Settings for a server built in this process: every folder under ``home``, the sandbox key,
+    quiet logs; ``extra`` adds or replaces variables."""
+    env = {
+        **_folders(home),
+        "PIXAPI_KEY": SANDBOX_KEY,
+        "PIXAPI_BASE_URL": base_url,
+        "PIXAPI_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    return Settings.from_env(env, sandbox=sandbox)
+
+
 def child_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a server or helper process: no inherited PIXAPI_* settings, every folder
     under ``home``, and bytecode caching allowed (a pip-installed package has its .pyc files; without
@@ -88,10 +112,7 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
-        HOME=str(home / "home"),
-        PIXAPI_DATA_DIR=str(home / "data"),
-        PIXAPI_CACHE_DIR=str(home / "cache"),
-        PIXAPI_OUTPUT_DIR=str(home / "out"),
+        _folders(home),
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
     )
     env.update(extra)

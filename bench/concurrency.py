@@ -28,8 +28,7 @@ import anyio
 import httpx2
 from mcp.client import Client
 
-from bench.common import SANDBOX_KEY, Row, median, sandbox_process, scratch_dir
-from pixapi_mcp.config import Settings
+from bench.common import SANDBOX_KEY, Row, bench_settings, median, sandbox_process, scratch_dir
 from pixapi_mcp.server import build_server
 
 GOAL = 1.3
@@ -73,16 +72,7 @@ async def api_batch(http: httpx2.AsyncClient, size: int, image_size: str) -> flo
 
 
 async def measure(base_url: str, home: Any, concurrency: int, rounds: int, image_size: str) -> dict[str, Any]:
-    env = {
-        "HOME": str(home / "home"),
-        "PIXAPI_DATA_DIR": str(home / "data"),
-        "PIXAPI_CACHE_DIR": str(home / "cache"),
-        "PIXAPI_OUTPUT_DIR": str(home / "out"),
-        "PIXAPI_KEY": SANDBOX_KEY,
-        "PIXAPI_BASE_URL": base_url,
-        "PIXAPI_LOG_LEVEL": "WARNING",
-    }
-    settings = Settings.from_env(env)
+    settings = bench_settings(home, base_url)
     async with httpx2.AsyncClient(base_url=base_url, timeout=30) as admin:
         fault = {
             "kind": "latency",

@@ -28,7 +28,7 @@ import anyio.lowlevel
 import httpx2
 from mcp.client import Client
 
-from bench.common import SANDBOX_KEY, Row, scratch_dir
+from bench.common import SANDBOX_KEY, Row, bench_settings, scratch_dir
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
 from pixapi_mcp.server import build_server
@@ -55,17 +55,7 @@ class ClockTimer:
 
 
 def settings_for(home: Path, deadline_s: float) -> Settings:
-    env = {
-        "HOME": str(home / "home"),
-        "PIXAPI_DATA_DIR": str(home / "data"),
-        "PIXAPI_CACHE_DIR": str(home / "cache"),
-        "PIXAPI_OUTPUT_DIR": str(home / "out"),
-        "PIXAPI_KEY": SANDBOX_KEY,
-        "PIXAPI_BASE_URL": SANDBOX_URL,
-        "PIXAPI_TOOL_DEADLINE_S": str(deadline_s),
-        "PIXAPI_LOG_LEVEL": "WARNING",
-    }
-    return Settings.from_env(env, sandbox=True)
+    return bench_settings(home, SANDBOX_URL, sandbox=True, PIXAPI_TOOL_DEADLINE_S=str(deadline_s))
 
 
 def outcome(state: SandboxState, task_id: str, tool_calls: int | None) -> dict[str, Any]:

@@ -27,8 +27,7 @@ import httpx2
 from mcp.client import Client
 from mcp.server import MCPServer
 
-from bench.common import SANDBOX_KEY, Row, median, scratch_dir
-from pixapi_mcp.config import Settings
+from bench.common import SANDBOX_KEY, Row, bench_settings, median, scratch_dir
 from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
 from pixapi_mcp.server import build_server
 
@@ -84,16 +83,7 @@ def check(result: Any, status: str) -> None:
 
 @asynccontextmanager
 async def clients(base_url: str, home: Path) -> AsyncIterator[tuple[httpx2.AsyncClient, Client, Client]]:
-    env = {
-        "HOME": str(home / "home"),
-        "PIXAPI_DATA_DIR": str(home / "data"),
-        "PIXAPI_CACHE_DIR": str(home / "cache"),
-        "PIXAPI_OUTPUT_DIR": str(home / "out"),
-        "PIXAPI_KEY": SANDBOX_KEY,
-        "PIXAPI_BASE_URL": base_url,
-        "PIXAPI_LOG_LEVEL": "WARNING",
-    }
-    settings = Settings.from_env(env)
+    settings = bench_settings(home, base_url)
     async with AsyncExitStack() as stack:
         http = await stack.enter_async_context(httpx2.AsyncClient(base_url=base_url))
         server = await stack.enter_async_context(Client(build_server(settings), mode="legacy"))
