@@ -10,6 +10,7 @@ import pytest
 
 from pixapi_mcp import codecheck, contract
 from pixapi_mcp.codecheck import Finding, check_code
+from tests.seed_examples import CURL_EDIT, CURL_GENERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "llms" / "pages"
@@ -650,21 +651,9 @@ def test_every_recipe_has_a_program() -> None:
     assert len(programs) == 6
 
 
-# Pixapi's own examples, from the captured pages in shared/seeds (formatting restored).
+# Pixapi's own examples, from the captured pages in shared/seeds; the curl ones are shared with the
+# sandbox tests (tests/seed_examples.py).
 SEED_EXAMPLES: dict[str, tuple[str, str]] = {
-    "api-reference curl": (
-        "curl",
-        """curl https://api.pixapi.ai/v1/images/generations \\
-  -H "Authorization: Bearer $PIXAPI_KEY" \\
-  -H "Content-Type: application/json" \\
-  -d '{
-    "model": "gemini-3-pro-image-preview",
-    "prompt": "A cinematic product photo of a ceramic coffee cup",
-    "n": 1,
-    "size": "1024x1024"
-  }'
-""",
-    ),
     "api-reference python": (
         "python",
         """import os
@@ -799,41 +788,14 @@ curl_close($ch);
 echo $response;
 """,
     ),
-    "api-reference edit curl": (
-        "curl",
-        """curl https://api.pixapi.ai/v1/images/edits \\
-  -H "Authorization: Bearer $PIXAPI_KEY" \\
-  -F "model=gemini-3-pro-image-preview" \\
-  -F "prompt=Place the product on a warm studio background" \\
-  -F "image=@product.png" \\
-  -F "n=1" \\
-  -F "size=1024x1024"
-""",
-    ),
-    "home curl": (
-        "curl",
-        """curl --request POST \\
---url https://api.pixapi.ai/v1/images/generations \\
---header 'Authorization: Bearer <token>' \\
---header 'Content-Type: application/json' \\
---data '{
-"model": "nano-banana",
-"prompt": "A cinematic product shot",
-"size": "1024x1024"
-}'
-""",
-    ),
-    "home gpt-image curl": (
-        "curl",
-        """curl https://api.pixapi.ai/v1/images/generations \\ -H "Authorization: Bearer $PIXAPI_KEY" \\ -H "Content-Type: application/json" \\ -d '{ "model": "gpt-image-2", "prompt": "A cinematic product hero shot", "n": 1, "size": "1024x1024" }'
-""",
-    ),
     "api-reference request body": (
         "json",
         '{"model": "gemini-3-pro-image-preview", "prompt": "A cinematic product photo of a ceramic coffee cup", '
         '"n": 1, "size": "1024x1024"}',
     ),
 }
+SEED_EXAMPLES.update({f"{name} curl": ("curl", code) for name, code in CURL_GENERATIONS.items()})
+SEED_EXAMPLES["api-reference edit curl"] = ("curl", CURL_EDIT)
 
 
 @pytest.mark.parametrize(("language", "code"), [pytest.param(*v, id=k) for k, v in SEED_EXAMPLES.items()])

@@ -21,11 +21,10 @@ import pytest
 
 from pixapi_mcp.contract import task_path
 from pixapi_mcp.sandbox import Fault, ManualClock, RunningSandbox, SandboxConfig, running_sandbox
+from tests.seed_examples import CURL_EDIT, CURL_GENERATIONS, SEED_HOST
 from tests.test_sandbox import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
 
 pytestmark = pytest.mark.anyio
-
-SEED_HOST = "https://api.pixapi.ai"
 
 
 @pytest.fixture
@@ -156,57 +155,6 @@ async def test_task_faults_through_the_admin_api(
     assert sandbox.state.balance(KEY) == 1000.0
     recorded = (await http.get("/_sandbox/requests")).json()["data"]
     assert [r["fault"]["kind"] if r["fault"] else None for r in recorded] == ["task_fail", None]
-
-
-# --------------------------------------------------------------------------------------------
-# The seeds' curl examples, verbatim except the host (and the home page's <token> placeholder)
-# --------------------------------------------------------------------------------------------
-
-CURL_GENERATIONS = {
-    # api-reference.txt
-    "api-reference": """curl https://api.pixapi.ai/v1/images/generations \\
--H "Authorization: Bearer $PIXAPI_KEY" \\
--H "Content-Type: application/json" \\
--d '{
-"model": "gemini-3-pro-image-preview",
-"prompt": "A cinematic product photo of a ceramic coffee cup",
-"n": 1,
-"size": "1024x1024"
-}'""",
-    # home-page.txt, hero example (the capture flattened its line breaks; restored here)
-    "home-page-hero": """curl https://api.pixapi.ai/v1/images/generations \\
-  -H "Authorization: Bearer $PIXAPI_KEY" \\
-  -H "Content-Type: application/json" \\
-  -d '{ "model": "gpt-image-2", "prompt": "A cinematic product hero shot", "n": 1, "size": "1024x1024" }'""",
-    # home-page.txt, nano-banana example
-    "home-page-nano-banana": """curl --request POST \\
---url https://api.pixapi.ai/v1/images/generations \\
---header 'Authorization: Bearer <token>' \\
---header 'Content-Type: application/json' \\
---data '{
-"model": "nano-banana",
-"prompt": "A cinematic product shot",
-"size": "1024x1024"
-}'""",
-    # image-generation-api-page.txt
-    "image-generation-api": """curl https://api.pixapi.ai/v1/images/generations \\
-  -H "Authorization: Bearer $PIXAPI_KEY" \\
-  -H "Content-Type: application/json" \\
-  -d '{
-    "model": "gemini-3-pro-image-preview",
-    "prompt": "A cinematic product photo",
-    "n": 1,
-    "size": "1024x1024"
-  }'""",
-}
-
-CURL_EDIT = """curl https://api.pixapi.ai/v1/images/edits \\
--H "Authorization: Bearer $PIXAPI_KEY" \\
--F "model=gemini-3-pro-image-preview" \\
--F "prompt=Place the product on a warm studio background" \\
--F "image=@product.png" \\
--F "n=1" \\
--F "size=1024x1024\""""
 
 
 def run_curl(script: str, base_url: str, cwd: Path) -> dict[str, Any]:
