@@ -55,6 +55,7 @@ from pixapi_mcp import contract
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import RecordedRequest, SandboxConfig
 from tests.server_harness import Harness, harness, text_of
+from tests.test_media import TRAVERSALS
 
 pytestmark = pytest.mark.anyio
 
@@ -741,13 +742,7 @@ def _attacks(base: Path, outside: Path) -> list[tuple[str, str, dict[str, Any]]]
     image = str(base / "ok.png")
     table: list[tuple[str, str, dict[str, Any]]] = []
     for value in [
-        "../outside",
-        "../../etc",
-        "/etc",
-        "/",
-        "~/.ssh",
-        "sub/../../outside",
-        "./././../outside",
+        *TRAVERSALS,
         str(outside),
         "escape",
         "escape/deeper",

@@ -10,7 +10,6 @@ server. Skipped where ``node`` or ``tests/interop/node_modules`` is missing
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.server_harness import ALL_TOOLS
+from tests.server_harness import ALL_TOOLS, subprocess_env
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +33,7 @@ def run_client(tmp_path: Path) -> dict[str, Any]:
         pytest.skip("node is not installed: the TypeScript SDK interop test needs Node.js 18+")
     if not (INTEROP / "node_modules" / "@modelcontextprotocol" / "sdk").is_dir():
         pytest.skip("tests/interop/node_modules is missing: run `npm ci` in tests/interop")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
-    env.update(
-        HOME=str(tmp_path / "home"),
-        PIXAPI_DATA_DIR=str(tmp_path / "data"),
-        PIXAPI_CACHE_DIR=str(tmp_path / "cache"),
-        PIXAPI_OUTPUT_DIR=str(tmp_path / "out"),
-        PIXAPI_LOG_LEVEL="DEBUG",
-    )
+    env = subprocess_env(tmp_path)
     done = subprocess.run(
         [node, "client.mjs", sys.executable],
         cwd=INTEROP,
