@@ -29,6 +29,10 @@ ERRORS_URL = f"{DOCS_ROOT}/errors/"
 MODEL_CATALOG_URL = f"{DOCS_ROOT}/model-catalog/"
 LLMS_FULL_URL = "https://pixapi.ai/llms-full.txt"
 
+# The key the built-in sandbox accepts by default. The sandbox and the server in sandbox mode both
+# import it from here, the one leaf they share, so the two sides can never disagree.
+SANDBOX_KEY = "sk-sandbox"
+
 
 # --------------------------------------------------------------------------------------------
 # Endpoints
