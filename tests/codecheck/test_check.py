@@ -12,7 +12,7 @@ from pixapi_mcp import codecheck, contract
 from pixapi_mcp.codecheck import Finding, check_code
 from tests.seed_examples import CURL_EDIT, CURL_GENERATIONS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "llms" / "pages"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 FENCE_LANGUAGES = {"bash": "curl", "python": "python", "js": "node", "go": "go", "java": "java", "php": "php"}
