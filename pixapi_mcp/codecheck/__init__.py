@@ -1,25 +1,29 @@
 """Find Pixapi contract mistakes in integration code or a JSON request body (``check_code``).
 
-The checker is being split into modules; for now it all lives in ``source``."""
+- ``source``: languages, detection, comment stripping, the lexical ``Source`` view, literal lookups;
+- ``json_body``: request bodies, checked by ``contract.check_request`` itself;
+- ``detect_endpoints``, ``detect_fields``, ``detect_models``, ``detect_results``, ``detect_auth``:
+  the detectors, grouped by rule family;
+- ``findings``: ``Finding``, a detector's ``Hit``, docs links and key-redacted snippets;
+- ``check``: the ``DETECTORS`` registry, ``check_code`` and ``summarize``;
+- ``tool``: the MCP ``check_code`` tool (``register_check_code``). It is the only module here that
+  imports ``mcp``, and it is not imported by this package: the server imports it.
+"""
 
+from pixapi_mcp.codecheck.check import DETECTORS, check_code, summarize
+from pixapi_mcp.codecheck.findings import RULE_PAGES, Finding, docs_uri_for
 from pixapi_mcp.codecheck.source import (
-    DETECTORS,
     LANGUAGE_ALIASES,
     LANGUAGES,
-    RULE_PAGES,
-    Finding,
     Language,
-    check_code,
     detect_language,
-    docs_uri_for,
     normalize_language,
-    summarize,
 )
 
 __all__ = [
     "DETECTORS",
-    "LANGUAGE_ALIASES",
     "LANGUAGES",
+    "LANGUAGE_ALIASES",
     "RULE_PAGES",
     "Finding",
     "Language",

@@ -1,0 +1,103 @@
+"""``check_code``: find Pixapi contract mistakes in integration code or in a request body.
+
+Built on the rule table in ``contract.RULES``: every finding carries a contract rule id, the
+rule's docs and a fix. Request bodies (``language="json"``) go through ``contract.check_request``
+itself (``json_body``); source code in curl/bash, Python, Node, Go, Java and PHP goes through
+``DETECTORS``, one entry per rule id, over the lexical view in ``source``. The detectors favour
+precision: Pixapi's own examples and this project's recipes must come out clean, so each pattern
+is anchored to something that only a request body, a header or a response read looks like.
+
+No MCP and no HTTP here: ``tool`` puts this on an MCP server.
+"""
+
+from __future__ import annotations
+
+from pixapi_mcp import contract
+from pixapi_mcp.codecheck.detect_auth import detect_bearer, detect_key_exposure
+from pixapi_mcp.codecheck.detect_endpoints import (
+    detect_async_flag,
+    detect_sync_video,
+    detect_unknown_endpoint,
+)
+from pixapi_mcp.codecheck.detect_fields import (
+    detect_edit_json,
+    detect_image_url,
+    detect_seconds,
+    detect_value,
+)
+from pixapi_mcp.codecheck.detect_models import (
+    detect_image_model_on_video,
+    detect_unknown_model,
+    detect_video_model_on_image,
+)
+from pixapi_mcp.codecheck.detect_results import (
+    detect_image_url_field,
+    detect_task_polling,
+    detect_task_result_field,
+)
+from pixapi_mcp.codecheck.findings import Detector, Finding, finding_for_hit
+from pixapi_mcp.codecheck.json_body import check_json
+from pixapi_mcp.codecheck.source import Source, detect_language, normalize_language
+
+# The detectors, one per code-scope rule (and per request rule that code can break visibly). The
+# order is the order findings on one line are worded in when two detectors agree.
+DETECTORS: dict[str, Detector] = {
+    "async-endpoint": detect_async_flag,
+    "video-async-only": detect_sync_video,
+    "unknown-endpoint": detect_unknown_endpoint,
+    "unknown-model": detect_unknown_model,
+    "video-model-on-image-endpoint": detect_video_model_on_image,
+    "image-model-on-video-endpoint": detect_image_model_on_video,
+    "input-image-field": detect_image_url,
+    "duration-field": detect_seconds,
+    "response-format-value": detect_value("response_format", "response-format-value"),
+    "quality-value": detect_value("quality", "quality-value"),
+    "size-value": detect_value("size", "size-value"),
+    "edit-multipart": detect_edit_json,
+    "image-url-field": detect_image_url_field,
+    "task-result-field": detect_task_result_field,
+    "task-polling": detect_task_polling,
+    "bearer-auth": detect_bearer,
+    "key-server-side": detect_key_exposure,
+}
+
+
+def check_code(code: str, language: str | None = None, *, path: str | None = None) -> list[Finding]:
+    """Every contract mistake found in ``code``, ordered by line.
+
+    ``language`` is one of ``LANGUAGES`` or an alias (``javascript``, ``bash`` ...); None or
+    ``"auto"`` detects it. For ``"json"`` the text is a request body (optionally preceded by a
+    ``POST /v1/...`` line or a ``// POST /v1/...`` comment) checked with
+    ``contract.check_request``; ``path`` names the endpoint when the text does not.
+
+    Raises ``ValueError`` for an unknown language or a JSON body that does not parse.
+    """
+    lang = normalize_language(language) or detect_language(code)
+    if lang == "json":
+        findings = check_json(code, path)
+    else:
+        source = Source(code, lang)
+        findings: list[Finding] = []
+        for rule_id, detector in DETECTORS.items():
+            findings.extend(finding_for_hit(rule_id, hit, source) for hit in detector(source))
+    order = {rule.id: index for index, rule in enumerate(contract.RULES)}
+    unique: dict[tuple[str, int], Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.rule_id, finding.line), finding)  # the first detector's wording wins
+    return sorted(unique.values(), key=lambda f: (f.line, order.get(f.rule_id, 99)))
+
+
+def summarize(findings: list[Finding], language: str) -> str:
+    """One paragraph for a tool result: how many findings, which rules, what to do next."""
+    what = "JSON request body" if language == "json" else f"{language} code"
+    if not findings:
+        return (
+            f"No Pixapi contract mistakes found in this {what}. The check is static and pattern-based: "
+            "it cannot see values computed at run time."
+        )
+    rules = sorted({f.rule_id for f in findings})
+    noun = "finding" if len(findings) == 1 else "findings"
+    return (
+        f"{len(findings)} {noun} in this {what} ({', '.join(rules)}). Fix each at its line; read the "
+        "docs_uri resource for the rule, then run check_code again."
+    )
