@@ -11,7 +11,7 @@
 """
 
 from pixapi_mcp.codecheck.check import DETECTORS, check_code, summarize
-from pixapi_mcp.codecheck.findings import RULE_PAGES, Finding, docs_uri_for
+from pixapi_mcp.codecheck.findings import Finding, docs_uri_for
 from pixapi_mcp.codecheck.source import (
     LANGUAGE_ALIASES,
     LANGUAGES,
@@ -24,7 +24,6 @@ __all__ = [
     "DETECTORS",
     "LANGUAGES",
     "LANGUAGE_ALIASES",
-    "RULE_PAGES",
     "Finding",
     "Language",
     "check_code",

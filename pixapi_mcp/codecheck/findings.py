@@ -32,49 +32,9 @@ class Finding(BaseModel):
     snippet: str = ""
 
 
-# Which bundled page explains each rule best (the resource a model should read next).
-RULE_PAGES: dict[str, str] = {
-    "async-endpoint": "async-tasks",
-    "video-async-only": "async-tasks",
-    "unknown-endpoint": "api-reference",
-    "model-required": "api-reference",
-    "prompt-required": "api-reference",
-    "unknown-model": "model-catalog",
-    "video-model-on-image-endpoint": "model-catalog",
-    "image-model-on-video-endpoint": "image-to-video",
-    "input-image-field": "image-to-video",
-    "duration-field": "image-to-video",
-    "duration-value": "api-reference",
-    "input-image-url": "image-to-video",
-    "response-format-value": "api-reference",
-    "quality-value": "api-reference",
-    "size-value": "api-reference",
-    "n-value": "api-reference",
-    "edit-multipart": "image-editing",
-    "image-url-field": "api-reference",
-    "task-result-field": "async-tasks",
-    "task-polling": "async-tasks",
-    "bearer-auth": "authentication",
-    "key-server-side": "authentication",
-}
-
-_PAGES_BY_URL: dict[str, str] = {
-    contract.API_REFERENCE_URL: "api-reference",
-    contract.ASYNC_TASKS_URL: "async-tasks",
-    contract.AUTH_URL: "authentication",
-    contract.ERRORS_URL: "errors",
-    contract.MODEL_CATALOG_URL: "model-catalog",
-    contract.LLMS_FULL_URL: "image-to-video",
-}
-
-
 def docs_uri_for(rule_id: str) -> str:
-    """The ``pixapi://docs/<page>`` resource that explains ``rule_id``."""
-    page = RULE_PAGES.get(rule_id)
-    if page is None:
-        rule = contract.RULES_BY_ID.get(rule_id)
-        page = _PAGES_BY_URL.get(rule.docs_url, "mistakes") if rule else "mistakes"
-    return f"pixapi://docs/{page}"
+    """The ``pixapi://docs/<page>`` resource that explains ``rule_id`` (its rule record's page)."""
+    return contract.RULES_BY_ID[rule_id].docs_uri
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +68,7 @@ def make_finding(rule_id: str, line: int, message: str, fix: str, lines: list[st
         message=message,
         fix=fix,
         docs_url=rule.docs_url,
-        docs_uri=docs_uri_for(rule_id),
+        docs_uri=rule.docs_uri,
         snippet=_snippet(lines, line),
     )
 

@@ -32,7 +32,9 @@ def test_every_key_shape_is_redacted(line: str) -> None:
     assert all(KEY[3:] not in f.snippet for f in findings), findings
 
 
-def test_every_rule_has_a_docs_page_uri() -> None:
-    for rule in contract.RULES:
-        assert docs_uri_for(rule.id).startswith("pixapi://docs/")
-    assert docs_uri_for("no-such-rule") == "pixapi://docs/mistakes"
+def test_findings_point_at_their_rule_records_page() -> None:
+    code = '{"model": "veo", "prompt": "x", "seconds": 8}'
+    (finding,) = check_code(code, "json")
+    rule = contract.RULES_BY_ID[finding.rule_id]
+    assert finding.docs_uri == docs_uri_for(rule.id) == f"pixapi://docs/{rule.page}"
+    assert finding.docs_url == rule.docs_url
