@@ -39,8 +39,8 @@ from pixapi_mcp.codecheck.findings import Detector, Finding, finding_for_hit
 from pixapi_mcp.codecheck.json_body import check_json
 from pixapi_mcp.codecheck.source import Source, detect_language, normalize_language
 
-# The detectors, one per code-scope rule (and per request rule that code can break visibly). The
-# order is the order findings on one line are worded in when two detectors agree.
+# One detector per rule id: every code-scope rule, and the request rules whose mistakes show in
+# source text. Findings are sorted by line and contract rule order, so this order is free.
 DETECTORS: dict[str, Detector] = {
     "async-endpoint": detect_async_flag,
     "video-async-only": detect_sync_video,
