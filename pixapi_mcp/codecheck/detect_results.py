@@ -59,6 +59,11 @@ def _origin_of(source: Source, name: str, before: int, depth: int = 0) -> Origin
         origin = _origin_of_text(source, rhs, index, name, depth)
         if origin is not None:
             return origin
+    return _origin_by_name(name)
+
+
+def _origin_by_name(name: str) -> Origin | None:
+    """The guess a variable's or a function's name gives (``task``, ``submitVideo``, ``image``)."""
     if _TASKISH.search(name):
         return "task"
     if _VIDEOISH.search(name):
@@ -91,12 +96,9 @@ def _origin_of_text(source: Source, rhs: str, index: int, name: str, depth: int)
                 if origin is not None:
                     return origin
     for call in re.findall(r"([A-Za-z_]\w*)\s*\(", rhs):
-        if _TASKISH.search(call):
-            return "task"
-        if _VIDEOISH.search(call):
-            return "submission"
-        if _IMAGEISH.search(call):
-            return "image"
+        origin = _origin_by_name(call)
+        if origin is not None:
+            return origin
     return None
 
 
