@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from pixapi_mcp import codecheck, contract
+from pixapi_mcp import contract
 from pixapi_mcp.docs.bundle import (
     DOCS_SCHEME,
     GUIDE_PAGES,
@@ -66,53 +66,6 @@ _MODEL_NOTES: dict[str, tuple[str, ...]] = {
         "Pixapi's docs name `wan` as a video model id beside `veo`; the captured docs have no Wan-specific page, "
         "so sizes and durations are those of the video endpoint in general.",
         "Video is async-only: submit to `POST /v1/async/videos/generations`, then poll `GET /v1/tasks/{id}`.",
-    ),
-}
-
-# A wrong and a right example per rule, for the mistakes page.
-_RULE_EXAMPLES: dict[str, tuple[str, str]] = {
-    "async-endpoint": (
-        'POST /v1/images/generations?async=true, or {"async": true}',
-        "POST /v1/async/images/generations",
-    ),
-    "video-async-only": ("POST /v1/videos/generations", "POST /v1/async/videos/generations"),
-    "unknown-endpoint": ("POST /v1/images/generate", "POST /v1/images/generations"),
-    "model-required": ('{"prompt": "A cup"}', '{"model": "nano-banana", "prompt": "A cup"}'),
-    "prompt-required": ('{"model": "nano-banana"}', '{"model": "nano-banana", "prompt": "A cup"}'),
-    "unknown-model": ('{"model": "nano-bannana"}', '{"model": "nano-banana"}'),
-    "video-model-on-image-endpoint": (
-        'POST /v1/images/generations {"model": "veo"}',
-        'POST /v1/async/videos/generations {"model": "veo"}',
-    ),
-    "image-model-on-video-endpoint": (
-        'POST /v1/async/videos/generations {"model": "nano-banana"}',
-        '{"model": "veo", "input_image": "<image url>"}',
-    ),
-    "input-image-field": ('{"image_url": "https://..."}', '{"input_image": "https://..."}'),
-    "duration-field": ('{"seconds": 8}', '{"duration": 8}'),
-    "duration-value": ('{"duration": 0}', '{"duration": 8}'),
-    "input-image-url": (
-        '{"input_image": "./cup.png"}',
-        '{"input_image": "https://cdn.pixapi.ai/generated/image.png"}',
-    ),
-    "response-format-value": ('{"response_format": "png"}', '{"response_format": "b64_json"}'),
-    "quality-value": ('{"quality": "hd"}', '{"quality": "high"}'),
-    "size-value": ('{"size": "1024*1024"}', '{"size": "1024x1024"}'),
-    "n-value": ('{"n": 0}', '{"n": 1}'),
-    "edit-multipart": (
-        "POST /v1/images/edits with a JSON body",
-        '-F "model=nano-banana" -F "prompt=..." -F "image=@cup.png"',
-    ),
-    "image-url-field": ("image.result.data[0].url", "image.data[0].url"),
-    "task-result-field": ("task.data[0].url", "task.result.data[0].url"),
-    "task-polling": (
-        'while task["status"] != "done"',
-        'poll until task["status"] in ("completed", "failed")',
-    ),
-    "bearer-auth": ("Authorization: $PIXAPI_KEY", "Authorization: Bearer $PIXAPI_KEY"),
-    "key-server-side": (
-        'NEXT_PUBLIC_PIXAPI_KEY, or PIXAPI_KEY = "sk-..." in source',
-        "process.env.PIXAPI_KEY read on the server",
     ),
 }
 
@@ -257,13 +210,10 @@ def render_mistakes_page() -> str:
             f"- Rule: {rule.summary}",
             f"- Fix: {rule.message}",
         ]
-        example = _RULE_EXAMPLES.get(rule.id)
-        if example is not None:
-            lines.append(f"- Wrong: `{example[0]}`; right: `{example[1]}`")
         lines += [
+            f"- Wrong: `{rule.example.wrong}`; right: `{rule.example.right}`",
             f"- Checked by: {where}",
-            f"- Read more: [{codecheck.docs_uri_for(rule.id)}]({codecheck.docs_uri_for(rule.id)}), "
-            f"Pixapi: {rule.docs_url}",
+            f"- Read more: [{rule.docs_uri}]({rule.docs_uri}), Pixapi: {rule.docs_url}",
         ]
     return "\n".join(lines) + "\n"
 

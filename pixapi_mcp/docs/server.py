@@ -28,7 +28,8 @@ from mcp_types import (
 )
 from pydantic import BaseModel, Field
 
-from pixapi_mcp import codecheck, contract
+from pixapi_mcp import contract
+from pixapi_mcp.codecheck import normalize_language
 from pixapi_mcp.config import Settings
 from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
 from pixapi_mcp.docs.pages import credits_phrase
@@ -160,7 +161,7 @@ class DocsService:
 
     def integrate_prompt(self, language: str, task: str) -> str:
         try:
-            lang = codecheck.normalize_language(language)
+            lang = normalize_language(language)
         except ValueError:
             lang = None
         recipe_lang = lang if lang in _LANGUAGE_NAMES else None
