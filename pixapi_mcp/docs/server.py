@@ -58,6 +58,8 @@ model id, status or price. Free and local: no API call, no credits. Each hit has
 uri and text; the total text stays within max_chars. Next: read a hit's uri, or the whole page
 pixapi://docs/<page>, for more; after writing code, run check_code on it."""
 
+# search_docs reads the bundle on this machine: nothing changes, nothing leaves it, the same query
+# gives the same answer. check_code is the same kind of tool.
 READ_ONLY_LOCAL: dict[str, bool] = {
     "read_only_hint": True,
     "destructive_hint": False,
@@ -65,6 +67,7 @@ READ_ONLY_LOCAL: dict[str, bool] = {
     "open_world_hint": False,
 }
 
+# The languages with a recipe page (recipe-<language>), as the integrate_pixapi prompt names them.
 _LANGUAGE_NAMES: dict[str, str] = {
     "curl": "curl (bash)",
     "python": "Python",
@@ -119,7 +122,7 @@ class DocsService:
         page = self.bundle.model_page(model_id) if info else None
         if info is None or page is None:
             hints = contract.suggest_models(model_id)
-            valid = [name for m in contract.CATALOG for name in (m.id, *m.aliases)]
+            valid = contract.MODEL_NAMES
             error = _not_found("model", model_id, valid)
             if hints:
                 error.args = (f"{error.args[0]} Did you mean {', '.join(hints)}?",)
@@ -244,7 +247,7 @@ Costs: {image_cost}; video prices are on https://pixapi.ai/pricing. Rules the se
                 name = self.bundle.resolve_page(page) if page else None
                 values = self.bundle.anchors(name) if name else []
             elif ref.uri == MODEL_TEMPLATE and argument.name == "model_id":
-                values = [name for m in contract.CATALOG for name in (m.id, *m.aliases)]
+                values = list(contract.MODEL_NAMES)
         elif ref.name == "integrate_pixapi" and argument.name == "language":
             values = list(_LANGUAGE_NAMES)
         elif ref.name == "image_to_video" and argument.name == "model":
