@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from pixapi_mcp import contract
+from tests.docs import LLMS
 
-PAGES = Path(__file__).resolve().parent.parent / "llms" / "pages"
+PAGES = LLMS / "pages"
 KEY = "sk-recipe-run-3b9d"
 IMAGE_URL = "https://cdn.example.test/generated/cup.png"
 VIDEO_URL = "https://cdn.example.test/generated/cup.mp4"

@@ -1,0 +1,77 @@
+"""The bundled Pixapi docs: the ``llms/`` pages (``bundle``), ranked search over their sections
+(``search``), the files generated from ``contract`` (``pages``), ``pixapi-mcp docs sync`` and its
+cache (``sync``), and their MCP resources, tool and prompts (``server``, the one module here that
+imports the MCP SDK).
+
+``python -m pixapi_mcp.docs`` rewrites the generated files; a test fails when they drift.
+Nothing happens at import time: the bundle is read on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pixapi_mcp.docs.bundle import (
+    DOCS_SCHEME,
+    DocsBundle,
+    Section,
+    bundle_root,
+    model_page_name,
+    page_order,
+    page_sources,
+    page_summary,
+    page_title,
+    split_sections,
+)
+from pixapi_mcp.docs.pages import generate_bundle, write_bundle
+from pixapi_mcp.docs.search import SearchHit, SearchIndex
+from pixapi_mcp.docs.sync import (
+    CACHE_MAX_AGE_S,
+    SyncOutcome,
+    cached_doc,
+    docs_cache_dir,
+    report_sync,
+    sync_docs,
+    sync_docs_command,
+)
+
+if TYPE_CHECKING:
+    from pixapi_mcp.docs.server import DocsService, register_docs
+
+__all__ = [
+    "CACHE_MAX_AGE_S",
+    "DOCS_SCHEME",
+    "DocsBundle",
+    "DocsService",
+    "SearchHit",
+    "SearchIndex",
+    "Section",
+    "SyncOutcome",
+    "bundle_root",
+    "cached_doc",
+    "docs_cache_dir",
+    "generate_bundle",
+    "model_page_name",
+    "page_order",
+    "page_sources",
+    "page_summary",
+    "page_title",
+    "register_docs",
+    "report_sync",
+    "split_sections",
+    "sync_docs",
+    "sync_docs_command",
+    "write_bundle",
+]
+
+_SERVER_NAMES = frozenset({"DocsService", "register_docs"})
+
+
+def __getattr__(name: str) -> object:
+    # The registration module imports the MCP SDK (about half a second): only the server, which
+    # has it loaded already, needs it, so `docs sync`, `doctor` and the generator do not pay for it.
+    if name in _SERVER_NAMES:
+        from pixapi_mcp.docs import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,394 @@
+"""The docs on an MCP server: the ``pixapi://docs/...`` and ``pixapi://models/...`` resources and
+templates, their completions, the ``search_docs`` tool and the ``integrate_pixapi`` and
+``image_to_video`` prompts.
+
+The only module of the docs package that imports the MCP SDK: ``docs sync``, ``doctor`` and the
+bundle generator use the others without paying for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.resources import FunctionResource
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+    ToolAnnotations,
+)
+from pydantic import BaseModel, Field
+
+from pixapi_mcp import contract
+from pixapi_mcp.codecheck import normalize_language
+from pixapi_mcp.config import Settings
+from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
+from pixapi_mcp.docs.pages import credits_phrase
+from pixapi_mcp.docs.search import SearchHit, SearchIndex
+from pixapi_mcp.docs.sync import cached_doc, docs_cache_dir
+
+MODELS_SCHEME = "pixapi://models/"
+PAGE_TEMPLATE = "pixapi://docs/{page}"
+SECTION_TEMPLATE = "pixapi://docs/{page}#{anchor}"
+MODEL_TEMPLATE = "pixapi://models/{model_id}"
+MARKDOWN = "text/markdown"
+
+
+class SearchDocsResult(BaseModel):
+    query: str
+    hits: list[SearchHit]
+    hint: str = Field(description="What to read or call next.")
+
+
+SEARCH_DESCRIPTION = """Search Pixapi's API docs (bundled, offline) and get the best-matching sections, ranked.
+
+Covers endpoints and fields, auth, async tasks and polling, image-to-video, image edits, errors and
+retries, every model (ids, aliases, credit prices) and complete code recipes (curl, Python, Node,
+Go, Java, PHP). Use it before writing or fixing Pixapi code, or when unsure of a field, endpoint,
+model id, status or price. Free and local: no API call, no credits. Each hit has page, heading,
+uri and text; the total text stays within max_chars. Next: read a hit's uri, or the whole page
+pixapi://docs/<page>, for more; after writing code, run check_code on it."""
+
+# search_docs reads the bundle on this machine: nothing changes, nothing leaves it, the same query
+# gives the same answer. check_code is the same kind of tool.
+READ_ONLY_LOCAL: dict[str, bool] = {
+    "read_only_hint": True,
+    "destructive_hint": False,
+    "idempotent_hint": True,
+    "open_world_hint": False,
+}
+
+# The languages with a recipe page (recipe-<language>), as the integrate_pixapi prompt names them.
+_LANGUAGE_NAMES: dict[str, str] = {
+    "curl": "curl (bash)",
+    "python": "Python",
+    "node": "Node.js (JavaScript/TypeScript)",
+    "go": "Go",
+    "java": "Java",
+    "php": "PHP",
+}
+
+
+def _not_found(what: str, name: str, valid: Iterable[str]) -> Exception:
+    return ResourceNotFoundError(f"Unknown {what} {name!r}. Valid: {', '.join(valid)}.")
+
+
+class DocsService:
+    """What ``register_docs`` wires: the bundle (read on first use) and the cache location."""
+
+    def __init__(self, settings: Settings, bundle: DocsBundle | None = None) -> None:
+        self.settings = settings
+        self._bundle = bundle
+
+    @cached_property
+    def bundle(self) -> DocsBundle:
+        return self._bundle or DocsBundle()
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        return SearchIndex(self.bundle)
+
+    def llms_file(self, name: Literal["llms.txt", "llms-full.txt"]) -> str:
+        """The synced copy from pixapi.ai when fresh (see ``docs sync``), else the bundled file."""
+        cached = cached_doc(docs_cache_dir(self.settings), name)
+        return cached if cached is not None else self.bundle.bundled_file(name)
+
+    def read_page(self, page: str) -> str:
+        name = self.bundle.resolve_page(page)
+        if name is None:
+            raise _not_found("docs page", page, self.bundle.page_names())
+        return self.bundle.pages[name]
+
+    def read_section(self, page: str, anchor: str) -> str:
+        name = self.bundle.resolve_page(page)
+        if name is None:
+            raise _not_found("docs page", page, self.bundle.page_names())
+        section = self.bundle.section(name, anchor)
+        if section is None:
+            raise _not_found(f"section of {name}", anchor, self.bundle.anchors(name))
+        return f"<!-- {section.uri} (whole page: {DOCS_SCHEME}{name}) -->\n\n{section.text}\n"
+
+    def read_model(self, model_id: str) -> str:
+        info = contract.lookup_model(model_id)
+        page = self.bundle.model_page(model_id) if info else None
+        if info is None or page is None:
+            hints = contract.suggest_models(model_id)
+            valid = contract.MODEL_NAMES
+            error = _not_found("model", model_id, valid)
+            if hints:
+                error.args = (f"{error.args[0]} Did you mean {', '.join(hints)}?",)
+            raise error
+        entry = {
+            "id": info.id,
+            "name": info.name,
+            "category": info.category,
+            "provider": info.provider,
+            "aliases": list(info.aliases),
+            "capabilities": list(info.capabilities),
+            "endpoints": [e.value for e in info.endpoints],
+            "credits_from": info.credits_from,
+            "unit": info.unit,
+            "sizes": list(info.sizes),
+            "size_notes": info.size_notes,
+            "docs_url": info.docs_url,
+        }
+        requested = (
+            "" if model_id.strip().lower() == info.id else f"`{model_id}` is an alias of `{info.id}`.\n\n"
+        )
+        return f"{requested}{page}\n## Catalog entry\n\n```json\n{json.dumps(entry, indent=2)}\n```\n"
+
+    def search(self, query: str, max_chars: int) -> SearchDocsResult:
+        if not query.strip():
+            raise ToolError("query is empty: ask in words, e.g. 'how do I poll a video task'.")
+        hits = self.index.search(query, max_chars=max_chars)
+        if hits:
+            hint = (
+                f"Read {hits[0].uri} (or the whole page {DOCS_SCHEME}{hits[0].page}) for more. "
+                "Before shipping Pixapi code, run check_code on it."
+            )
+        else:
+            hint = (
+                "No section matched. Try other words (an endpoint, a field, a model id), or read "
+                f"{DOCS_SCHEME}llms.txt for the list of pages."
+            )
+        return SearchDocsResult(query=query, hits=hits, hint=hint)
+
+    def integrate_prompt(self, language: str, task: str) -> str:
+        try:
+            lang = normalize_language(language)
+        except ValueError:
+            lang = None
+        recipe_lang = lang if lang in _LANGUAGE_NAMES else None
+        recipe_page = f"recipe-{recipe_lang or 'curl'}"
+        recipe = self.bundle.pages.get(recipe_page, "")
+        shown = _LANGUAGE_NAMES.get(recipe_lang or "", language.strip() or "the project's language")
+        rules = "\n".join(f"- {rule.summary} Fix: {rule.message}" for rule in contract.RULES)
+        models = "\n".join(
+            f"- `{m.id}`"
+            + (f" (alias {', '.join(f'`{a}`' for a in m.aliases)})" if m.aliases else "")
+            + f": {m.category}; {credits_phrase(m)}"
+            for m in contract.CATALOG
+        )
+        note = (
+            ""
+            if recipe_lang
+            else f"There is no {language!r} recipe; the curl recipe below shows the exact HTTP exchange to port.\n\n"
+        )
+        return f"""Write production-ready Pixapi integration code in {shown}, based only on Pixapi's documented API.
+
+Task: {task.strip()}
+
+Endpoint facts (base URL https://api.pixapi.ai; every request sends `Authorization: Bearer <key>` with the key read from the PIXAPI_KEY environment variable, on the server only):
+- `POST /v1/images/generations` (JSON: model, prompt, n, size, quality, response_format) -> the image URL is `data[0].url` (`data[0].b64_json` with response_format b64_json).
+- `POST /v1/images/edits` (multipart/form-data: model, prompt, one `image` file part per input) -> `data[0].url`.
+- `POST /v1/async/images/generations`, `POST /v1/async/images/edits`: same fields, answer a task `{{"id", "status": "submitted", "progress", "created_at", "model"}}`.
+- `POST /v1/async/videos/generations` (JSON: model `veo` or `wan`, prompt, duration in seconds, size such as 1280x720 or 16:9, input_image = an image URL) -> a task. Video is async-only.
+- `GET /v1/tasks/{{id}}` -> status `submitted`, `processing`, `completed` or `failed`, progress 0-100; when completed the media URL is `result.data[0].url`. Poll with backoff and a deadline; never re-POST a paid request after a timeout.
+- Errors are `{{"error": {{"code", "message", "type"}}}}`; 429 and 5xx on GETs are retryable.
+
+Models:
+{models}
+
+Contract rules (pixapi-mcp's check_code enforces each):
+{rules}
+
+{note}Reference implementation ({recipe_page}); adapt it to the task and the project's conventions:
+
+{recipe}
+When the code is written, call the check_code tool with it (language "{recipe_lang or "auto"}") and fix every finding. For any other detail call search_docs or read pixapi://docs/llms.txt."""
+
+    def image_to_video_prompt(self, prompt: str, model: str) -> str:
+        category = contract.model_category(model)
+        default_image = contract.lookup_model(contract.DEFAULT_IMAGE_MODEL)
+        image_cost = (
+            f"{contract.DEFAULT_IMAGE_MODEL} is {credits_phrase(default_image)}"
+            if default_image
+            else "see list_models"
+        )
+        if category == "image":
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"`{model}` is an image model; image_to_video needs a video model such as veo or wan.",
+            )
+        return f"""Turn an idea into a short video with Pixapi, using this server's tools: first an image, then animate it.
+
+Idea: {prompt.strip()}
+Video model: {model}
+
+1. Call generate_image with an image prompt for the idea (model "nano-banana" unless the user chose another image model). Its result has data[0].url (the hosted image) and data[0].path (the saved file). If it comes back unfinished with a task id, call get_task with that task_id until status is completed, then use result.data[0].url.
+2. Call create_video with model="{model}", a prompt describing the motion and camera, input_image=<the data[0].url from step 1> and duration=8 (seconds). input_image must be that http(s) URL, not the local path or base64. Video is async-only; there is no other video endpoint.
+3. create_video usually returns a task id with status submitted or processing. Call get_task with task_id=<id> (and a wait_s) until status is completed or failed. Waiting is free and never resubmits; do not call create_video again for the same video, that would pay twice.
+4. When completed, give the user result.data[0].url and the saved file path. If failed, report the error and ask before trying again (a new video costs credits again).
+
+Costs: {image_cost}; video prices are on https://pixapi.ai/pricing. Rules the server enforces: `{model}` goes only to the video endpoint; the length field is duration (not seconds); the image field is input_image (not image_url). Details: pixapi://docs/image-to-video."""
+
+    async def complete(
+        self,
+        ref: PromptReference | ResourceTemplateReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
+        """Completions for the docs templates and prompts (prefix match, case-insensitive)."""
+        values: list[str] = []
+        if isinstance(ref, ResourceTemplateReference):
+            if ref.uri in (PAGE_TEMPLATE, SECTION_TEMPLATE) and argument.name == "page":
+                values = self.bundle.page_names()
+            elif ref.uri == SECTION_TEMPLATE and argument.name == "anchor":
+                page = (context.arguments or {}).get("page", "") if context else ""
+                name = self.bundle.resolve_page(page) if page else None
+                values = self.bundle.anchors(name) if name else []
+            elif ref.uri == MODEL_TEMPLATE and argument.name == "model_id":
+                values = list(contract.MODEL_NAMES)
+        elif ref.name == "integrate_pixapi" and argument.name == "language":
+            values = list(_LANGUAGE_NAMES)
+        elif ref.name == "image_to_video" and argument.name == "model":
+            values = [m.id for m in contract.CATALOG if m.category == "video"]
+        else:
+            return None
+        prefix = argument.value.strip().lower()
+        matches = [v for v in values if v.lower().startswith(prefix)]
+        return Completion(values=matches[:100], total=len(matches), has_more=len(matches) > 100)
+
+
+def register_docs(server: MCPServer[Any], settings: Settings) -> None:
+    """Register the docs resources, templates, completions, the search_docs tool, and the
+    integrate_pixapi and image_to_video prompts on ``server``.
+
+    This registers the server's completion handler (MCP servers have one); the docs templates and
+    prompts are the only ones with completable arguments. ``DocsService.complete`` can be chained
+    from another handler if more are added."""
+    service = DocsService(settings)
+    bundle = service.bundle
+
+    def static(uri: str, name: str, title: str, description: str, read: Callable[[], str]) -> None:
+        server.add_resource(
+            FunctionResource.from_function(
+                read, uri=uri, name=name, title=title, description=description, mime_type=MARKDOWN
+            )
+        )
+
+    static(
+        f"{DOCS_SCHEME}llms.txt",
+        "llms.txt",
+        "Pixapi docs index",
+        "Index of the Pixapi docs: one line per page with its pixapi://docs/<page> URI and summary.",
+        lambda: service.llms_file("llms.txt"),
+    )
+    static(
+        f"{DOCS_SCHEME}llms-full.txt",
+        "llms-full.txt",
+        "Pixapi docs, all pages",
+        "The whole Pixapi reference in one file (large: prefer search_docs or single pages).",
+        lambda: service.llms_file("llms-full.txt"),
+    )
+    for page in bundle.page_names():
+        static(
+            f"{DOCS_SCHEME}{page}",
+            page,
+            bundle.title(page),
+            bundle.summary(page),
+            lambda page=page: bundle.pages[page],
+        )
+    for info in contract.CATALOG:
+        static(
+            f"{MODELS_SCHEME}{info.id}",
+            f"model {info.id}",
+            info.name,
+            f"{info.category} model{' (alias ' + ', '.join(info.aliases) + ')' if info.aliases else ''}: "
+            f"{info.summary}",
+            lambda model=info.id: service.read_model(model),
+        )
+
+    @server.resource(
+        PAGE_TEMPLATE,
+        name="docs page",
+        title="Pixapi docs page",
+        description="A page of the Pixapi docs by name, e.g. pixapi://docs/async-tasks (see pixapi://docs/llms.txt).",
+        mime_type=MARKDOWN,
+    )
+    def docs_page(page: str) -> str:  # pyright: ignore[reportUnusedFunction]
+        return service.read_page(page)
+
+    @server.resource(
+        SECTION_TEMPLATE,
+        name="docs section",
+        title="Pixapi docs section",
+        description="One section of a docs page, as returned in search_docs hits (pixapi://docs/<page>#<anchor>).",
+        mime_type=MARKDOWN,
+    )
+    def docs_section(page: str, anchor: str) -> str:  # pyright: ignore[reportUnusedFunction]
+        return service.read_section(page, anchor)
+
+    @server.resource(
+        MODEL_TEMPLATE,
+        name="model",
+        title="Pixapi model",
+        description="A Pixapi model by id or alias (e.g. nano-banana-pro): facts, price, endpoints and the "
+        "catalog entry as JSON.",
+        mime_type=MARKDOWN,
+    )
+    def model_resource(model_id: str) -> str:  # pyright: ignore[reportUnusedFunction]
+        return service.read_model(model_id)
+
+    server.completion()(service.complete)
+
+    async def search_docs(
+        query: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=2000,
+                description="The question in words, e.g. 'how do I poll a video task' or 'price of nano banana pro'.",
+            ),
+        ],
+        max_chars: Annotated[
+            int, Field(ge=500, le=50_000, description="Upper bound on the total text of all hits.")
+        ] = 6000,
+    ) -> SearchDocsResult:
+        return service.search(query, max_chars)
+
+    server.add_tool(
+        search_docs,
+        title="Search Pixapi docs",
+        description=SEARCH_DESCRIPTION,
+        annotations=ToolAnnotations(title="Search Pixapi docs", **READ_ONLY_LOCAL),
+    )
+
+    @server.prompt(
+        name="integrate_pixapi",
+        title="Integrate Pixapi",
+        description="Grounded instructions for writing Pixapi integration code: endpoint facts, the contract "
+        "rules and the matching complete recipe.",
+    )
+    def integrate_pixapi(  # pyright: ignore[reportUnusedFunction]
+        language: Annotated[
+            str, Field(description="curl, python, node, go, java or php (others get the curl recipe).")
+        ],
+        task: Annotated[
+            str, Field(description="What the code should do, e.g. 'generate a hero image and animate it'.")
+        ],
+    ) -> str:
+        return service.integrate_prompt(language, task)
+
+    @server.prompt(
+        name="image_to_video",
+        title="Image to video",
+        description="Step-by-step plan for this server's tools: generate_image -> create_video(input_image=...) "
+        "-> get_task until completed.",
+    )
+    def image_to_video(  # pyright: ignore[reportUnusedFunction]
+        prompt: Annotated[str, Field(description="What the video should show.")] = (
+            "A cinematic product photo of a ceramic coffee cup on a wooden table, steam rising"
+        ),
+        model: Annotated[str, Field(description="Video model: veo or wan.")] = contract.DEFAULT_VIDEO_MODEL,
+    ) -> str:
+        return service.image_to_video_prompt(prompt, model)
