@@ -21,7 +21,9 @@ from mcp.server import MCPServer
 
 from pixapi_mcp import __version__
 from pixapi_mcp.client import PixapiClient
+from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import Settings
+from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 
@@ -112,9 +114,8 @@ def build_server(
         lifespan=lifespan,
     )
     register_tools(server, read_only=settings.read_only)
-    from pixapi_mcp.docs import register_docs
-
     register_docs(server, settings)
+    register_check_code(server)
     return server
 
 

@@ -30,8 +30,8 @@ response_format/quality/size values. Free and local; a static check (nothing is 
 Returns findings with rule_id, line, message, fix and docs_uri. Next: fix each finding (read its
 docs_uri), then check again until ok is true."""
 
-# A local, pure computation: nothing is changed, nothing leaves the machine, the same code gets
-# the same findings.
+# A local, pure computation: nothing is changed, nothing leaves the machine, the same input gets
+# the same answer. search_docs (pixapi_mcp.docs.server) is the same kind of tool and uses this too.
 READ_ONLY_LOCAL: dict[str, bool] = {
     "read_only_hint": True,
     "destructive_hint": False,

@@ -4,12 +4,12 @@ cache (``sync``), and their MCP resources, tool and prompts (``server``, the one
 imports the MCP SDK).
 
 ``python -m pixapi_mcp.docs`` rewrites the generated files; a test fails when they drift.
-Nothing happens at import time: the bundle is read on first use.
+Nothing happens at import time: the bundle is read on first use. The package root does not
+import ``server``, so ``docs sync``, ``doctor`` and the generator never load the MCP SDK; the
+server imports ``pixapi_mcp.docs.server`` itself.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from pixapi_mcp.docs.bundle import (
     DOCS_SCHEME,
@@ -35,14 +35,10 @@ from pixapi_mcp.docs.sync import (
     sync_docs_command,
 )
 
-if TYPE_CHECKING:
-    from pixapi_mcp.docs.server import DocsService, register_docs
-
 __all__ = [
     "CACHE_MAX_AGE_S",
     "DOCS_SCHEME",
     "DocsBundle",
-    "DocsService",
     "SearchHit",
     "SearchIndex",
     "Section",
@@ -56,22 +52,9 @@ __all__ = [
     "page_sources",
     "page_summary",
     "page_title",
-    "register_docs",
     "report_sync",
     "split_sections",
     "sync_docs",
     "sync_docs_command",
     "write_bundle",
 ]
-
-_SERVER_NAMES = frozenset({"DocsService", "register_docs"})
-
-
-def __getattr__(name: str) -> object:
-    # The registration module imports the MCP SDK (about half a second): only the server, which
-    # has it loaded already, needs it, so `docs sync`, `doctor` and the generator do not pay for it.
-    if name in _SERVER_NAMES:
-        from pixapi_mcp.docs import server
-
-        return getattr(server, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

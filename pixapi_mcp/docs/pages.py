@@ -25,7 +25,7 @@ from pixapi_mcp.docs.bundle import (
 )
 
 _GENERATED_PAGES_NOTE = (
-    "<!-- Generated from pixapi_mcp/contract.py by `python -m pixapi_mcp.docs`; do not edit. -->"
+    "<!-- Generated from the pixapi_mcp.contract package by `python -m pixapi_mcp.docs`; do not edit. -->"
 )
 _LINKS = {
     contract.API_REFERENCE_URL: "API Reference",

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from pixapi_mcp import contract
 from pixapi_mcp.codecheck import normalize_language
+from pixapi_mcp.codecheck.tool import READ_ONLY_LOCAL
 from pixapi_mcp.config import Settings
 from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
 from pixapi_mcp.docs.pages import credits_phrase
@@ -57,15 +58,6 @@ Go, Java, PHP). Use it before writing or fixing Pixapi code, or when unsure of a
 model id, status or price. Free and local: no API call, no credits. Each hit has page, heading,
 uri and text; the total text stays within max_chars. Next: read a hit's uri, or the whole page
 pixapi://docs/<page>, for more; after writing code, run check_code on it."""
-
-# search_docs reads the bundle on this machine: nothing changes, nothing leaves it, the same query
-# gives the same answer. check_code is the same kind of tool.
-READ_ONLY_LOCAL: dict[str, bool] = {
-    "read_only_hint": True,
-    "destructive_hint": False,
-    "idempotent_hint": True,
-    "open_world_hint": False,
-}
 
 # The languages with a recipe page (recipe-<language>), as the integrate_pixapi prompt names them.
 _LANGUAGE_NAMES: dict[str, str] = {

@@ -10,7 +10,8 @@ import pytest
 from mcp.server import MCPServer
 
 from pixapi_mcp.config import Settings
-from pixapi_mcp.docs import DocsBundle, SearchIndex, register_docs
+from pixapi_mcp.docs import DocsBundle, SearchIndex
+from pixapi_mcp.docs.server import register_docs
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The docs through the MCP surface, in both protocol eras: resources, templates, completions, the
-search_docs tool (and check_code beside it), and the prompts."""
+search_docs tool (described like check_code beside it), and the prompts."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference, TextContent
 
 from pixapi_mcp import contract
+from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import Settings
-from pixapi_mcp.docs import DocsBundle, register_docs
+from pixapi_mcp.docs import DocsBundle
+from pixapi_mcp.docs.server import register_docs
 from tests.docs import LLMS, MODES, text_of
 
 pytestmark = pytest.mark.anyio
@@ -24,10 +26,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def server_with_check_code(settings: Settings) -> MCPServer[Any]:
     """The docs and check_code, the two free local tools, registered as the real server does."""
-    # Imported here, not at the top, so the docs tests still run on a branch where the codecheck
-    # package (and its tool module) is not there yet.
-    from pixapi_mcp.codecheck.tool import register_check_code
-
     mcp: MCPServer[Any] = MCPServer("test")
     register_docs(mcp, settings)
     register_check_code(mcp)
@@ -167,34 +165,6 @@ async def test_search_docs_tool(server: MCPServer[Any], mode: str) -> None:
         empty = await client.call_tool("search_docs", {"query": "zzzz qqqq"})
         assert not empty.is_error and empty.structured_content is not None
         assert empty.structured_content["hits"] == [] and "llms.txt" in empty.structured_content["hint"]
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_check_code_tool(server_with_check_code: MCPServer[Any], mode: str) -> None:
-    async with Client(server_with_check_code, mode=mode) as client:
-        body = '// POST /v1/videos/generations\n{"model": "nano-banana", "prompt": "x", "seconds": 8}'
-        result = await client.call_tool("check_code", {"code": body})
-        assert not result.is_error
-        data = result.structured_content
-        assert data is not None and data["language"] == "json" and data["ok"] is False
-        rules = {f["rule_id"] for f in data["findings"]}
-        assert rules == {"video-async-only", "image-model-on-video-endpoint", "duration-field"}
-        for finding in data["findings"]:
-            assert finding["docs_uri"].startswith("pixapi://docs/")
-            assert finding["line"] >= 1 and finding["fix"] and finding["message"]
-        assert "3 findings" in data["summary"]
-        recipe = (LLMS / "pages" / "recipe-python.md").read_text(encoding="utf-8")
-        program = recipe.split("```python\n", 1)[1].split("```", 1)[0]
-        clean = await client.call_tool("check_code", {"code": program, "language": "python"})
-        assert clean.structured_content is not None and clean.structured_content["ok"] is True
-        for bad in (
-            {"code": "x", "language": "cobol"},
-            {"code": '{"model": ', "language": "json"},
-            {"code": " \n"},
-        ):
-            failed = await client.call_tool("check_code", bad)
-            assert failed.is_error, bad
-            assert tool_text(failed)
 
 
 @pytest.mark.parametrize("mode", MODES)
