@@ -179,3 +179,30 @@ async def test_cancel_during_the_submission_still_records_the_task(
             while not (rows and rows[0]["id"]):  # bounded: the shielded POST finishes in ~0.3 s
                 rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
     assert rows[0]["id"].startswith("task_") and rows[0]["status"] in ("submitted", "processing")
+
+
+ROUTES: list[tuple[str, dict[str, Any], str]] = [
+    ("generate_image", {}, "/v1/async/images/generations"),
+    ("generate_image", {"sync": True}, "/v1/images/generations"),
+    ("edit_image", {}, "/v1/async/images/edits"),
+    ("edit_image", {"sync": True}, "/v1/images/edits"),
+    ("create_video", {"wait_s": 0}, "/v1/async/videos/generations"),
+]
+
+
+@pytest.mark.parametrize(("tool", "extra", "path"), ROUTES, ids=[f"{r[0]}:{r[2]}" for r in ROUTES])
+async def test_each_paid_tool_sends_once_to_its_endpoint_and_records_it(
+    make_settings: Callable[..., Settings], tmp_path: Path, tool: str, extra: dict[str, Any], path: str
+) -> None:
+    source = tmp_path / "out" / "source.png"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (32, 32), "red").save(source)
+    args: dict[str, Any] = {"prompt": "route", **extra}
+    if tool == "edit_image":
+        args["image"] = str(source)
+    async with harness(make_settings) as h, h.client() as client:
+        result = structured(await client.call_tool(tool, args))
+        assert [p.path for p in h.posts()] == [path]
+        rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
+    assert len(rows) == 1 and rows[0]["tool"] == tool and rows[0]["ledger_id"] == result["ledger_id"]
+    assert rows[0]["status"] == result["status"]

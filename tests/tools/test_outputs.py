@@ -90,3 +90,39 @@ async def test_an_unreadable_image_output_is_not_reported_as_saved(
     assert item["path"] is None and "not a readable image" in item["download_error"]
     assert "get_task again" in out["next_step"]
     assert list((settings.default_output_dir).glob("*")) == []
+
+
+@pytest.mark.parametrize(
+    ("pil_format", "suffix", "media_type"),
+    [
+        ("PNG", ".png", "image/png"),
+        ("JPEG", ".jpg", "image/jpeg"),
+        ("WEBP", ".webp", "image/webp"),
+        ("GIF", ".gif", "image/gif"),
+    ],
+)
+async def test_b64_outputs_are_saved_in_their_own_format(
+    make_settings: Callable[..., Settings], pil_format: str, suffix: str, media_type: str
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, format=pil_format)
+    encoded = base64.b64encode(buf.getvalue()).decode()
+
+    def api(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json={"created": 1, "data": [{"b64_json": encoded}]})
+
+    settings = make_settings({"PIXAPI_KEY": "sk-x"})
+    async with (
+        httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http,
+        Client(build_server(settings, http, timer=NoWait())) as client,
+    ):
+        out = structured(
+            await client.call_tool(
+                "generate_image", {"prompt": "p", "sync": True, "response_format": "b64_json"}
+            )
+        )
+    item = out["data"][0]
+    assert item["path"].endswith(suffix) and item["media_type"] == media_type
+    assert (item["width"], item["height"]) == (40, 30)
+    with Image.open(item["path"]) as img:
+        assert img.format == pil_format
