@@ -100,8 +100,8 @@ async def finish(
 async def finish_sync_images(
     state: AppState, row_id: int, response: ImageResponse, place: CallPlace, estimate: float | None
 ) -> CallToolResult:
-    """A synchronous image answer: its images saved and recorded (charged at the estimate, as the
-    synchronous endpoints report no cost)."""
+    """A synchronous image answer: its images saved and recorded, the estimate recorded as the
+    charge (the answer carries no ``credits_cost``, unlike a task)."""
     items = [(d.url, d.b64_json) for d in response.data]
     outputs = await save_outputs(state, place, items, save_budget(state))
     await state.ledger.update(

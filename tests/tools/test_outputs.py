@@ -16,6 +16,7 @@ from PIL import Image
 from pixapi_mcp.config import Settings
 from pixapi_mcp.server import build_server
 from tests.server_harness import harness, structured, text_of
+from tests.test_media import IMAGE_FORMAT_CASES
 from tests.tools import NoWait
 
 pytestmark = pytest.mark.anyio
@@ -92,15 +93,7 @@ async def test_an_unreadable_image_output_is_not_reported_as_saved(
     assert list((settings.default_output_dir).glob("*")) == []
 
 
-@pytest.mark.parametrize(
-    ("pil_format", "suffix", "media_type"),
-    [
-        ("PNG", ".png", "image/png"),
-        ("JPEG", ".jpg", "image/jpeg"),
-        ("WEBP", ".webp", "image/webp"),
-        ("GIF", ".gif", "image/gif"),
-    ],
-)
+@pytest.mark.parametrize(("pil_format", "suffix", "media_type"), IMAGE_FORMAT_CASES)
 async def test_b64_outputs_are_saved_in_their_own_format(
     make_settings: Callable[..., Settings], pil_format: str, suffix: str, media_type: str
 ) -> None:
