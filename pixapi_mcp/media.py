@@ -43,7 +43,24 @@ PREVIEW_MAX_BYTES = 200_000
 # the whole file into memory, hundreds of MB for a big image. Their header still gives the size.
 PREVIEW_SOURCE_MAX_BYTES = 20 * 1024 * 1024
 WORKSPACE_SUBDIR = "pixapi-output"
-_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFormat:
+    """A Pillow image format this server takes and writes: its media type and file extension."""
+
+    media_type: str
+    extension: str
+
+
+# The one table of image formats: which edit inputs are accepted (and how their upload is named
+# and typed), and the extension of a saved b64_json output.
+IMAGE_FORMATS = {
+    "PNG": ImageFormat("image/png", ".png"),
+    "JPEG": ImageFormat("image/jpeg", ".jpg"),
+    "WEBP": ImageFormat("image/webp", ".webp"),
+    "GIF": ImageFormat("image/gif", ".gif"),
+}
 
 
 class MediaError(ValueError):
@@ -232,6 +249,23 @@ def image_facts(source: bytes | Path, *, verify: bool = True) -> ImageFacts:
         raise MediaError(f"not a readable image ({type(exc).__name__})") from None
 
 
+def output_format(data: bytes) -> ImageFormat:
+    """The format to save image bytes as: what they are, PNG when unknown or unreadable (the saved
+    file is checked afterwards, and refused if it is no image)."""
+    try:
+        return IMAGE_FORMATS.get(image_facts(data).format, IMAGE_FORMATS["PNG"])
+    except MediaError:
+        return IMAGE_FORMATS["PNG"]
+
+
+def media_type_of(facts: ImageFacts) -> str | None:
+    """The media type of a read image (None when Pillow named no format)."""
+    if not facts.format:
+        return None
+    known = IMAGE_FORMATS.get(facts.format)
+    return known.media_type if known else f"image/{facts.format.lower()}"
+
+
 def make_preview(source: bytes | Path, max_side: int = PREVIEW_MAX_SIDE) -> bytes | None:
     """A small JPEG thumbnail (well under host result limits), or None if it is no image."""
     try:
@@ -305,14 +339,13 @@ def check_input_image(name: str, data: bytes) -> ImageFile:
         raise MediaError(
             f"{name} is {facts.width}x{facts.height}; inputs are limited to {MAX_INPUT_SIDE} px a side."
         )
-    content_type = _IMAGE_TYPES.get(facts.format)
-    if content_type is None:
+    known = IMAGE_FORMATS.get(facts.format)
+    if known is None:
         raise MediaError(f"{name} is a {facts.format or 'unknown'} image; pass PNG, JPEG, WebP or GIF.")
     stem = Path(urlsplit(name).path).stem or "input"
-    ext = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}[
-        content_type
-    ]
-    return ImageFile(filename=f"{slug(stem, 60)}{ext}", content=data, content_type=content_type)
+    return ImageFile(
+        filename=f"{slug(stem, 60)}{known.extension}", content=data, content_type=known.media_type
+    )
 
 
 def read_local_image(path_text: str, allowed: Sequence[Path], roots: Sequence[Path]) -> ImageFile:

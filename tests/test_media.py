@@ -88,6 +88,37 @@ def test_input_images_are_checked(make_settings: Callable[..., Settings], tmp_pa
     assert image.content_type == "image/png" and image.filename.endswith(".png")
 
 
+# The image formats this server takes and writes: Pillow's name, the file extension, the media type.
+IMAGE_FORMAT_CASES = [
+    ("PNG", ".png", "image/png"),
+    ("JPEG", ".jpg", "image/jpeg"),
+    ("WEBP", ".webp", "image/webp"),
+    ("GIF", ".gif", "image/gif"),
+]
+
+
+@pytest.mark.parametrize(("pil_format", "suffix", "content_type"), IMAGE_FORMAT_CASES)
+def test_input_images_are_named_and_typed_by_their_format(
+    pil_format: str, suffix: str, content_type: str
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), "red").save(buf, format=pil_format)
+    # The name's extension lies; the bytes decide.
+    image = media.check_input_image("https://cdn.example/photo.bin", buf.getvalue())
+    assert image.filename == f"photo{suffix}" and image.content_type == content_type
+    assert media.output_format(buf.getvalue()).extension == suffix
+
+
+def test_other_image_formats_are_refused_as_inputs() -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), "red").save(buf, format="BMP")
+    with pytest.raises(media.MediaError, match="BMP image; pass PNG, JPEG, WebP or GIF"):
+        media.check_input_image("photo.bmp", buf.getvalue())
+    # Saved outputs that are no known format are written as PNG (and checked afterwards).
+    assert media.output_format(buf.getvalue()).extension == ".png"
+    assert media.output_format(b"not an image").extension == ".png"
+
+
 def test_names_say_what_they_are_and_never_collide(tmp_path: Path) -> None:
     name = media.output_name("image", "nano-banana", "A red fox, in the SNOW!", 1, ".png", when=0)
     assert name.endswith("-image-nano-banana-a-red-fox-in-the-snow-1.png")

@@ -1,0 +1,69 @@
+"""The ``list_models`` tool: the live model list merged with the bundled catalog (aliases,
+capabilities, endpoints, documented prices), or the catalog alone when the API cannot be reached."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pixapi_mcp.client import PixapiError
+from pixapi_mcp.contract import CATALOG, ModelEntry
+from pixapi_mcp.tools.registry import READS_API, ToolDef
+from pixapi_mcp.tools.results import ModelOut, ModelsResult
+from pixapi_mcp.tools.state import AppContext, app_state
+
+
+async def list_models(ctx: AppContext) -> ModelsResult:
+    state = app_state(ctx)
+    live: dict[str, ModelEntry] = {}
+    note = "Merged the live GET /v1/models with the bundled catalog."
+    source: Literal["live+catalog", "catalog"] = "live+catalog"
+    try:
+        listing = await state.client.list_models()
+        live = {entry.id: entry for entry in listing.data}
+    except PixapiError as exc:
+        source = "catalog"
+        note = f"The live model list could not be fetched ({exc.category}): showing the bundled catalog only."
+    out: list[ModelOut] = []
+    for info in CATALOG:
+        entry = live.get(info.id)
+        out.append(
+            ModelOut(
+                id=info.id,
+                category=(entry.category if entry and entry.category else info.category),
+                capabilities=(
+                    entry.capabilities if entry and entry.capabilities else list(info.capabilities)
+                ),
+                aliases=list(info.aliases),
+                credits_from=info.credits_from,
+                endpoints=[e.value for e in info.endpoints],
+                sizes=list(info.sizes),
+                notes=" ".join(p for p in (info.summary, info.size_notes) if p),
+                live=(info.id in live) if source == "live+catalog" else None,
+                docs=f"pixapi://models/{info.id}",
+            )
+        )
+    known = {info.id for info in CATALOG}
+    for entry in live.values():
+        if entry.id not in known:
+            out.append(
+                ModelOut(
+                    id=entry.id,
+                    category=entry.category,
+                    capabilities=entry.capabilities,
+                    live=True,
+                    notes="Listed by the API; not in the bundled catalog (no documented price).",
+                )
+            )
+    return ModelsResult(data=out, source=source, note=note)
+
+
+LIST_MODELS = ToolDef(
+    list_models,
+    title="List models",
+    description="""List Pixapi models with aliases, capabilities, endpoints and documented credit prices.
+
+Merges the live GET /v1/models with the bundled catalog; answers from the catalog when the API
+cannot be reached (source says which). Free. Use before choosing a model or to fix an unknown
+model name.""",
+    annotations=READS_API,
+)

@@ -1,0 +1,211 @@
+"""Where a call's files go and how outputs become files: the host's workspace roots, the output
+folder, downloads and decoded ``b64_json`` saved as new files, and small previews.
+
+Outputs land in an allowed folder and never overwrite anything. A download that fails keeps its
+URL and says why, so a paid output is never dropped and ``get_task`` can fetch it again. The
+file-system rules themselves live in ``pixapi_mcp.media``; this module applies them to tool calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import anyio
+from mcp.server.mcpserver import ListRoots, Resolve
+from mcp_types import ImageContent, ListRootsResult
+
+from pixapi_mcp import media
+from pixapi_mcp.client import Download, PixapiError
+from pixapi_mcp.ledger import LedgerRow
+from pixapi_mcp.tools.errors import tool_error
+from pixapi_mcp.tools.polling import DOWNLOAD_RESERVE_S
+from pixapi_mcp.tools.results import SavedOutput
+from pixapi_mcp.tools.state import AppContext, AppState
+
+# What a call makes, as its files are named (``...-image-...``, ``...-video-...``); "task" for a
+# task this server did not submit. Video files are not checked as images.
+OutputKind = Literal["image", "edit", "video", "task"]
+
+
+# -- roots (the host's workspace) ----------------------------------------------------------------
+
+
+async def workspace_roots(ctx: AppContext) -> ListRoots | None:
+    """Ask the host for its workspace roots when it can answer; None falls back to the configured
+    output folder (hosts without the roots capability, or the in-memory modern client)."""
+    caps = ctx.client_capabilities
+    if caps is None or caps.roots is None:
+        return None
+    return ListRoots()
+
+
+Roots = Annotated[ListRootsResult | None, Resolve(workspace_roots)]
+
+
+def root_paths(roots: ListRootsResult | None) -> list[Path]:
+    return media.roots_to_paths(str(r.uri) for r in roots.roots) if roots else []
+
+
+@dataclass
+class CallPlace:
+    """Where one call's files go, decided once per call."""
+
+    output_dir: Path
+    kind: OutputKind
+    model: str
+    prompt: str
+
+
+def output_place(
+    state: AppState,
+    output_dir: str | None,
+    roots: ListRootsResult | None,
+    kind: OutputKind,
+    model: str,
+    prompt: str,
+) -> CallPlace:
+    try:
+        folder = media.choose_output_dir(output_dir, state.settings, root_paths(roots))
+    except media.MediaError as exc:
+        raise tool_error(
+            str(exc),
+            category="invalid_request",
+            retryable=False,
+            fix="Pass an output_dir inside the workspace (or omit it).",
+        ) from None
+    return CallPlace(folder, kind, model, prompt)
+
+
+# -- saving -------------------------------------------------------------------------------------
+
+
+def save_budget(state: AppState) -> float:
+    """How long saving a call's outputs may take."""
+    return DOWNLOAD_RESERVE_S + state.settings.tool_deadline_s / 4
+
+
+async def save_outputs(
+    state: AppState,
+    place: CallPlace,
+    items: Sequence[tuple[str | None, str | None]],
+    budget_s: float,
+) -> list[SavedOutput]:
+    """Download URLs / decode b64 items into new files.
+
+    A download that fails or outlives the budget keeps its URL and says so: the paid output is
+    never dropped, and ``get_task`` retries it.
+    """
+    outputs: list[SavedOutput] = []
+    deadline = state.timer.now() + max(budget_s, 1.0)
+    # The folder may be gone since the work was submitted (get_task resumes into it).
+    await anyio.to_thread.run_sync(lambda: place.output_dir.mkdir(parents=True, exist_ok=True))
+    for index, (url, b64) in enumerate(items, start=1):
+        out = SavedOutput(url=url)
+        try:
+            if b64 is not None:
+                data = base64.b64decode(b64)
+                saved_as = media.output_format(data)
+                name = media.output_name(place.kind, place.model, place.prompt, index, saved_as.extension)
+                path = await anyio.to_thread.run_sync(media.write_new_file, place.output_dir, name, data)
+                out.path, out.bytes, out.media_type = str(path), len(data), saved_as.media_type
+            elif url is not None:
+                remaining = deadline - state.timer.now()
+                download = await _download_new(state, place, url, index, remaining)
+                if download is None:
+                    out.download_error = "not downloaded within the call's time; call get_task to fetch it"
+                else:
+                    out.path, out.bytes = str(download.path), download.size
+                    out.media_type = download.content_type
+            if out.path:
+                await describe_file(out, place.kind)
+        except (PixapiError, media.MediaError, OSError, ValueError) as exc:
+            out.download_error = str(exc)
+        outputs.append(out)
+    return outputs
+
+
+async def reuse_or_save(
+    state: AppState, row: LedgerRow | None, place: CallPlace, items: Sequence[tuple[str | None, str | None]]
+) -> list[SavedOutput]:
+    """Outputs saved by an earlier call are reused (a second get_task never downloads twice)."""
+    if row and row.paths and len(row.paths) >= len(items) and await all_files(row.paths):
+        urls = row.output_urls + [None] * (len(row.paths) - len(row.output_urls))
+        outputs: list[SavedOutput] = []
+        for path_text, url in zip(row.paths, urls, strict=False):
+            out = SavedOutput(url=url, path=path_text)
+            if place.kind == "video":
+                out.media_type = mimetypes.guess_type(path_text)[0]
+            await describe_file(out, place.kind)
+            outputs.append(out)
+        return outputs
+    return await save_outputs(state, place, items, save_budget(state))
+
+
+async def all_files(paths: Sequence[str]) -> bool:
+    return await anyio.to_thread.run_sync(lambda: all(Path(p).is_file() for p in paths))
+
+
+async def describe_file(out: SavedOutput, kind: OutputKind) -> None:
+    """Fill size, and for images dimensions and type, from the saved file (read lazily by Pillow,
+    cached per file). Image work whose file is not a readable image is not an output: the file is
+    removed and the output says so, so get_task fetches it again instead of handing over garbage."""
+    assert out.path is not None
+    path = Path(out.path)
+    check_image = kind != "video" and (
+        not out.media_type or out.media_type.startswith(("image/", "application/octet"))
+    )
+    size, facts, problem = await anyio.to_thread.run_sync(media.describe_file, path, check_image)
+    out.bytes = size
+    if problem is not None:
+        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        out.path, out.bytes = None, None
+        out.download_error = (
+            f"Pixapi returned a file that is {problem}; call get_task (or retry) to fetch it again"
+        )
+    elif facts is not None:
+        out.width, out.height = facts.width, facts.height
+        out.media_type = media.media_type_of(facts) or out.media_type
+
+
+async def _download_new(
+    state: AppState, place: CallPlace, url: str, index: int, budget_s: float
+) -> Download | None:
+    ext = media.extension_for(None, url, place.kind)
+    name = media.output_name(place.kind, place.model, place.prompt, index, ext)
+    with anyio.move_on_after(max(budget_s, 0.5)):
+        for path in media.candidate_paths(place.output_dir, name):
+            if path.exists():
+                continue
+            try:
+                return await state.client.download(
+                    url, path, max_bytes=state.settings.max_download_bytes, url_guard=None
+                )
+            except PixapiError as exc:
+                if isinstance(exc.__cause__, FileExistsError):
+                    continue  # a concurrent call took the name first: take the next
+                raise
+    return None
+
+
+# -- previews -----------------------------------------------------------------------------------
+
+
+async def previews(outputs: Sequence[SavedOutput], limit: int = 4) -> list[ImageContent]:
+    """Small JPEG previews of saved images (cached per file), for hosts that show them."""
+    blocks: list[ImageContent] = []
+    images = [o for o in outputs if o.path and o.width and (o.media_type or "").startswith("image/")]
+    for out in images[:limit]:
+        assert out.path is not None
+        preview = await media.file_preview_async(Path(out.path))
+        if preview is not None:
+            blocks.append(
+                ImageContent(
+                    type="image", data=base64.b64encode(preview).decode("ascii"), mime_type="image/jpeg"
+                )
+            )
+    return blocks

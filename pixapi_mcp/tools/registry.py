@@ -1,0 +1,53 @@
+"""How a tool is registered: its function, title, description and annotations in one record, and
+the annotation sets the tools share.
+
+Annotations are truthful (a test walks ``tools/list`` and checks every hint): paid generation is
+not read-only, not idempotent and open-world; ``--read-only`` leaves out what is not read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcp_types import ToolAnnotations
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
+
+    from pixapi_mcp.tools.state import AppState
+
+# Spends credits on every call: never read-only, never idempotent (a repeat pays again).
+PAID = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+)
+# Reads the Pixapi API without spending.
+READS_API = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
+# Reads this server's own state only.
+READS_LOCAL = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+
+
+@dataclass(frozen=True)
+class ToolDef:
+    """One tool as the server lists it."""
+
+    fn: Callable[..., Any]
+    title: str
+    description: str
+    annotations: ToolAnnotations
+
+    @property
+    def read_only(self) -> bool:
+        return self.annotations.read_only_hint is True
+
+    def add_to(self, server: MCPServer[AppState]) -> None:
+        server.add_tool(self.fn, title=self.title, description=self.description, annotations=self.annotations)
+
+
+def add_tools(server: MCPServer[AppState], tools: Iterable[ToolDef], *, read_only: bool) -> None:
+    """Register ``tools`` in order; ``read_only`` leaves out every tool that is not read-only (the
+    ones that spend credits)."""
+    for tool in tools:
+        if tool.read_only or not read_only:
+            tool.add_to(server)

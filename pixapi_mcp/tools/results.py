@@ -1,0 +1,111 @@
+"""The structured results of the tools (their output schemas).
+
+They keep the API's own field names (``id``, ``status``, ``progress``, ``created_at``, ``model``,
+``data[].url``, ``result.data[].url``) so an agent that reads a result learns the real shape, and
+add what the API cannot know: the saved ``path``, credits and the next step.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# Which field carries a call's outputs: ``data[]`` (image calls) or ``result.data[]`` (tasks).
+ResultShape = Literal["image", "task"]
+
+
+class SavedOutput(BaseModel):
+    """One output: the API's ``url`` plus where this server saved it."""
+
+    url: str | None = Field(default=None, description="The output URL returned by Pixapi.")
+    path: str | None = Field(default=None, description="Absolute path of the saved file, when saved.")
+    media_type: str | None = None
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    download_error: str | None = Field(
+        default=None, description="Why the file is not saved yet; call get_task again to retry."
+    )
+
+
+class TaskResultOut(BaseModel):
+    """Mirrors the API's task ``result``: read the media at ``result.data[0].url`` (or ``.path``)."""
+
+    type: str | None = None
+    data: list[SavedOutput] = Field(default_factory=list[SavedOutput])
+
+
+class Credits(BaseModel):
+    estimate: float | None = Field(
+        default=None, description="Documented starting price for this request (None: not documented)."
+    )
+    charged: float | None = Field(default=None, description="credits_cost reported by Pixapi once completed.")
+    session_total: float | None = Field(
+        default=None, description="Estimated credits sent by this server session so far, this call included."
+    )
+
+
+class MediaResult(BaseModel):
+    """A paid call or task: API field names (``id``, ``status``, ``progress``, ``created_at``,
+    ``model``, ``data[].url`` for images, ``result.data[].url`` for tasks) plus ``path``, credits
+    and the next step."""
+
+    id: str | None = Field(default=None, description="Task id for GET /v1/tasks/{id} (async work).")
+    status: str = Field(description="submitted, processing, completed or failed.")
+    progress: int = Field(default=0, ge=0, le=100)
+    model: str | None = None
+    created_at: int | None = None
+    data: list[SavedOutput] = Field(
+        default_factory=list[SavedOutput], description="Image outputs (generate_image, edit_image)."
+    )
+    result: TaskResultOut | None = Field(default=None, description="Task outputs (create_video, get_task).")
+    credits: Credits = Field(default_factory=Credits)
+    ledger_id: int | None = Field(default=None, description="Row in the local ledger (list_tasks).")
+    next_step: str = ""
+    poll_after_s: float | None = Field(
+        default=None, description="When to call get_task again, if unfinished."
+    )
+
+
+class ModelOut(BaseModel):
+    id: str
+    category: str | None = None
+    capabilities: list[str] = Field(default_factory=list[str])
+    aliases: list[str] = Field(default_factory=list[str])
+    credits_from: float | None = Field(default=None, description="Documented starting credits per output.")
+    endpoints: list[str] = Field(default_factory=list[str])
+    sizes: list[str] = Field(default_factory=list[str])
+    notes: str = ""
+    live: bool | None = Field(
+        default=None, description="Listed by the live GET /v1/models (None: not checked)."
+    )
+    docs: str | None = None
+
+
+class ModelsResult(BaseModel):
+    data: list[ModelOut]
+    source: Literal["live+catalog", "catalog"]
+    note: str
+
+
+class TaskRow(BaseModel):
+    ledger_id: int
+    tool: str
+    status: str
+    id: str | None = Field(default=None, description="Task id, when the API gave one.")
+    model: str
+    prompt: str
+    progress: int
+    created: str
+    credits_estimate: float | None = None
+    credits_charged: float | None = None
+    paths: list[str] = Field(default_factory=list[str])
+    urls: list[str] = Field(default_factory=list[str])
+    error: str | None = None
+    next_step: str = ""
+
+
+class TasksResult(BaseModel):
+    tasks: list[TaskRow]
+    unfinished: int = Field(description="How many rows may still produce (or have produced) output.")

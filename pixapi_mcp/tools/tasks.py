@@ -1,0 +1,150 @@
+"""The task tools: ``get_task`` (resume async work with a bounded wait, save its outputs once) and
+``list_tasks`` (the local ledger, so paid work survives restarts and lost chats)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+from mcp_types import CallToolResult
+
+from pixapi_mcp.client import PixapiError
+from pixapi_mcp.contract import Task, task_path
+from pixapi_mcp.ledger import UNFINISHED, LedgerRow
+from pixapi_mcp.tools.args import LimitArg, OutputDirArg, TaskIdArg, UnfinishedOnlyArg, WaitArg
+from pixapi_mcp.tools.errors import from_api_error
+from pixapi_mcp.tools.finish import finish, pending
+from pixapi_mcp.tools.images import EDIT_JOB, GENERATE_JOB
+from pixapi_mcp.tools.outputs import CallPlace, OutputKind, Roots, all_files, output_place
+from pixapi_mcp.tools.polling import ProgressReporter, budget, wait_for_task
+from pixapi_mcp.tools.registry import READS_API, READS_LOCAL, ToolDef
+from pixapi_mcp.tools.results import MediaResult, TaskRow, TasksResult
+from pixapi_mcp.tools.state import AppContext, app_state
+from pixapi_mcp.tools.video import VIDEO_JOB
+
+# The kind of output each paid tool makes, for resuming its work from the ledger.
+_KIND_BY_TOOL: dict[str, OutputKind] = {job.tool: job.kind for job in (GENERATE_JOB, EDIT_JOB, VIDEO_JOB)}
+
+
+async def get_task(
+    ctx: AppContext,
+    task_id: TaskIdArg,
+    wait_s: WaitArg = None,
+    output_dir: OutputDirArg = None,
+    roots: Roots = None,
+) -> Annotated[CallToolResult, MediaResult]:
+    state = app_state(ctx)
+    started = state.timer.now()
+    row = await state.ledger.find_task(task_id)
+    reporter = ProgressReporter(ctx, "get_task")
+    if row is not None and row.status == "completed" and row.paths and await all_files(row.paths):
+        task = Task(
+            id=task_id, status="completed", progress=100, model=row.model, credits_cost=row.credits_charged
+        )
+        place = CallPlace(Path(row.output_dir or "."), _kind_of(row), row.model, row.prompt)
+        return await finish(state, reporter, row.id, task, place, "task", None)
+    # A task this ledger does not know (submitted elsewhere) gets a row only once the API has
+    # confirmed it exists, so a mistyped id leaves nothing behind.
+    try:
+        task, poll_after = await wait_for_task(
+            state,
+            task_id,
+            budget(state, wait_s, started),
+            reporter,
+            row.id if row else None,
+            (row.status, row.progress) if row else None,
+        )
+    except PixapiError as exc:
+        raise from_api_error(exc, row.id if row else None) from None
+    if row is not None and row.output_dir and output_dir is None:
+        # Chosen (and checked) when the work was submitted; the host's roots may differ now.
+        place = CallPlace(Path(row.output_dir), _kind_of(row), row.model, row.prompt)
+    else:
+        model = row.model if row else task.model or "task"
+        place = output_place(state, output_dir, roots, _kind_of(row), model, row.prompt if row else task_id)
+    if row is None:
+        row_id = await state.ledger.open(
+            tool="get_task",
+            endpoint=task_path(task_id),
+            base_url=state.settings.base_url,
+            model=task.model or "unknown",
+            prompt=f"task {task_id}",
+            params={},
+            output_dir=str(place.output_dir),
+            credits_estimate=None,
+        )
+        await state.ledger.update(row_id, task_id=task_id, status=task.status, progress=task.progress)
+    else:
+        row_id = row.id
+    if not task.is_terminal:
+        return await pending(
+            state, task, row_id, task.created_at, task.model or place.model, "task", poll_after
+        )
+    return await finish(state, reporter, row_id, task, place, "task", task.created_at)
+
+
+def _kind_of(row: LedgerRow | None) -> OutputKind:
+    if row is None:
+        return "task"
+    return _KIND_BY_TOOL.get(row.tool, "image")
+
+
+async def list_tasks(
+    ctx: AppContext, limit: LimitArg = 20, unfinished_only: UnfinishedOnlyArg = False
+) -> TasksResult:
+    state = app_state(ctx)
+    rows = await state.ledger.recent(limit, UNFINISHED if unfinished_only else None)
+    tasks = [_task_row(row) for row in rows]
+    unfinished = sum(1 for t in tasks if t.status in UNFINISHED)
+    return TasksResult(tasks=tasks, unfinished=unfinished)
+
+
+def _task_row(row: LedgerRow) -> TaskRow:
+    if row.status in ("submitted", "processing") and row.task_id:
+        step = f"Call get_task with task_id={row.task_id!r}."
+    elif row.status == "unknown":
+        step = "Outcome unknown (cut off while sending): check the Pixapi dashboard before resubmitting."
+    elif row.status == "completed" and not row.paths and row.task_id:
+        step = f"Outputs not saved yet: call get_task with task_id={row.task_id!r}."
+    else:
+        step = ""
+    return TaskRow(
+        ledger_id=row.id,
+        tool=row.tool,
+        status=row.status,
+        id=row.task_id,
+        model=row.model,
+        prompt=row.prompt[:200],
+        progress=row.progress,
+        created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.created_at)),
+        credits_estimate=row.credits_estimate,
+        credits_charged=row.credits_charged,
+        paths=row.paths,
+        urls=row.output_urls,
+        error=row.error,
+        next_step=step,
+    )
+
+
+GET_TASK = ToolDef(
+    get_task,
+    title="Get task",
+    description="""Check an async task (image or video) and, once completed, save its outputs.
+
+Waits up to wait_s (capped by the tool deadline) with progress; returns status/progress and
+poll_after_s while unfinished, or result.data[].path/url when completed. Safe to call repeatedly:
+files are downloaded once. Free (no credits). Works after a server restart for any task in the
+ledger (list_tasks).""",
+    annotations=READS_API,
+)
+
+LIST_TASKS = ToolDef(
+    list_tasks,
+    title="List tasks",
+    description="""List recent paid requests and tasks from the local ledger, newest first.
+
+Shows status, task id, saved paths and credits, including work from earlier sessions and calls
+that were cut off. Free and local. For unfinished rows, call get_task with the id.""",
+    annotations=READS_LOCAL,
+)

@@ -1,0 +1,44 @@
+"""get_task and list_tasks: the ledger view of paid work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from pixapi_mcp.config import Settings
+from pixapi_mcp.sandbox import Fault, SandboxConfig
+from tests.server_harness import harness, structured, text_of
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_unknown_task_id_leaves_no_ledger_row(make_settings: Callable[..., Settings]) -> None:
+    async with harness(make_settings) as h, h.client() as client:
+        result = await client.call_tool("get_task", {"task_id": "task_not_real"})
+        assert result.is_error and "category: not_found" in text_of(result)
+        assert structured(await client.call_tool("list_tasks", {}))["tasks"] == []
+
+
+async def test_unfinished_counts_what_may_still_produce_output(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with harness(make_settings, SandboxConfig(video_task_seconds=600.0)) as h, h.client() as client:
+        assert (
+            structured(await client.call_tool("generate_image", {"prompt": "done"}))["status"] == "completed"
+        )
+        handle = structured(await client.call_tool("create_video", {"prompt": "slow", "wait_s": 0}))
+        h.sandbox.inject(Fault(kind="drop_connection", path_prefix="/v1/async/"), times=1)
+        cut = await client.call_tool("generate_image", {"prompt": "cut off"})
+        assert cut.is_error and "not resent" in text_of(cut)
+        listed = structured(await client.call_tool("list_tasks", {}))
+        by_prompt = {t["prompt"]: t for t in listed["tasks"]}
+        assert by_prompt["done"]["status"] == "completed"
+        assert by_prompt["slow"]["status"] in ("submitted", "processing")
+        assert by_prompt["slow"]["next_step"] == f"Call get_task with task_id={handle['id']!r}."
+        assert (
+            by_prompt["cut off"]["status"] == "unknown" and "dashboard" in by_prompt["cut off"]["next_step"]
+        )
+        assert listed["unfinished"] == 2
+        only = structured(await client.call_tool("list_tasks", {"unfinished_only": True}))
+        assert sorted(t["prompt"] for t in only["tasks"]) == ["cut off", "slow"] and only["unfinished"] == 2
