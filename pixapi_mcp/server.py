@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx2
 from mcp.server import MCPServer
 
@@ -23,6 +24,7 @@ from pixapi_mcp import __version__
 from pixapi_mcp.client import PixapiClient
 from pixapi_mcp.config import Settings
 from pixapi_mcp.ledger import Ledger
+from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 
 log = logging.getLogger(__name__)
@@ -220,8 +222,6 @@ def http_app(settings: Settings, host: str, port: int, server: MCPServer[AppStat
 
 def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> int:
     """Run the server until the client disconnects (stdio) or it is interrupted (http)."""
-    import anyio
-
     if transport == "stdio":
         server = build_server(settings)
         anyio.run(server.run_stdio_async)
@@ -231,24 +231,13 @@ def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.
             "Refusing to serve HTTP on %s without PIXAPI_MCP_TOKEN: set a token clients must present.", host
         )
         return 2
-    import socket
-
-    import uvicorn
+    import uvicorn  # HTTP only: a stdio server (what hosts launch) never loads it
 
     # Bind first, so the Host allow-list and the logged URL carry the real port (with --port 0 the
-    # system picks one; building the list from "0" would refuse every request). proto=TCP and
-    # TCP_NODELAY as in sandbox/runner.py: without them Nagle holds each response body back until
-    # the client's delayed ACK, about 40 ms per keep-alive request.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    # system picks one; building the list from "0" would refuse every request).
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
+        sock = bind_listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         log.error("Cannot listen on %s port %s: %s", host, port, exc.strerror or exc)
         return 1
     port = int(sock.getsockname()[1])

@@ -33,6 +33,7 @@ from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from pixapi_mcp.config import Settings
+from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
 from pixapi_mcp.server import build_server, http_app
 from tests.server_harness import ALL_TOOLS, SANDBOX_URL, SharedTimer, structured, subprocess_env
@@ -63,12 +64,7 @@ class _Server(uvicorn.Server):
 async def serving(make_app: Callable[[int], Any]) -> AsyncIterator[str]:
     """Serve ``make_app(port)`` with uvicorn in a thread on 127.0.0.1 and a free port; yields the
     base URL. The port is bound first, so the app's Host allow-list can name it."""
-    # proto=TCP and TCP_NODELAY: otherwise each keep-alive answer waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
+    sock = bind_listening_socket("127.0.0.1", 0)
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         make_app(port), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=2

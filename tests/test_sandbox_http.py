@@ -273,33 +273,6 @@ def test_cli_sandbox_serves_and_stops(tmp_path: Path, stop: str) -> None:
         assert "Pixapi sandbox stopped" in logged
 
 
-async def test_sandbox_connections_disable_nagle() -> None:
-    """Connections accepted on the sandbox's listening socket have TCP_NODELAY, as uvicorn's own
-    sockets do. Without it each keep-alive request waited ~40 ms for a delayed ACK (found by
-    ``python -m bench``: 44 ms per GET instead of under 1 ms)."""
-    import asyncio
-
-    from pixapi_mcp.sandbox.runner import _bind  # pyright: ignore[reportPrivateUsage]
-
-    accepted: asyncio.Queue[int] = asyncio.Queue()
-
-    class Probe(asyncio.Protocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            sock = transport.get_extra_info("socket")
-            accepted.put_nowait(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-            transport.close()
-
-    listener = _bind("127.0.0.1", 0)
-    server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
-    try:
-        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
-        assert await asyncio.wait_for(accepted.get(), 10) != 0
-        writer.close()
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
 def iter_lines(lines: queue.Queue[str]) -> Iterator[str]:
     while True:
         try:
