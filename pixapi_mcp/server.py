@@ -23,6 +23,7 @@ from mcp.server import MCPServer
 from pixapi_mcp import __version__
 from pixapi_mcp.client import PixapiClient
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.ledger import Ledger
 from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
@@ -30,7 +31,6 @@ from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 log = logging.getLogger(__name__)
 
 SANDBOX_BASE_URL = "http://sandbox.pixapi.local"
-SANDBOX_KEY = "sk-sandbox"
 
 INSTRUCTIONS = """Pixapi media tools and docs.
 - generate_image / edit_image / create_video spend credits; each returns within ~45 s. If the work is
@@ -80,7 +80,10 @@ def build_server(
                 if client_http is None:
                     base_url = SANDBOX_BASE_URL
                     client_http = httpx2.AsyncClient(
-                        transport=httpx2.ASGITransport(app=LazySandboxApp()), base_url=base_url
+                        transport=httpx2.ASGITransport(
+                            app=LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
+                        ),
+                        base_url=base_url,
                     )
                     stack.push_async_callback(client_http.aclose)
                 # The sandbox's own file URLs are trusted inputs (they live on loopback).
@@ -135,10 +138,12 @@ ASGIApp = Callable[
 class LazySandboxApp:
     """The in-process sandbox, imported and built on its first request rather than at start-up, so
     ``serve --sandbox`` lists its tools without waiting for the sandbox's imports (its Starlette
-    app, renderers and fault machinery: about 10 ms of a cold start)."""
+    app, renderers and fault machinery: about 10 ms of a cold start). Its async tasks take
+    ``image_task_s`` / ``video_task_s`` seconds (None: the sandbox's defaults)."""
 
-    def __init__(self) -> None:
+    def __init__(self, image_task_s: float | None = None, video_task_s: float | None = None) -> None:
         self._app: ASGIApp | None = None
+        self._task_seconds = (image_task_s, video_task_s)
 
     async def __call__(
         self,
@@ -148,9 +153,9 @@ class LazySandboxApp:
     ) -> None:
         if self._app is None:
             # No await between the check and the assignment: concurrent first requests share one app.
-            from pixapi_mcp.sandbox import create_app
+            from pixapi_mcp.sandbox import SandboxConfig, create_app
 
-            self._app = create_app()
+            self._app = create_app(SandboxConfig().with_task_seconds(*self._task_seconds))
         await self._app(scope, receive, send)
 
 

@@ -17,8 +17,9 @@ import httpx2
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from pixapi_mcp.contract import CATALOG, RULES, task_path
+from pixapi_mcp.contract import CATALOG, RULES, SANDBOX_KEY, task_path
 from pixapi_mcp.sandbox import (
+    DEFAULT_KEY,
     DroppedConnection,
     Fault,
     FaultError,
@@ -33,7 +34,7 @@ from tests.conftest import CANARY_KEY
 
 pytestmark = pytest.mark.anyio
 
-KEY = "sk-sandbox"
+KEY = SANDBOX_KEY
 OTHER = "sk-other"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 OTHER_AUTH = {"Authorization": f"Bearer {OTHER}"}
@@ -593,6 +594,32 @@ async def test_async_image_task_life_cycle_and_single_charge(
     again = (await client.get(task_path(handle["id"]))).json()
     assert again == done
     assert state.balance(KEY) == 996.0, "charged once"
+
+
+def test_the_default_key_is_the_documented_one_from_contract() -> None:
+    assert DEFAULT_KEY == SANDBOX_KEY == "sk-sandbox"  # README and DESIGN name it
+    assert SandboxConfig().keys == {SANDBOX_KEY: 1000.0}
+
+
+async def test_task_durations_are_configurable(clock: ManualClock) -> None:
+    default = SandboxConfig(clock=clock)
+    assert (default.image_task_seconds, default.video_task_seconds) == (3.0, 8.0)
+    assert default.with_task_seconds() == default and default.with_task_seconds(None, None) == default
+    config = default.with_task_seconds(image=0.0, video=20)
+    assert (config.image_task_seconds, config.video_task_seconds) == (0.0, 20.0)
+    assert config.clock is clock and default.image_task_seconds == 3.0  # a copy, the rest kept
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=create_app(config)), base_url=BASE, headers=AUTH
+    ) as http:
+        image = (
+            await http.post("/v1/async/images/generations", json={"model": "nano-banana", "prompt": "x"})
+        ).json()
+        video = (await http.post("/v1/async/videos/generations", json={"model": "veo", "prompt": "x"})).json()
+        assert (await http.get(task_path(image["id"]))).json()["status"] == "completed"  # 0 s: at once
+        clock.advance(19.9)
+        assert (await http.get(task_path(video["id"]))).json()["status"] == "processing"
+        clock.advance(0.1)
+        assert (await http.get(task_path(video["id"]))).json()["status"] == "completed"
 
 
 async def test_async_edit_task_renders_from_the_uploads(

@@ -213,11 +213,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start_cli_sandbox(tmp_path: Path) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:
+def _start_cli_sandbox(
+    tmp_path: Path, *args: str, **env_extra: str
+) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:
     port = _free_port()
-    env = {**os.environ, "HOME": str(tmp_path), "PIXAPI_LOG_LEVEL": "INFO"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
+    env.update(HOME=str(tmp_path), PIXAPI_LOG_LEVEL="INFO", **env_extra)
     process = subprocess.Popen(
-        [sys.executable, "-m", "pixapi_mcp", "sandbox", "--port", str(port)],
+        [sys.executable, "-m", "pixapi_mcp", "sandbox", "--port", str(port), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -271,6 +274,25 @@ def test_cli_sandbox_serves_and_stops(tmp_path: Path, stop: str) -> None:
     logged = "".join(iter_lines(lines))
     if stop == "SIGINT":
         assert "Pixapi sandbox stopped" in logged
+
+
+@pytest.mark.slow
+def test_cli_sandbox_task_durations_from_flag_and_variable(tmp_path: Path) -> None:
+    """``--image-task-s`` and ``PIXAPI_SANDBOX_VIDEO_TASK_S`` reach the served sandbox: a 0 s image
+    task is done at its first poll while an hour-long video task is still running."""
+    process, url, _ = _start_cli_sandbox(tmp_path, "--image-task-s", "0", PIXAPI_SANDBOX_VIDEO_TASK_S="3600")
+    try:
+        with httpx2.Client(base_url=url, timeout=10, headers=AUTH) as client:
+            body = {"model": "nano-banana", "prompt": "a fox", "size": "64x64"}
+            image = client.post("/v1/async/images/generations", json=body).json()
+            video = client.post(
+                "/v1/async/videos/generations", json={"model": "veo", "prompt": "a fox"}
+            ).json()
+            assert client.get(task_path(image["id"])).json()["status"] == "completed"
+            assert client.get(task_path(video["id"])).json()["status"] in ("submitted", "processing")
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def iter_lines(lines: queue.Queue[str]) -> Iterator[str]:

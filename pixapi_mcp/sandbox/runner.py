@@ -109,9 +109,21 @@ def running_sandbox(
         sock.close()
 
 
-def run_sandbox(host: str, port: int, keys: list[str], credits: float) -> int:
-    """Serve the sandbox in the foreground until Ctrl-C (``pixapi-mcp sandbox``); the exit code."""
-    config = SandboxConfig(keys=dict.fromkeys(keys, float(credits)))
+def run_sandbox(
+    host: str,
+    port: int,
+    keys: list[str],
+    credits: float,
+    *,
+    image_task_seconds: float | None = None,
+    video_task_seconds: float | None = None,
+) -> int:
+    """Serve the sandbox in the foreground until Ctrl-C (``pixapi-mcp sandbox``); the exit code.
+
+    Task durations left None keep ``SandboxConfig``'s defaults."""
+    config = SandboxConfig(keys=dict.fromkeys(keys, float(credits))).with_task_seconds(
+        image_task_seconds, video_task_seconds
+    )
     app = create_app(config)
     if not _is_loopback(host):
         logger.warning(
