@@ -21,8 +21,8 @@ import pytest
 
 from pixapi_mcp.contract import task_path
 from pixapi_mcp.sandbox import Fault, ManualClock, RunningSandbox, SandboxConfig, running_sandbox
+from tests.sandbox.test_app import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
 from tests.seed_examples import CURL_EDIT, CURL_GENERATIONS, SEED_HOST
-from tests.test_sandbox import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
 
 pytestmark = pytest.mark.anyio
 
