@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pixapi_mcp import __version__
 from pixapi_mcp.config import Settings, SettingsError
+from pixapi_mcp.contract import SANDBOX_KEY
 
 HOSTS = ("claude-desktop", "claude-code", "cursor", "codex", "vscode")
 
@@ -41,8 +42,20 @@ def _build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="run the sandbox Pixapi-compatible HTTP API on its own")
     sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8787, help="port (default 8787)")
-    sandbox.add_argument("--key", action="append", help="accepted API key (repeatable; default sk-sandbox)")
+    sandbox.add_argument(
+        "--key", action="append", help=f"accepted API key (repeatable; default {SANDBOX_KEY})"
+    )
     sandbox.add_argument("--credits", type=float, default=1000.0, help="starting credits per key")
+    sandbox.add_argument(
+        "--image-task-s",
+        type=float,
+        help="seconds an async image task takes (overrides PIXAPI_SANDBOX_IMAGE_TASK_S; default 3)",
+    )
+    sandbox.add_argument(
+        "--video-task-s",
+        type=float,
+        help="seconds a video task takes (overrides PIXAPI_SANDBOX_VIDEO_TASK_S; default 8)",
+    )
 
     sub.add_parser("demo", help="offline end-to-end tour against the sandbox (no key, no network)")
     sub.add_parser("doctor", help="check configuration, key, reachability and folders, spending nothing")
@@ -88,11 +101,18 @@ def main(
     args = _build_parser().parse_args(argv)
     env = os.environ if environ is None else environ
     command: str = args.command or "serve"
+    # None means "flag not given": from_env then keeps the variable (or the default).
     overrides: dict[str, object] = {}
     if command == "serve" and args.command:
-        overrides = {"sandbox": args.sandbox, "read_only": args.read_only, "output_dir": args.output_dir}
+        overrides = {
+            "sandbox": args.sandbox or None,
+            "read_only": args.read_only or None,
+            "output_dir": args.output_dir or None,
+        }
+    if command == "sandbox":
+        overrides = {"sandbox_image_task_s": args.image_task_s, "sandbox_video_task_s": args.video_task_s}
     try:
-        settings = Settings.from_env(env, **{k: v for k, v in overrides.items() if v})
+        settings = Settings.from_env(env, **overrides)
     except SettingsError as exc:
         sys.stderr.write(f"pixapi-mcp: {exc}\n")
         return 2
@@ -112,7 +132,12 @@ def main(
         from pixapi_mcp.sandbox import run_sandbox
 
         return run_sandbox(
-            host=args.host, port=args.port, keys=args.key or ["sk-sandbox"], credits=args.credits
+            host=args.host,
+            port=args.port,
+            keys=args.key or [SANDBOX_KEY],
+            credits=args.credits,
+            image_task_seconds=settings.sandbox_image_task_s,
+            video_task_seconds=settings.sandbox_video_task_s,
         )
     if command == "demo":
         from pixapi_mcp.demo import run_demo

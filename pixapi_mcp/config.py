@@ -104,6 +104,18 @@ class Settings(BaseModel):
         default=False,
         description="PIXAPI_ALLOW_PRIVATE_URLS: let URL inputs reach private or loopback addresses (default: refused).",
     )
+    sandbox_image_task_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="PIXAPI_SANDBOX_IMAGE_TASK_S: seconds an async image task takes in the sandbox "
+        "(unset: the sandbox's own 3 s).",
+    )
+    sandbox_video_task_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="PIXAPI_SANDBOX_VIDEO_TASK_S: seconds a video task takes in the sandbox "
+        "(unset: the sandbox's own 8 s).",
+    )
     sandbox: bool = Field(default=False, description="Use the built-in sandbox API (no key, no network).")
     read_only: bool = Field(default=False, description="Register no paid tools.")
     log_level: LogLevel = Field(
@@ -171,6 +183,8 @@ class Settings(BaseModel):
             "PIXAPI_CONFIRM_ABOVE_CREDITS": "confirm_above_credits",
             "PIXAPI_ALLOW_PRIVATE_URLS": "allow_private_urls",
             "PIXAPI_LOG_LEVEL": "log_level",
+            "PIXAPI_SANDBOX_IMAGE_TASK_S": "sandbox_image_task_s",
+            "PIXAPI_SANDBOX_VIDEO_TASK_S": "sandbox_video_task_s",
         }
         for var, field in simple.items():
             value = environ.get(var, "").strip()

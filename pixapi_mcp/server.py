@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx2
 from mcp.server import MCPServer
 
@@ -23,14 +24,15 @@ from pixapi_mcp import __version__
 from pixapi_mcp.client import PixapiClient
 from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
+from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 
 log = logging.getLogger(__name__)
 
 SANDBOX_BASE_URL = "http://sandbox.pixapi.local"
-SANDBOX_KEY = "sk-sandbox"
 
 INSTRUCTIONS = """Pixapi media tools and docs.
 - generate_image / edit_image / create_video spend credits; each returns within ~45 s. If the work is
@@ -80,7 +82,10 @@ def build_server(
                 if client_http is None:
                     base_url = SANDBOX_BASE_URL
                     client_http = httpx2.AsyncClient(
-                        transport=httpx2.ASGITransport(app=LazySandboxApp()), base_url=base_url
+                        transport=httpx2.ASGITransport(
+                            app=LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
+                        ),
+                        base_url=base_url,
                     )
                     stack.push_async_callback(client_http.aclose)
                 # The sandbox's own file URLs are trusted inputs (they live on loopback).
@@ -134,10 +139,12 @@ ASGIApp = Callable[
 class LazySandboxApp:
     """The in-process sandbox, imported and built on its first request rather than at start-up, so
     ``serve --sandbox`` lists its tools without waiting for the sandbox's imports (its Starlette
-    app, renderers and fault machinery: about 10 ms of a cold start)."""
+    app, renderers and fault machinery: about 10 ms of a cold start). Its async tasks take
+    ``image_task_s`` / ``video_task_s`` seconds (None: the sandbox's defaults)."""
 
-    def __init__(self) -> None:
+    def __init__(self, image_task_s: float | None = None, video_task_s: float | None = None) -> None:
         self._app: ASGIApp | None = None
+        self._task_seconds = (image_task_s, video_task_s)
 
     async def __call__(
         self,
@@ -147,9 +154,9 @@ class LazySandboxApp:
     ) -> None:
         if self._app is None:
             # No await between the check and the assignment: concurrent first requests share one app.
-            from pixapi_mcp.sandbox import create_app
+            from pixapi_mcp.sandbox import SandboxConfig, create_app
 
-            self._app = create_app()
+            self._app = create_app(SandboxConfig().with_task_seconds(*self._task_seconds))
         await self._app(scope, receive, send)
 
 
@@ -221,8 +228,6 @@ def http_app(settings: Settings, host: str, port: int, server: MCPServer[AppStat
 
 def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> int:
     """Run the server until the client disconnects (stdio) or it is interrupted (http)."""
-    import anyio
-
     if transport == "stdio":
         server = build_server(settings)
         anyio.run(server.run_stdio_async)
@@ -232,24 +237,13 @@ def serve(settings: Settings, *, transport: str = "stdio", host: str = "127.0.0.
             "Refusing to serve HTTP on %s without PIXAPI_MCP_TOKEN: set a token clients must present.", host
         )
         return 2
-    import socket
-
-    import uvicorn
+    import uvicorn  # HTTP only: a stdio server (what hosts launch) never loads it
 
     # Bind first, so the Host allow-list and the logged URL carry the real port (with --port 0 the
-    # system picks one; building the list from "0" would refuse every request). proto=TCP and
-    # TCP_NODELAY as in sandbox/runner.py: without them Nagle holds each response body back until
-    # the client's delayed ACK, about 40 ms per keep-alive request.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    # system picks one; building the list from "0" would refuse every request).
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
+        sock = bind_listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         log.error("Cannot listen on %s port %s: %s", host, port, exc.strerror or exc)
         return 1
     port = int(sock.getsockname()[1])

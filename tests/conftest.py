@@ -36,6 +36,20 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     return make
 
 
+# -- the canary sweep runs last ---------------------------------------------------------------
+
+# Marks tests that search the files every other test left behind (tests/test_canary_sweep.py).
+CANARY_SWEEP = "canary_sweep"
+
+
+@pytest.hookimpl(trylast=True)  # after any other reordering: the sweep's place is final
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the canary sweep after every other test, whatever the file names and order."""
+    sweep = [item for item in items if item.get_closest_marker(CANARY_SWEEP)]
+    if sweep:
+        items[:] = [item for item in items if not item.get_closest_marker(CANARY_SWEEP)] + sweep
+
+
 # -- suite counts, printed at the end of the run (.ci/run shows them) ---------------------------
 
 _COUNTS: dict[str, int] = {}

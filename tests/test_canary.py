@@ -8,7 +8,7 @@ pages, task errors, output URLs). Then every tool result, every error text, ever
 subprocess's stderr included), the ledger's SQLite files and every file under the test's temp
 folders are searched for the key, raw and base64-encoded: it must be in none of them.
 
-``tests/test_zz_canary_sweep.py`` repeats the file search over the whole session's temp folders
+``tests/test_canary_sweep.py`` repeats the file search over the whole session's temp folders
 once every other test has run.
 """
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from pixapi_mcp.cli import HOSTS, main
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
 from tests.conftest import CANARY_KEY
 
@@ -111,7 +112,7 @@ def test_doctor_reports_an_unwritable_output_folder(tmp_path: Path) -> None:
             ["doctor"],
             _env(
                 tmp_path,
-                PIXAPI_KEY="sk-sandbox",
+                PIXAPI_KEY=SANDBOX_KEY,
                 PIXAPI_BASE_URL=sandbox.base_url,
                 PIXAPI_OUTPUT_DIR=str(blocked / "sub"),
             ),
@@ -122,7 +123,14 @@ def test_doctor_reports_an_unwritable_output_folder(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
-    env.update(HOME=str(tmp_path), PIXAPI_DATA_DIR=str(tmp_path / "data"))
+    # Short sandbox tasks: the tour still polls a video task and draws progress, in a fraction of
+    # the sandbox's real 3 s / 8 s.
+    env.update(
+        HOME=str(tmp_path),
+        PIXAPI_DATA_DIR=str(tmp_path / "data"),
+        PIXAPI_SANDBOX_IMAGE_TASK_S="0.5",
+        PIXAPI_SANDBOX_VIDEO_TASK_S="1",
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "pixapi_mcp", "demo"],
         cwd=tmp_path,

@@ -138,6 +138,8 @@ def test_settings_are_frozen(make_settings: Callable[..., Settings]) -> None:
         ("PIXAPI_BASE_URL", "api.pixapi.ai"),
         ("PIXAPI_ALLOW_PRIVATE_URLS", "maybe"),
         ("PIXAPI_LOG_LEVEL", "verbose"),
+        ("PIXAPI_SANDBOX_IMAGE_TASK_S", "-1"),
+        ("PIXAPI_SANDBOX_VIDEO_TASK_S", "long"),
     ],
 )
 def test_malformed_values_raise_settings_error_naming_the_variable(
@@ -194,3 +196,15 @@ def test_http_allow_lists_are_parsed(make_settings: Callable[..., Settings]) -> 
     )
     assert settings.mcp_allowed_hosts == ("mcp.example.com:8000", "10.0.0.5")
     assert settings.mcp_allowed_origins == ("https://app.example",)
+
+
+def test_sandbox_task_durations_come_from_the_environment_or_stay_the_sandbox_defaults(
+    tmp_path: Path,
+) -> None:
+    unset = Settings.from_env({"HOME": str(tmp_path)})
+    assert (unset.sandbox_image_task_s, unset.sandbox_video_task_s) == (None, None)
+    env = {"HOME": str(tmp_path), "PIXAPI_SANDBOX_IMAGE_TASK_S": "0", "PIXAPI_SANDBOX_VIDEO_TASK_S": "1.5"}
+    s = Settings.from_env(env)
+    assert (s.sandbox_image_task_s, s.sandbox_video_task_s) == (0.0, 1.5)
+    flagged = Settings.from_env(env, sandbox_video_task_s=0.25)  # a flag wins over the variable
+    assert (flagged.sandbox_image_task_s, flagged.sandbox_video_task_s) == (0.0, 0.25)

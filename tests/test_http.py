@@ -33,6 +33,8 @@ from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
+from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
 from pixapi_mcp.server import build_server, http_app
 from tests.server_harness import ALL_TOOLS, SANDBOX_URL, SharedTimer, structured, subprocess_env
@@ -63,12 +65,7 @@ class _Server(uvicorn.Server):
 async def serving(make_app: Callable[[int], Any]) -> AsyncIterator[str]:
     """Serve ``make_app(port)`` with uvicorn in a thread on 127.0.0.1 and a free port; yields the
     base URL. The port is bound first, so the app's Host allow-list can name it."""
-    # proto=TCP and TCP_NODELAY: otherwise each keep-alive answer waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
+    sock = bind_listening_socket("127.0.0.1", 0)
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         make_app(port), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=2
@@ -136,7 +133,7 @@ def sandboxed_app(make_settings: Callable[..., Settings], env: dict[str, str] | 
     app = create_app(SandboxConfig(clock=clock, max_image_side=256))
     http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_URL)
     settings = make_settings(
-        {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True
+        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True
     )
     return SandboxedApp(settings, app.state.sandbox, SharedTimer(clock), http)
 
@@ -368,7 +365,8 @@ async def test_http_subprocess_with_token_progress_and_no_leak(
 ) -> None:
     """The real command, on a port it picks itself (--port 0: the log names the real one, and the
     Host allow-list must carry it, or every request would be refused)."""
-    env = subprocess_env(tmp_path, PIXAPI_MCP_TOKEN=TOKEN)
+    # A 1 s image task (not the sandbox's 3 s): still a few polls, so progress has steps to show.
+    env = subprocess_env(tmp_path, PIXAPI_MCP_TOKEN=TOKEN, PIXAPI_SANDBOX_IMAGE_TASK_S="1")
     answers: list[str] = []
     async with server_process(env, "--sandbox") as served:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", served.url) and not served.url.endswith(":0")
@@ -382,7 +380,7 @@ async def test_http_subprocess_with_token_progress_and_no_leak(
         async with http_client(served.url, TOKEN, statuses=statuses) as client:
             names = {t.name for t in (await client.list_tools()).tools}
             assert names == ALL_TOOLS
-            # The process runs on the wall clock: the sandbox's image task takes a few seconds.
+            # The process runs on the wall clock: the sandbox's image task takes 1 s.
             data, progress = await _generate_with_progress(client)
             assert data["status"] == "completed"
             saved = Path(data["data"][0]["path"])
@@ -521,7 +519,7 @@ async def test_ssrf_attacks_through_edit_image_url_inputs(
     with running_sandbox(SandboxConfig(max_image_side=64)) as api:
         async with serving(lambda _: image_server(hits)) as images:
             port = int(images.rsplit(":", 1)[1])
-            env = {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": api.base_url}
+            env = {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": api.base_url}
             # The public address itself is fine: the image arrives and the edit is made.
             async with api_server_on(make_settings(env), port) as client:
                 ok = await client.call_tool(

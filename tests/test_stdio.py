@@ -17,7 +17,8 @@ from mcp.client.stdio import StdioServerParameters
 from mcp_types import ImageContent
 from PIL import Image
 
-from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
+from pixapi_mcp.contract import SANDBOX_KEY
+from pixapi_mcp.sandbox import ManualClock, SandboxConfig, running_sandbox
 from tests.server_harness import structured, subprocess_env
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -30,9 +31,14 @@ async def stdio_client(env: dict[str, str], *args: str) -> AsyncIterator[Client]
         yield client
 
 
+# Short sandbox tasks: the workflow still goes through async tasks, polls and progress, without
+# waiting on the sandbox's real 3 s / 8 s clocks.
+FAST_TASKS = {"PIXAPI_SANDBOX_IMAGE_TASK_S": "0.5", "PIXAPI_SANDBOX_VIDEO_TASK_S": "1"}
+
+
 async def test_stdio_workflow_on_the_sandbox(tmp_path: Path) -> None:
     with anyio.fail_after(120):
-        async with stdio_client(subprocess_env(tmp_path), "--sandbox") as client:
+        async with stdio_client(subprocess_env(tmp_path, **FAST_TASKS), "--sandbox") as client:
             tools = {t.name for t in (await client.list_tools()).tools}
             assert {"generate_image", "edit_image", "create_video", "get_task"} <= tools
 
@@ -82,9 +88,11 @@ def _children_running(module: str) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the server")
 async def test_killed_server_loses_no_task(tmp_path: Path) -> None:
-    config = SandboxConfig(video_task_seconds=5.0)
+    # A manual clock: the task cannot finish before the kill, and finishes after it when told to.
+    clock = ManualClock()
+    config = SandboxConfig(clock=clock, video_task_seconds=5.0)
     with running_sandbox(config) as sandbox, anyio.fail_after(90):
-        env = subprocess_env(tmp_path, PIXAPI_KEY="sk-sandbox", PIXAPI_BASE_URL=sandbox.base_url)
+        env = subprocess_env(tmp_path, PIXAPI_KEY=SANDBOX_KEY, PIXAPI_BASE_URL=sandbox.base_url)
         task_id: str | None = None
         async with stdio_client(env) as client:
             got_progress = anyio.Event()
@@ -106,6 +114,7 @@ async def test_killed_server_loses_no_task(tmp_path: Path) -> None:
                 tg.cancel_scope.cancel()
         posts = [r for r in sandbox.state.requests if r.method == "POST"]
         assert len(posts) == 1
+        clock.advance(config.video_task_seconds)  # the task completed while no server was running
 
         async with stdio_client(env) as client:
             rows = structured(await client.call_tool("list_tasks", {"unfinished_only": True}))["tasks"]

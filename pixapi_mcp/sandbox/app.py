@@ -55,6 +55,7 @@ from pixapi_mcp.sandbox.faults import (
     parse_fault_header,
 )
 from pixapi_mcp.sandbox.state import (
+    DEFAULT_KEY,
     INVALID_KEY,
     RecordedRequest,
     SandboxConfig,
@@ -331,7 +332,7 @@ class _Sandbox:
             request,
             401,
             "Missing or invalid API key: send `Authorization: Bearer <key>` with a key this sandbox "
-            "was started with (default `sk-sandbox`).",
+            f"was started with (default `{DEFAULT_KEY}`).",
             headers={"WWW-Authenticate": "Bearer"},
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import socket
 import threading
 import time
 from collections.abc import Generator
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.sandbox.app import DroppedConnection, create_app
 from pixapi_mcp.sandbox.state import SandboxConfig, SandboxState
 
@@ -31,25 +31,6 @@ class RunningSandbox:
     base_url: str
     state: SandboxState
     app: Starlette
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    """A listening socket, bound before uvicorn starts so port 0 yields a known free port."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP, not the default 0: asyncio only sets TCP_NODELAY on accepted connections
-    # whose socket says TCP, and without it Nagle holds back the body uvicorn writes after the
-    # headers until the client's delayed ACK (~40 ms on Linux) on every keep-alive request.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def _url(host: str, port: int) -> str:
@@ -103,7 +84,7 @@ def running_sandbox(
     ``TimeoutError``) and up to a few seconds for shutdown on exit.
     """
     app = create_app(config)
-    sock = _bind(host, port)
+    sock = bind_listening_socket(host, port)
     bound_port = int(sock.getsockname()[1])
     server = _server(app, access_log=False)
     thread = threading.Thread(
@@ -128,9 +109,21 @@ def running_sandbox(
         sock.close()
 
 
-def run_sandbox(host: str, port: int, keys: list[str], credits: float) -> int:
-    """Serve the sandbox in the foreground until Ctrl-C (``pixapi-mcp sandbox``); the exit code."""
-    config = SandboxConfig(keys=dict.fromkeys(keys, float(credits)))
+def run_sandbox(
+    host: str,
+    port: int,
+    keys: list[str],
+    credits: float,
+    *,
+    image_task_seconds: float | None = None,
+    video_task_seconds: float | None = None,
+) -> int:
+    """Serve the sandbox in the foreground until Ctrl-C (``pixapi-mcp sandbox``); the exit code.
+
+    Task durations left None keep ``SandboxConfig``'s defaults."""
+    config = SandboxConfig(keys=dict.fromkeys(keys, float(credits))).with_task_seconds(
+        image_task_seconds, video_task_seconds
+    )
     app = create_app(config)
     if not _is_loopback(host):
         logger.warning(
@@ -138,7 +131,7 @@ def run_sandbox(host: str, port: int, keys: list[str], credits: float) -> int:
             host,
         )
     try:
-        sock = _bind(host, port)
+        sock = bind_listening_socket(host, port)
     except OSError as exc:
         logger.error("Cannot listen on %s: %s", _url(host, port), exc)
         return 1

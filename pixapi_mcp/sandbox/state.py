@@ -9,13 +9,16 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox.clock import ManualClock, SystemClock
 from pixapi_mcp.sandbox.faults import Fault, FaultBook
 
-DEFAULT_KEY = "sk-sandbox"
+# The key the sandbox accepts unless told otherwise; contract holds it, so the server's sandbox
+# mode sends the very key the sandbox expects.
+DEFAULT_KEY = SANDBOX_KEY
 # What RecordedRequest.key holds for a key that is present but not configured: the raw value is
 # never stored, because a mistyped real key must not end up in logs or test reports.
 INVALID_KEY = "<invalid>"
@@ -54,6 +57,12 @@ class SandboxConfig:
     max_image_side: int = 2048
     public_url: str | None = None
     max_store_mb: int = 256
+
+    def with_task_seconds(self, image: float | None = None, video: float | None = None) -> SandboxConfig:
+        """A copy whose async image and video tasks take ``image`` / ``video`` seconds; None keeps
+        the current figure (how ``PIXAPI_SANDBOX_*_TASK_S`` and the CLI flags reach a sandbox)."""
+        changes = {"image_task_seconds": image, "video_task_seconds": video}
+        return replace(self, **{k: float(v) for k, v in changes.items() if v is not None})
 
 
 @dataclass

@@ -21,8 +21,8 @@ import pytest
 
 from pixapi_mcp.contract import task_path
 from pixapi_mcp.sandbox import Fault, ManualClock, RunningSandbox, SandboxConfig, running_sandbox
+from tests.sandbox.test_app import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
 from tests.seed_examples import CURL_EDIT, CURL_GENERATIONS, SEED_HOST
-from tests.test_sandbox import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -213,11 +213,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start_cli_sandbox(tmp_path: Path) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:
+def _start_cli_sandbox(
+    tmp_path: Path, *args: str, **env_extra: str
+) -> tuple[subprocess.Popen[str], str, queue.Queue[str]]:
     port = _free_port()
-    env = {**os.environ, "HOME": str(tmp_path), "PIXAPI_LOG_LEVEL": "INFO"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXAPI_")}
+    env.update(HOME=str(tmp_path), PIXAPI_LOG_LEVEL="INFO", **env_extra)
     process = subprocess.Popen(
-        [sys.executable, "-m", "pixapi_mcp", "sandbox", "--port", str(port)],
+        [sys.executable, "-m", "pixapi_mcp", "sandbox", "--port", str(port), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -273,31 +276,23 @@ def test_cli_sandbox_serves_and_stops(tmp_path: Path, stop: str) -> None:
         assert "Pixapi sandbox stopped" in logged
 
 
-async def test_sandbox_connections_disable_nagle() -> None:
-    """Connections accepted on the sandbox's listening socket have TCP_NODELAY, as uvicorn's own
-    sockets do. Without it each keep-alive request waited ~40 ms for a delayed ACK (found by
-    ``python -m bench``: 44 ms per GET instead of under 1 ms)."""
-    import asyncio
-
-    from pixapi_mcp.sandbox.runner import _bind  # pyright: ignore[reportPrivateUsage]
-
-    accepted: asyncio.Queue[int] = asyncio.Queue()
-
-    class Probe(asyncio.Protocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            sock = transport.get_extra_info("socket")
-            accepted.put_nowait(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-            transport.close()
-
-    listener = _bind("127.0.0.1", 0)
-    server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+@pytest.mark.slow
+def test_cli_sandbox_task_durations_from_flag_and_variable(tmp_path: Path) -> None:
+    """``--image-task-s`` and ``PIXAPI_SANDBOX_VIDEO_TASK_S`` reach the served sandbox: a 0 s image
+    task is done at its first poll while an hour-long video task is still running."""
+    process, url, _ = _start_cli_sandbox(tmp_path, "--image-task-s", "0", PIXAPI_SANDBOX_VIDEO_TASK_S="3600")
     try:
-        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
-        assert await asyncio.wait_for(accepted.get(), 10) != 0
-        writer.close()
+        with httpx2.Client(base_url=url, timeout=10, headers=AUTH) as client:
+            body = {"model": "nano-banana", "prompt": "a fox", "size": "64x64"}
+            image = client.post("/v1/async/images/generations", json=body).json()
+            video = client.post(
+                "/v1/async/videos/generations", json={"model": "veo", "prompt": "a fox"}
+            ).json()
+            assert client.get(task_path(image["id"])).json()["status"] == "completed"
+            assert client.get(task_path(video["id"])).json()["status"] in ("submitted", "processing")
     finally:
-        server.close()
-        await server.wait_closed()
+        process.terminate()
+        process.wait(10)
 
 
 def iter_lines(lines: queue.Queue[str]) -> Iterator[str]:

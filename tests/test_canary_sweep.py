@@ -1,8 +1,8 @@
 """The last word on the canary: search every file every test of this session left in its temp folder.
 
-pytest runs test modules in file-name order, so this module (``test_zz_...``) runs after all the
-others in a default run (``python -m pytest``), and ``tmp_path_factory.getbasetemp()`` then holds
-the ``tmp_path`` of every earlier test: outputs, ledgers, logs, stderr captures, downloaded files.
+Its tests carry the ``canary_sweep`` marker, and ``tests/conftest.py`` moves marked tests after all
+the others whatever the file order, so ``tmp_path_factory.getbasetemp()`` then holds the
+``tmp_path`` of every earlier test: outputs, ledgers, logs, stderr captures, downloaded files.
 None may contain ``CANARY_KEY``, raw or base64-encoded. (Run alone or after a subset, it checks
 whatever that subset left; pytest keeps the last few sessions' folders, but only this session's
 are searched.) CI also greps its whole output log for the canary.
@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CANARY_SWEEP
 from tests.test_canary import canary_forms, files_under
+
+pytestmark = pytest.mark.canary_sweep
 
 # Bigger files are read in chunks, with an overlap so a key across a chunk edge is still found.
 CHUNK = 8 * 1024 * 1024
@@ -32,9 +35,13 @@ def _contains_canary(path: Path, forms: list[bytes]) -> bool:
     return False
 
 
-def test_zz_no_canary_in_any_temp_file_of_the_session(
-    tmp_path_factory: pytest.TempPathFactory, suite_counts: dict[str, int]
+def test_no_canary_in_any_temp_file_of_the_session(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, suite_counts: dict[str, int]
 ) -> None:
+    # Only sweep tests may follow this one in the run order: everything else has left its files.
+    order = request.session.items
+    after = order[order.index(request.node) + 1 :]
+    assert all(item.get_closest_marker(CANARY_SWEEP) for item in after), [i.nodeid for i in after][:5]
     base = tmp_path_factory.getbasetemp()
     forms = canary_forms()
     files = list(files_under(base))
@@ -44,7 +51,7 @@ def test_zz_no_canary_in_any_temp_file_of_the_session(
     suite_counts["canary sweep: KB searched"] = sum(p.stat().st_size for p in files) // 1024
 
 
-def test_zz_sweep_finds_a_planted_canary(tmp_path: Path) -> None:
+def test_sweep_finds_a_planted_canary(tmp_path: Path) -> None:
     """The sweep's own check: a key planted in a temp file (raw, or base64 across a chunk edge) is found."""
     forms = canary_forms()
     raw = tmp_path / "raw.log"

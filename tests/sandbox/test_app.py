@@ -17,23 +17,20 @@ import httpx2
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from pixapi_mcp.contract import CATALOG, RULES, task_path
+from pixapi_mcp.contract import CATALOG, RULES, SANDBOX_KEY, task_path
 from pixapi_mcp.sandbox import (
     DroppedConnection,
     Fault,
-    FaultError,
     ManualClock,
     SandboxConfig,
     SandboxState,
     create_app,
 )
-from pixapi_mcp.sandbox.faults import parse_fault_header
-from pixapi_mcp.sandbox.state import OutputStore
 from tests.conftest import CANARY_KEY
 
 pytestmark = pytest.mark.anyio
 
-KEY = "sk-sandbox"
+KEY = SANDBOX_KEY
 OTHER = "sk-other"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 OTHER_AUTH = {"Authorization": f"Bearer {OTHER}"}
@@ -595,6 +592,27 @@ async def test_async_image_task_life_cycle_and_single_charge(
     assert state.balance(KEY) == 996.0, "charged once"
 
 
+async def test_task_durations_are_configurable(clock: ManualClock) -> None:
+    default = SandboxConfig(clock=clock)
+    assert (default.image_task_seconds, default.video_task_seconds) == (3.0, 8.0)
+    assert default.with_task_seconds() == default and default.with_task_seconds(None, None) == default
+    config = default.with_task_seconds(image=0.0, video=20)
+    assert (config.image_task_seconds, config.video_task_seconds) == (0.0, 20.0)
+    assert config.clock is clock and default.image_task_seconds == 3.0  # a copy, the rest kept
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=create_app(config)), base_url=BASE, headers=AUTH
+    ) as http:
+        image = (
+            await http.post("/v1/async/images/generations", json={"model": "nano-banana", "prompt": "x"})
+        ).json()
+        video = (await http.post("/v1/async/videos/generations", json={"model": "veo", "prompt": "x"})).json()
+        assert (await http.get(task_path(image["id"]))).json()["status"] == "completed"  # 0 s: at once
+        clock.advance(19.9)
+        assert (await http.get(task_path(video["id"]))).json()["status"] == "processing"
+        clock.advance(0.1)
+        assert (await http.get(task_path(video["id"]))).json()["status"] == "completed"
+
+
 async def test_async_edit_task_renders_from_the_uploads(
     client: httpx2.AsyncClient, clock: ManualClock
 ) -> None:
@@ -877,19 +895,6 @@ async def test_fault_header_forms_and_errors(client: httpx2.AsyncClient, state: 
     assert state.balance(KEY) == 1000.0
 
 
-def test_fault_validation_and_header_parsing() -> None:
-    assert parse_fault_header("latency=0.5") == Fault("latency", path_prefix="/", seconds=0.5)
-    assert parse_fault_header("status=429; retry_after=2").retry_after == 2.0
-    assert parse_fault_header("large_output=3").size_mb == 3.0
-    assert parse_fault_header(" drop_connection ").kind == "drop_connection"
-    for bad in ({"kind": "nope"}, {"kind": "status", "status": 200}, {"kind": "latency", "seconds": -1}):
-        with pytest.raises(FaultError):
-            Fault.from_json(bad)
-    with pytest.raises(FaultError, match="unknown fault field"):
-        Fault.from_json({"kind": "latency", "secs": 1})
-    assert Fault.from_json(Fault("status", status=502).to_json()) == Fault("status", status=502)
-
-
 async def test_file_downloads_can_be_faulted_too(client: httpx2.AsyncClient, state: SandboxState) -> None:
     url = (await generate(client, size="64x64")).json()["data"][0]["url"]
     state.inject(Fault("status", status=503, path_prefix="/files/"))
@@ -982,24 +987,3 @@ async def test_public_url_is_the_base_of_output_urls(clock: ManualClock) -> None
         clock.advance(100)
         task = (await http.get(task_path(submitted.json()["id"]))).json()
     assert task["result"]["data"][0]["url"].startswith("https://sandbox.example.com/files/vid_")
-
-
-def test_output_store_is_bounded_least_recently_used_first() -> None:
-    store = OutputStore(max_bytes=1000)
-    store.put("a.png", b"a" * 400, "image/png")
-    store.put("b.png", b"b" * 400, "image/png")
-    assert store.get("a.png") is not None  # a is now the most recently used
-    store.put("c.png", b"c" * 400, "image/png")
-    assert store.get("b.png") is None
-    assert store.get("a.png") is not None and store.get("c.png") is not None
-    assert store.total_bytes == 800
-    store.put("huge.png", b"h" * 5000, "image/png")
-    assert store.get("huge.png") is not None and len(store) == 1
-
-
-def test_manual_clock_only_moves_forward() -> None:
-    clock = ManualClock(start=100.0)
-    clock.advance(2.5)
-    assert clock.now() == 102.5
-    with pytest.raises(ValueError):
-        clock.advance(-1)
