@@ -72,7 +72,7 @@ __all__ = [
     "UrlGuard",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("pixapi_mcp.client")
 
 USER_AGENT = f"pixapi-mcp/{__version__}"
 MAX_REDIRECTS = 5
