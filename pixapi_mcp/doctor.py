@@ -15,12 +15,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import anyio
 
 from pixapi_mcp import __version__
 from pixapi_mcp.config import Settings
+
+if TYPE_CHECKING:
+    import httpx2
 
 Level = Literal["ok", "warn", "fail"]
 
@@ -65,10 +68,9 @@ def _writable(name: str, folder: Path) -> Check:
     return Check("ok", name, str(folder))
 
 
-async def _api_checks(settings: Settings) -> list[Check]:
-    import httpx2
-
-    from pixapi_mcp.client import AuthenticationError, PixapiClient, PixapiError
+async def _api_checks(settings: Settings, http: httpx2.AsyncClient | None = None) -> list[Check]:
+    """Key, reachability and auth, through a client built as the server builds it (``http``: tests)."""
+    from pixapi_mcp.client import AuthenticationError, PixapiError, open_client
 
     key = settings.key_value()
     checks: list[Check] = []
@@ -84,11 +86,8 @@ async def _api_checks(settings: Settings) -> list[Check]:
                 "(`pixapi-mcp serve --sandbox` needs none).",
             )
         )
-    timeout = httpx2.Timeout(10.0, connect=min(settings.connect_timeout_s, 5.0))
-    async with httpx2.AsyncClient(timeout=timeout) as http:
-        client = PixapiClient(
-            http, base_url=settings.base_url, api_key=key or "sk-doctor-no-key", max_retries=0
-        )
+    # Without a key, a probe key still shows whether the API answers (401 means reachable).
+    async with open_client(settings, http, api_key=key or "sk-doctor-no-key", max_retries=0) as client:
         try:
             listing = await client.list_models()
         except AuthenticationError as exc:

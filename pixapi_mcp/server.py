@@ -21,10 +21,9 @@ import httpx2
 from mcp.server import MCPServer
 
 from pixapi_mcp import __version__
-from pixapi_mcp.client import PixapiClient
+from pixapi_mcp.client import open_client
 from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import Settings
-from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
 from pixapi_mcp.listen import bind_listening_socket
@@ -71,33 +70,23 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncGenerator[AppState]:
         async with AsyncExitStack() as stack:
-            client_http = http
             base_url = settings.base_url
-            api_key = settings.key_value()
+            transport: httpx2.AsyncBaseTransport | None = None
             ledger_path = settings.ledger_path
             trusted: tuple[str, ...] = ()
             if settings.sandbox:
                 ledger_path = settings.data_dir / "ledger-sandbox.sqlite3"
-                api_key = api_key or SANDBOX_KEY
-                if client_http is None:
+                if http is None:
                     base_url = SANDBOX_BASE_URL
-                    client_http = httpx2.AsyncClient(
-                        transport=httpx2.ASGITransport(
-                            app=LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
-                        ),
-                        base_url=base_url,
+                    transport = httpx2.ASGITransport(
+                        app=LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
                     )
-                    stack.push_async_callback(client_http.aclose)
                 # The sandbox's own file URLs are trusted inputs (they live on loopback).
                 trusted = (urlsplit(base_url).hostname or "",)
-            if client_http is None:
-                client_http = httpx2.AsyncClient(
-                    follow_redirects=False,
-                    timeout=httpx2.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s),
-                    limits=httpx2.Limits(max_connections=64, max_keepalive_connections=16),
-                )
-                stack.push_async_callback(client_http.aclose)
-            client = PixapiClient(client_http, base_url=base_url, api_key=api_key, sleep=clock.sleep)
+            # Settings -> client in one place: timeouts, key (the sandbox key in sandbox mode), pool.
+            client = await stack.enter_async_context(
+                open_client(settings, http, transport=transport, base_url=base_url, sleep=clock.sleep)
+            )
             ledger = Ledger(ledger_path)
             stack.callback(ledger.close)
             log.info(
