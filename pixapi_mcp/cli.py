@@ -118,16 +118,16 @@ def main(
         return 2
     _configure_logging(settings.log_level)
 
+    # Each command imports only what it runs: `config` and `docs sync` answer without loading the
+    # MCP SDK, and a stdio server (what hosts launch) never loads uvicorn.
     if command == "serve":
-        from pixapi_mcp.server import serve
+        if getattr(args, "transport", "stdio") == "http":
+            from pixapi_mcp.http_server import serve_http
 
-        transport = getattr(args, "transport", "stdio")
-        return serve(
-            settings,
-            transport=transport,
-            host=getattr(args, "host", "127.0.0.1"),
-            port=getattr(args, "port", 8000),
-        )
+            return serve_http(settings, host=args.host, port=args.port)
+        from pixapi_mcp.server import serve_stdio
+
+        return serve_stdio(settings)
     if command == "sandbox":
         from pixapi_mcp.sandbox import run_sandbox
 
@@ -152,7 +152,7 @@ def main(
 
         return sync_docs_command(settings, out=out)
     if command == "config":
-        from pixapi_mcp.doctor import config_snippet
+        from pixapi_mcp.hosts import config_snippet
 
         out(config_snippet(args.host, sandbox=args.sandbox))
         return 0

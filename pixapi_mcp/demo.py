@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
 
 from pixapi_mcp.config import Settings
 
@@ -65,9 +67,6 @@ def _structured(result: Any) -> dict[str, Any]:
 
 
 async def _tour(settings: Settings, out: _Printer, output_dir: Path) -> int:
-    from mcp.client import Client
-    from mcp.client.stdio import StdioServerParameters
-
     env = {k: v for k, v in os.environ.items() if k != "PIXAPI_KEY"}
     env.update(
         PIXAPI_OUTPUT_DIR=str(output_dir),

@@ -1,5 +1,4 @@
-"""``pixapi-mcp doctor`` (check the set-up, spending nothing) and ``pixapi-mcp config HOST`` (print a
-correct host configuration snippet).
+"""``pixapi-mcp doctor``: check the set-up, spending nothing.
 
 Doctor's only API call is ``GET /v1/models``, which is free. The key is reported as set or not,
 never printed.
@@ -8,22 +7,20 @@ never printed.
 from __future__ import annotations
 
 import importlib.metadata
-import json
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import anyio
+import httpx2
 
 from pixapi_mcp import __version__
+from pixapi_mcp.client import AuthenticationError, PixapiError, open_client
 from pixapi_mcp.config import Settings
-
-if TYPE_CHECKING:
-    import httpx2
+from pixapi_mcp.docs import DocsBundle
 
 Level = Literal["ok", "warn", "fail"]
 
@@ -70,8 +67,6 @@ def _writable(name: str, folder: Path) -> Check:
 
 async def _api_checks(settings: Settings, http: httpx2.AsyncClient | None = None) -> list[Check]:
     """Key, reachability and auth, through a client built as the server builds it (``http``: tests)."""
-    from pixapi_mcp.client import AuthenticationError, PixapiError, open_client
-
     key = settings.key_value()
     checks: list[Check] = []
     if key:
@@ -126,8 +121,6 @@ def collect_checks(settings: Settings) -> list[Check]:
     checks.extend(anyio.run(_api_checks, settings))
     checks.append(_writable("output folder", settings.default_output_dir))
     checks.append(_writable("data folder (ledger)", settings.data_dir))
-    from pixapi_mcp.docs import DocsBundle
-
     try:
         pages = len(DocsBundle().pages)
         checks.append(Check("ok", "docs bundle", f"{pages} pages"))
@@ -147,77 +140,3 @@ def run_doctor(settings: Settings, *, out: Callable[[str], None]) -> int:
     failed = sum(c.level == "fail" for c in checks)
     out("All good." if not failed else f"{failed} problem(s) to fix.")
     return 1 if failed else 0
-
-
-# -- host configuration -------------------------------------------------------------------------
-
-
-def _command() -> tuple[str, list[str]]:
-    """An absolute command, because hosts launch servers with a minimal PATH."""
-    script = shutil.which("pixapi-mcp")
-    if script:
-        return script, []
-    return sys.executable, ["-m", "pixapi_mcp"]
-
-
-def config_snippet(host: str, *, sandbox: bool = False) -> str:
-    """The configuration a host needs, as text ready to paste (with where to paste it)."""
-    command, args = _command()
-    if sandbox:
-        args = [*args, "serve", "--sandbox"]
-    key_note = "" if sandbox else "Replace <your-pixapi-key> with your key (keep it out of version control)."
-
-    def server(env_value: str | None) -> dict[str, object]:
-        entry: dict[str, object] = {"command": command, "args": args}
-        if not sandbox and env_value is not None:
-            entry["env"] = {"PIXAPI_KEY": env_value}
-        return entry
-
-    if host == "claude-desktop":
-        body = json.dumps({"mcpServers": {"pixapi": server("<your-pixapi-key>")}}, indent=2)
-        return (
-            "# Claude Desktop: add to claude_desktop_config.json\n"
-            "#   macOS: ~/Library/Application Support/Claude/claude_desktop_config.json\n"
-            "#   Windows: %APPDATA%\\Claude\\claude_desktop_config.json\n"
-            f"# {key_note}\n{body}"
-        )
-    if host == "claude-code":
-        env = "" if sandbox else " --env PIXAPI_KEY=$PIXAPI_KEY"
-        joined = " ".join([command, *args])
-        body = json.dumps({"mcpServers": {"pixapi": server("${PIXAPI_KEY}")}}, indent=2)
-        return (
-            "# Claude Code: run once (user scope: add --scope user)\n"
-            f"claude mcp add pixapi{env} -- {joined}\n\n"
-            "# or commit this as .mcp.json in the project (the key is read from your environment):\n"
-            f"{body}"
-        )
-    if host == "cursor":
-        body = json.dumps({"mcpServers": {"pixapi": server("${env:PIXAPI_KEY}")}}, indent=2)
-        return "# Cursor: .cursor/mcp.json in the project (or ~/.cursor/mcp.json for all projects)\n" + body
-    if host == "codex":
-        lines = [
-            "# Codex: ~/.codex/config.toml",
-            "[mcp_servers.pixapi]",
-            f"command = {json.dumps(command)}",
-            f"args = {json.dumps(args)}",
-        ]
-        if not sandbox:
-            lines.append('env = { PIXAPI_KEY = "<your-pixapi-key>" }')
-            lines.insert(1, f"# {key_note}")
-        return "\n".join(lines)
-    if host == "vscode":
-        entry = {"type": "stdio", **server("${input:pixapi-key}")}
-        config: dict[str, object] = {"servers": {"pixapi": entry}}
-        if not sandbox:
-            config["inputs"] = [
-                {
-                    "type": "promptString",
-                    "id": "pixapi-key",
-                    "description": "Pixapi API key",
-                    "password": True,
-                }
-            ]
-        return "# VS Code: .vscode/mcp.json in the workspace (VS Code asks for the key once)\n" + json.dumps(
-            config, indent=2
-        )
-    raise ValueError(f"unknown host {host!r}; choose claude-desktop, claude-code, cursor, codex or vscode")

@@ -1,6 +1,6 @@
 """One way to open a listening TCP socket, for every HTTP server the package starts.
 
-Stdlib only and importing nothing of the package, so any module may use it: ``server.serve``
+Stdlib only and importing nothing of the package, so any module may use it: ``http_server.serve_http``
 (MCP over HTTP), the sandbox's runner (the sandbox imports only ``contract`` and this leaf) and
 the tests' in-process servers.
 
@@ -10,6 +10,7 @@ anything is served, and what is logged or allow-listed carries the real port.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 BACKLOG = 128
@@ -35,3 +36,14 @@ def bind_listening_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def is_loopback(host: str) -> bool:
+    """True for names and addresses that stay on this machine (``localhost``, 127.0.0.0/8, ``::1``;
+    an empty host binds nothing public either). Servers bound elsewhere require a token."""
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,6 +1,6 @@
 """``pixapi-mcp serve --transport http``: the streamable-HTTP transport, in-process and as a process.
 
-In-process, ``server.http_app`` runs under uvicorn in a thread on 127.0.0.1 (a random port); as a
+In-process, ``http_server.http_app`` runs under uvicorn in a thread on 127.0.0.1 (a random port); as a
 subprocess, ``serve --transport http --sandbox --port 0`` picks its own port and logs it. Either way
 the SDK's streamable-HTTP client lists tools and calls ``generate_image`` with progress
 notifications arriving over HTTP, in both protocol eras. With ``PIXAPI_MCP_TOKEN`` set, no or a
@@ -34,9 +34,10 @@ from mcp.client.streamable_http import streamable_http_client
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import SANDBOX_KEY
+from pixapi_mcp.http_server import http_app
 from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
-from pixapi_mcp.server import build_server, http_app
+from pixapi_mcp.server import build_server
 from tests.server_harness import ALL_TOOLS, SANDBOX_URL, SharedTimer, structured, subprocess_env
 
 pytestmark = pytest.mark.anyio
