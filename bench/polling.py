@@ -2,7 +2,7 @@
 server's first look that sees it), for 10 s / 60 s / 300 s video tasks.
 
 Policies compared:
-- *adaptive, one wait*: the server's own wait loop (``tools._wait_for_task`` driven by
+- *adaptive, one wait*: the server's own wait loop (``tools.polling.wait_for_task`` driven by
   ``tools.next_poll_delay``) inside a single ``create_video`` call whose deadline covers the task;
 - *adaptive, agent loop*: the default 45 s tool deadline, so ``create_video`` hands back a task
   handle and the agent calls ``get_task`` after each ``poll_after_s`` until it completes (what a

@@ -257,7 +257,7 @@ def test_check_submission_applies_the_table_to_typed_requests() -> None:
     assert check_submission(unknown, Endpoint.IMAGE_GENERATIONS, known_models=["flux-1-pro"]) == []
 
 
-# Known contract.py defects, pinned so they flip to failures (strict) the day they are fixed.
+# Known contract defects, pinned so they flip to failures (strict) the day they are fixed.
 def test_task_path_is_a_known_endpoint() -> None:
     assert check_request("/v1/tasks/task_01KPQ7J7DWB7QZ3WCEK3YVPBRA", {}) == []
 
