@@ -52,6 +52,19 @@ def ledger_status(value: str) -> LedgerStatus:
     return value if value in STATUSES else "processing"
 
 
+class NewRow(TypedDict):
+    """What a paid request's row holds when it is written, before anything is sent."""
+
+    tool: str
+    endpoint: str
+    base_url: str
+    model: str
+    prompt: str
+    params: dict[str, Any]
+    output_dir: str | None
+    credits_estimate: float | None
+
+
 class LedgerUpdate(TypedDict, total=False):
     """The fields an update may set; the rest of a row is fixed when it is written.
 
@@ -210,18 +223,7 @@ class Ledger:
 
     # -- synchronous core (used from worker threads) ------------------------------------------
 
-    def open_sync(
-        self,
-        *,
-        tool: str,
-        endpoint: str,
-        base_url: str,
-        model: str,
-        prompt: str,
-        params: dict[str, Any],
-        output_dir: str | None,
-        credits_estimate: float | None,
-    ) -> int:
+    def open_sync(self, **row: Unpack[NewRow]) -> int:
         """Write the row (status ``sending``) for a paid request about to be sent; returns its id."""
         now = time.time()
         with self._cursor() as conn:
@@ -231,14 +233,14 @@ class Ledger:
                 (
                     now,
                     now,
-                    tool,
-                    endpoint,
-                    base_url,
-                    model,
-                    prompt,
-                    json.dumps(params),
-                    output_dir,
-                    credits_estimate,
+                    row["tool"],
+                    row["endpoint"],
+                    row["base_url"],
+                    row["model"],
+                    row["prompt"],
+                    json.dumps(row["params"]),
+                    row["output_dir"],
+                    row["credits_estimate"],
                 ),
             )
             row_id = cur.lastrowid
@@ -298,30 +300,9 @@ class Ledger:
 
     # -- async wrappers -----------------------------------------------------------------------
 
-    async def open(
-        self,
-        *,
-        tool: str,
-        endpoint: str,
-        base_url: str,
-        model: str,
-        prompt: str,
-        params: dict[str, Any],
-        output_dir: str | None,
-        credits_estimate: float | None,
-    ) -> int:
+    async def open(self, **row: Unpack[NewRow]) -> int:
         """Write the row for a paid request that is about to be sent; returns its id."""
-        write = functools.partial(
-            self.open_sync,
-            tool=tool,
-            endpoint=endpoint,
-            base_url=base_url,
-            model=model,
-            prompt=prompt,
-            params=params,
-            output_dir=output_dir,
-            credits_estimate=credits_estimate,
-        )
+        write = functools.partial(self.open_sync, **row)
         return await anyio.to_thread.run_sync(write)
 
     async def update(self, row_id: int, *, durable: bool = True, **changes: Unpack[LedgerUpdate]) -> None:
