@@ -11,7 +11,7 @@ Use it in-process (``create_app`` with ``httpx2.ASGITransport``), over real HTTP
 Importing this package starts nothing.
 """
 
-from pixapi_mcp.sandbox.app import REQUEST_ID_HEADER, DroppedConnection, create_app
+from pixapi_mcp.sandbox.submissions import REQUEST_ID_HEADER, DroppedConnection, create_app
 from pixapi_mcp.sandbox.clock import ManualClock, SystemClock
 from pixapi_mcp.sandbox.faults import FAULT_HEADER, FAULT_KINDS, Fault, FaultError, FaultKind
 from pixapi_mcp.sandbox.runner import RunningSandbox, run_sandbox, running_sandbox
