@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 
 REPO = Path(__file__).resolve().parent.parent
 PROTOCOL_VERSION = "2025-11-25"  # the initialize-handshake era every host speaks today
-SANDBOX_KEY = "sk-sandbox"
 
 
 @dataclass

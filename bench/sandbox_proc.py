@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
 
 
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credits", type=float, default=1_000_000.0)
     args = parser.parse_args(argv)
     config = SandboxConfig(
-        keys={"sk-sandbox": args.credits},
+        keys={SANDBOX_KEY: args.credits},
         sync_latency_s=args.sync_latency,
         image_task_seconds=args.image_task_seconds,
         video_task_seconds=args.video_task_seconds,

@@ -18,6 +18,7 @@ from mcp.client import Client
 from mcp_types import CallToolResult, ListRootsResult, Root
 
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
 from pixapi_mcp.server import build_server
 
@@ -104,7 +105,7 @@ async def harness(
     cfg.clock = clock
     app = create_app(cfg)
     settings = make_settings(
-        {"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True, **overrides
+        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True, **overrides
     )
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_URL) as http:
         yield Harness(settings, app.state.sandbox, SharedTimer(clock), http)

@@ -573,7 +573,7 @@ async def test_fuzz_every_tool_from_its_published_schema(
     out.mkdir()
     fuzzer = Fuzzer(rng, workspace, out)
     config = SandboxConfig(
-        keys={"sk-sandbox": 1e12}, max_image_side=64, image_task_seconds=2.0, video_task_seconds=300.0
+        keys={contract.SANDBOX_KEY: 1e12}, max_image_side=64, image_task_seconds=2.0, video_task_seconds=300.0
     )
     env = {"PIXAPI_MAX_CREDITS_PER_SESSION": "1e12"}
     per_tool: Counter[str] = Counter()
@@ -827,7 +827,7 @@ async def test_fuzz_over_the_wire(
     out.mkdir()
     fuzzer = Fuzzer(rng, workspace, out)
     served = sandboxed_app(make_settings, {"PIXAPI_MAX_CREDITS_PER_SESSION": "1e12"})
-    served.sandbox.set_balance("sk-sandbox", 1e12)
+    served.sandbox.set_balance(contract.SANDBOX_KEY, 1e12)
     meta = {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": {"name": "wire-fuzz", "version": "0"},

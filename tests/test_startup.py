@@ -14,6 +14,7 @@ import anyio
 import httpx2
 import pytest
 
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.server import LazySandboxApp
 
 pytestmark = pytest.mark.anyio
@@ -47,7 +48,7 @@ def test_serve_sandbox_lists_tools_without_importing_the_sandbox(tmp_path: Path)
 
 
 async def test_lazy_sandbox_app_is_built_once_under_concurrent_first_requests() -> None:
-    auth = {"Authorization": "Bearer sk-sandbox"}
+    auth = {"Authorization": f"Bearer {SANDBOX_KEY}"}
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=LazySandboxApp()), base_url="http://sandbox.test"
     ) as http:

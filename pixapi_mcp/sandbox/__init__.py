@@ -11,9 +11,11 @@ Use it in-process (``create_app`` with ``httpx2.ASGITransport``), over real HTTP
 Importing this package starts nothing.
 """
 
-from pixapi_mcp.sandbox.app import REQUEST_ID_HEADER, DroppedConnection, create_app
+from pixapi_mcp.sandbox.app import create_app
 from pixapi_mcp.sandbox.clock import ManualClock, SystemClock
 from pixapi_mcp.sandbox.faults import FAULT_HEADER, FAULT_KINDS, Fault, FaultError, FaultKind
+from pixapi_mcp.sandbox.injection import DroppedConnection
+from pixapi_mcp.sandbox.middleware import REQUEST_ID_HEADER
 from pixapi_mcp.sandbox.runner import RunningSandbox, run_sandbox, running_sandbox
 from pixapi_mcp.sandbox.state import DEFAULT_KEY, RecordedRequest, SandboxConfig, SandboxState, SandboxTask
 

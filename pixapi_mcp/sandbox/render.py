@@ -216,6 +216,19 @@ def encode_png(image: Image.Image, *, pad_to_bytes: int = 0) -> bytes:
     return data[:iend] + chunk + data[iend:]
 
 
+def render_images(
+    prompt: str, model: str, n: int, size: tuple[int, int], sources: Sequence[Image.Image], pad_mb: float
+) -> list[bytes]:
+    """The PNG files of one image request: ``n`` edits of ``sources``, or ``n`` generations when
+    there are none; each padded to about ``pad_mb`` MB (the large_output fault)."""
+    pad = int(pad_mb * MIB)
+    images = [
+        render_edit(prompt, sources, i, size) if sources else render_generation(prompt, model, i, size)
+        for i in range(n)
+    ]
+    return [encode_png(image, pad_to_bytes=pad) for image in images]
+
+
 def source_for_video(
     image: Image.Image | None, prompt: str, model: str, size: tuple[int, int]
 ) -> Image.Image:

@@ -15,7 +15,8 @@ import uvicorn
 from starlette.applications import Starlette
 
 from pixapi_mcp.listen import bind_listening_socket
-from pixapi_mcp.sandbox.app import DroppedConnection, create_app
+from pixapi_mcp.sandbox.app import create_app
+from pixapi_mcp.sandbox.injection import DroppedConnection
 from pixapi_mcp.sandbox.state import SandboxConfig, SandboxState
 
 logger = logging.getLogger("pixapi_mcp.sandbox")

@@ -20,6 +20,7 @@ from PIL import Image
 
 from pixapi_mcp import client as api
 from pixapi_mcp.contract import (
+    SANDBOX_KEY,
     Endpoint,
     ImageEditRequest,
     ImageFile,
@@ -31,7 +32,7 @@ from pixapi_mcp.contract import (
 from pixapi_mcp.sandbox import Fault, ManualClock, SandboxConfig, create_app, running_sandbox
 
 pytestmark = pytest.mark.anyio
-KEY = "sk-sandbox"
+KEY = SANDBOX_KEY
 
 
 def _png(color: str = "red", size: tuple[int, int] = (64, 48)) -> bytes:

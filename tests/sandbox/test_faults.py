@@ -1,5 +1,5 @@
 """Faults: their validation, JSON form and the ``X-Sandbox-Fault`` header syntax (what they do to
-requests is tested through the app in test_app.py)."""
+requests is tested through the app in test_submissions.py)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ import pytest
 
 from pixapi_mcp.contract import task_path
 from pixapi_mcp.sandbox import Fault, ManualClock, RunningSandbox, SandboxConfig, running_sandbox
-from tests.sandbox.test_app import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
+from tests.sandbox.harness import AUTH, KEY, OTHER, OTHER_AUTH, decode_png, parse_avi, png_bytes
 from tests.seed_examples import CURL_EDIT, CURL_GENERATIONS, SEED_HOST
 
 pytestmark = pytest.mark.anyio

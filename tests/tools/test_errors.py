@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 from tests.server_harness import harness, structured, text_of
 
 pytestmark = pytest.mark.anyio
@@ -53,7 +54,7 @@ async def test_did_you_mean_for_unknown_model(make_settings: Callable[..., Setti
 
 async def test_api_error_maps_to_tool_error_with_request_id(make_settings: Callable[..., Settings]) -> None:
     async with harness(make_settings) as h, h.client() as client:
-        h.sandbox.set_balance("sk-sandbox", 1.0)
+        h.sandbox.set_balance(SANDBOX_KEY, 1.0)
         result = await client.call_tool("generate_image", {"prompt": "p", "model": "nano-banana-pro"})
         assert result.is_error
         text = text_of(result)

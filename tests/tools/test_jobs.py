@@ -13,6 +13,7 @@ from mcp.client import Client
 from PIL import Image
 
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox import Fault, ManualClock, SandboxConfig, create_app
 from pixapi_mcp.server import build_server
 from tests.server_harness import SANDBOX_URL, SharedTimer, harness, structured, text_of
@@ -94,11 +95,11 @@ async def test_post_is_never_resent_after_a_server_error(make_settings: Callable
 
 async def test_failed_task_is_an_error_and_not_charged(make_settings: Callable[..., Settings]) -> None:
     async with harness(make_settings) as h, h.client() as client:
-        before = h.sandbox.balance("sk-sandbox")
+        before = h.sandbox.balance(SANDBOX_KEY)
         h.sandbox.inject(Fault(kind="task_fail", path_prefix="/v1/async/"), times=1)
         result = await client.call_tool("generate_image", {"prompt": "p"})
         assert result.is_error and "category: task_failed" in text_of(result)
-        assert h.sandbox.balance("sk-sandbox") == before
+        assert h.sandbox.balance(SANDBOX_KEY) == before
         rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
         assert rows[0]["status"] == "failed"
 
@@ -164,7 +165,7 @@ async def test_cancel_during_the_submission_still_records_the_task(
     app = create_app(SandboxConfig(clock=clock))
     app.state.sandbox.inject(Fault(kind="latency", seconds=0.3, path_prefix="/v1/async/"), times=1)
     transport = _SignallingTransport(httpx2.ASGITransport(app=app))
-    settings = make_settings({"PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": SANDBOX_URL}, sandbox=True)
+    settings = make_settings({"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL}, sandbox=True)
     async with (
         httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http,
         Client(build_server(settings, http, timer=SharedTimer(clock))) as client,
