@@ -39,9 +39,10 @@ def bind_listening_socket(host: str, port: int) -> socket.socket:
 
 
 def is_loopback(host: str) -> bool:
-    """True for names and addresses that stay on this machine (``localhost``, 127.0.0.0/8, ``::1``;
-    an empty host binds nothing public either). Servers bound elsewhere require a token."""
-    if host in ("localhost", ""):
+    """True for names and addresses that stay on this machine (``localhost``, 127.0.0.0/8, ``::1``).
+    The empty host binds every interface, so it is not loopback. Servers bound elsewhere require
+    a token."""
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

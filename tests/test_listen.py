@@ -1,14 +1,18 @@
 """The one listening-socket helper: a known port for port 0, Nagle off, non-blocking, and OSError
-(not a half-open socket) when the address cannot be had."""
+(not a half-open socket) when the address cannot be had; and the one loopback test, which decides
+when HTTP serving needs a token."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 import pytest
 
-from pixapi_mcp.listen import bind_listening_socket
+from pixapi_mcp.config import Settings
+from pixapi_mcp.http_server import serve_http
+from pixapi_mcp.listen import bind_listening_socket, is_loopback
 
 
 def test_port_0_listens_on_a_known_free_port_with_nagle_off() -> None:
@@ -70,3 +74,29 @@ async def test_accepted_connections_disable_nagle() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("", False),  # binds every interface
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.com", False),
+    ],
+)
+def test_is_loopback_counts_only_addresses_that_stay_on_this_machine(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_serve_http_on_all_interfaces_without_a_token_serves_nothing(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """``--host ""`` binds every interface: it needs a token like any public address (exit 2)."""
+    assert serve_http(make_settings(), host="", port=0) == 2

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
-from pixapi_mcp.listen import bind_listening_socket
+from pixapi_mcp.listen import bind_listening_socket, is_loopback
 from pixapi_mcp.sandbox.app import create_app
 from pixapi_mcp.sandbox.injection import DroppedConnection
 from pixapi_mcp.sandbox.state import SandboxConfig, SandboxState
@@ -37,15 +36,6 @@ class RunningSandbox:
 def _url(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _quiet_dropped_connections(record: logging.LogRecord) -> bool:
@@ -126,7 +116,7 @@ def run_sandbox(
         image_task_seconds, video_task_seconds
     )
     app = create_app(config)
-    if not _is_loopback(host):
+    if not is_loopback(host):
         logger.warning(
             "Listening on %s: the sandbox is reachable from other machines and its keys are not secrets.",
             host,
