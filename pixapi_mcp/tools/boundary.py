@@ -109,14 +109,25 @@ def check_arguments(
     problems = _rule_problems(tool, endpoint, properties, args) if endpoint is not None else []
     named = {p.where for p in problems}
     owners = _owners(tool, schemas or {})
-    unknown = [_unknown(tool, key, properties, owners) for key in args if key not in properties and key not in named]
+    unknown = [
+        _unknown(tool, key, properties, owners) for key in args if key not in properties and key not in named
+    ]
     # `promt` -> "did you mean `prompt`" says it all: drop the rule's "add a prompt" beside it.
     meant = {p.meant for p in unknown if p.meant}
-    problems = [p for p in problems if not (p.where in meant and p.rule_id and p.rule_id.endswith("-required"))]
+    problems = [
+        p for p in problems if not (p.where in meant and p.rule_id and p.rule_id.endswith("-required"))
+    ]
     problems += unknown
     for key, value in args.items():
-        if key not in named and key in properties and isinstance(value, bool) and _wants_number(properties[key]):
-            problems.append(Problem(key, f"{describe_argument(key, properties[key])} Got {json.dumps(value)}."))
+        if (
+            key not in named
+            and key in properties
+            and isinstance(value, bool)
+            and _wants_number(properties[key])
+        ):
+            problems.append(
+                Problem(key, f"{describe_argument(key, properties[key])} Got {json.dumps(value)}.")
+            )
     if problems:
         raise _refusal(tool, problems, properties)
     return args
@@ -237,7 +248,7 @@ def _owners(tool: str, schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, st
 
 
 def _parse_controls(value: Any) -> Any:
-    """``controls`` as sent: an object, null, or the text of a JSON object (parsed)."""
+    """``controls`` as sent: an object, null, or the text of a JSON object or of null (parsed)."""
     if value is None or isinstance(value, dict):
         return value  # pyright: ignore[reportUnknownVariableType]
     if isinstance(value, str):
@@ -245,11 +256,10 @@ def _parse_controls(value: Any) -> Any:
             decoded = json.loads(value)
         except (ValueError, RecursionError):
             decoded = None
-        if isinstance(decoded, dict):
+        if isinstance(decoded, dict) or value.strip() == "null":
             return decoded  # pyright: ignore[reportUnknownVariableType]
     raise tool_error(
-        "`controls` must be a JSON object of extra model fields, such as "
-        f'{{"seed": 7}}; got {_kind(value)}.',
+        f'`controls` must be a JSON object of extra model fields, such as {{"seed": 7}}; got {_kind(value)}.',
         category="invalid_request",
         retryable=False,
         fix='Pass `controls` as an object ({"field": value}), or leave it out.',

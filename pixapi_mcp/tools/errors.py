@@ -70,7 +70,9 @@ def from_validation(
             problems[name] = "is required" if err["type"] == "missing" else err["msg"]
     lines = "; ".join(f"`{name}`: {msg}" for name, msg in problems.items())
     where = f" to {tool}" if tool else ""
-    takes = [describe_argument(name, properties[name]) for name in problems if properties and name in properties]
+    takes = [
+        describe_argument(name, properties[name]) for name in problems if properties and name in properties
+    ]
     return tool_error(
         f"Not sent: invalid arguments{where}: {lines}.",
         category="invalid_request",
