@@ -25,6 +25,7 @@ from pixapi_mcp.config import Settings
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
+from pixapi_mcp.tools.boundary import ToolBoundary
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ def build_server(
                 settings=settings, client=client, ledger=ledger, timer=clock, trusted_hosts=trusted
             )
 
-    server: MCPServer[AppState] = MCPServer(
+    # ToolBoundary: every tool call's raw arguments are checked before the SDK drops or coerces any.
+    server: MCPServer[AppState] = ToolBoundary(
         "pixapi",
         title="Pixapi",
         version=__version__,

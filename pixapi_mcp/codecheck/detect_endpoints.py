@@ -1,4 +1,4 @@
-"""Detectors for where a request goes: an async flag instead of the ``/v1/async/...`` path, video
+"""Detectors for where a request goes: an async flag instead of the ``/v1/async/*`` path, video
 sent to the synchronous path that does not exist, a ``/v1/...`` path Pixapi does not have."""
 
 from __future__ import annotations
@@ -25,13 +25,35 @@ def detect_async_flag(source: Source) -> Iterator[Hit]:
             continue
         in_query = match.group(0).startswith(("?", "&"))
         where = "`?async=true` in the URL" if in_query else 'an `"async"` field in the body'
-        path = "/v1/images/generations?async=true" if in_query else "/v1/images/generations"
+        # The request this line belongs to decides the endpoint the fix names.
+        route = _submit_route(source, index)
+        path = f"{route}?async=true" if in_query else route
         body: dict[str, Any] = {} if in_query else {"async": True}
         yield Hit(
             index,
-            f"Sends {where}: Pixapi has no async flag; async work is chosen by the `/v1/async/...` path.",
+            f"Sends {where}: Pixapi has no async flag; async work is chosen by the endpoint's path.",
             contract_fix("async-endpoint", path, body),
         )
+
+
+_SUBMIT_ROUTES: dict[str, str] = {
+    "image": contract.Endpoint.IMAGE_GENERATIONS.value,
+    "edit": contract.Endpoint.IMAGE_EDITS.value,
+    "video": contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value,
+    "video-sync": contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value,
+}
+
+
+def _submit_route(source: Source, index: int) -> str:
+    """The documented path of the submission nearest to line ``index`` (same paragraph first; an
+    SDK call stands for its path); "/v1" when there is none, so the fix lists every async endpoint
+    rather than guessing one. Polling and model-list paths are not submissions."""
+    submits = [e for e in source.endpoints if e.kind in _SUBMIT_ROUTES]
+    pool = [e for e in submits if source.paragraph[e.line] == source.paragraph[index]] or submits
+    if not pool:
+        return "/v1"
+    nearest = min(pool, key=lambda e: (abs(e.line - index), e.line))
+    return _SUBMIT_ROUTES[nearest.kind]
 
 
 def detect_sync_video(source: Source) -> Iterator[Hit]:

@@ -59,11 +59,35 @@ def is_submit(view: RequestView) -> bool:
     return view.endpoint in SUBMIT_ENDPOINTS
 
 
+def async_endpoint_for(route: str) -> Endpoint | None:
+    """The async endpoint that does the work of ``route``: itself when it is async already, its
+    ``/v1/async`` twin for a synchronous image path or the non-existent synchronous video path
+    (the async paths are the sync ones under ``/v1/async``, per the async-tasks guide), else None."""
+    route = route.rstrip("/")
+    candidates = (route, "/v1/async" + route.removeprefix("/v1")) if route.startswith("/v1/") else ()
+    for candidate in candidates:
+        try:
+            endpoint = Endpoint(candidate)
+        except ValueError:
+            continue
+        if endpoint.is_async:
+            return endpoint
+    return None
+
+
+def _post_to_async(view: RequestView) -> str:
+    target = async_endpoint_for(view.route)
+    if target is not None:
+        return f"POST to `{target.value}`; the path alone makes the request async."
+    asyncs = ", ".join(f"`{e.value}`" for e in Endpoint if e.is_async)
+    return f"POST to the async endpoint for the work: {asyncs}."
+
+
 def check_async_flag(view: RequestView) -> Iterable[tuple[str | None, str]]:
     if "async" in view.query:
-        yield "async", "Remove `?async=true`: submit to the `/v1/async/...` endpoint instead."
+        yield "async", f"Remove `?async=true` and {_post_to_async(view)}"
     if "async" in view.body:
-        yield "async", 'Remove `"async"` from the body: submit to the `/v1/async/...` endpoint instead.'
+        yield "async", f'Remove `"async"` from the body and {_post_to_async(view)}'
 
 
 def check_video_path(view: RequestView) -> Iterable[tuple[str | None, str]]:

@@ -91,7 +91,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "async-endpoint",
         "Async work uses /v1/async/* endpoints, never an async flag.",
-        'Do not use `?async=true` or `"async": true`; submit to the matching `/v1/async/...` endpoint.',
+        'Do not use `?async=true` or `"async": true`; POST to the async endpoint for the work: '
+        "`/v1/async/images/generations`, `/v1/async/images/edits` or `/v1/async/videos/generations`.",
         ASYNC_TASKS_URL,
         page="async-tasks",
         example=Example(

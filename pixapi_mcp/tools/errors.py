@@ -1,14 +1,16 @@
 """Every failure the model sees, in one shape: a ``ToolError`` that says what happened, its
-category, whether a retry helps, the request id, the ledger row and the fix.
+category, whether a retry helps, the contract rule broken, the request id, the ledger row and
+the fix.
 
 ``ToolError`` text reaches the model; any other exception is masked by the SDK. So client errors,
-contract violations and argument validation are all turned into ``ToolError`` here.
+contract violations and argument validation are all turned into ``ToolError`` here: never
+pydantic's own text (its documentation URLs, its dump of the input).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
@@ -27,9 +29,13 @@ def tool_error(
     fix: str = "",
     request_id: str | None = None,
     ledger_id: int | None = None,
+    rules: Sequence[str] = (),
 ) -> ToolError:
-    """The one shape of every failure the model sees: what happened, then the facts it needs."""
+    """The one shape of every failure the model sees: what happened, then the facts it needs
+    (``rules``: the ids of the contract rules broken, for pixapi://docs/mistakes)."""
     facts = [f"category: {category}", f"retryable: {'yes' if retryable else 'no'}"]
+    if rules:
+        facts.append(f"rule: {', '.join(dict.fromkeys(rules))}")
     if request_id:
         facts.append(f"request_id: {request_id}")
     if ledger_id is not None:
@@ -51,17 +57,65 @@ def from_api_error(exc: PixapiError, ledger_id: int | None = None) -> ToolError:
     )
 
 
-def from_validation(exc: ValidationError) -> ToolError:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}"
-        for err in exc.errors(include_input=False)
-    )
+def from_validation(
+    exc: ValidationError, properties: Mapping[str, Any] | None = None, tool: str | None = None
+) -> ToolError:
+    """Arguments that failed validation (the SDK's against a tool's input schema, or a strict
+    request model's), one line per argument. ``properties`` (the input schema's) lets the fix say
+    what each argument takes."""
+    problems: dict[str, str] = {}
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        name = str(err["loc"][0]) if err["loc"] else "input"
+        if name not in problems:  # a union reports once per branch: the first says enough
+            problems[name] = "is required" if err["type"] == "missing" else err["msg"]
+    lines = "; ".join(f"`{name}`: {msg}" for name, msg in problems.items())
+    where = f" to {tool}" if tool else ""
+    takes = [
+        describe_argument(name, properties[name]) for name in problems if properties and name in properties
+    ]
     return tool_error(
-        f"Invalid arguments: {problems}.",
+        f"Not sent: invalid arguments{where}: {lines}.",
         category="invalid_request",
         retryable=False,
-        fix="Correct the arguments; list_models shows valid models and sizes.",
+        fix=" ".join(takes) or "Correct the arguments; list_models shows valid models and sizes.",
     )
+
+
+def describe_argument(name: str, schema: Mapping[str, Any]) -> str:
+    """What ``name`` takes, in words, from its JSON schema: ``duration`` -> "`duration` takes a
+    number above 0, up to 60 (Video length in seconds, e.g. 8.)"."""
+    branches: list[Mapping[str, Any]] = list(schema.get("anyOf") or [schema])
+    kinds = [_describe_branch(b) for b in branches if b.get("type") != "null"]
+    text = f"`{name}` takes {' or '.join(k for k in kinds if k) or 'a JSON value'}"
+    description = schema.get("description")
+    return f"{text} ({description})." if description else f"{text}."
+
+
+_KINDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a JSON object",
+}
+
+
+def _describe_branch(branch: Mapping[str, Any]) -> str:
+    if "enum" in branch:
+        return "one of " + ", ".join(f"`{v}`" for v in branch["enum"])
+    words = [_KINDS.get(str(branch.get("type")), "a value")]
+    bounds = (
+        ("minimum", "from {}"),
+        ("exclusiveMinimum", "above {}"),
+        ("maximum", "up to {}"),
+        ("exclusiveMaximum", "below {}"),
+        ("maxLength", "at most {} characters"),
+    )
+    if branch.get("minLength"):
+        words[0] = f"non-empty {words[0]}"
+    words += [template.format(branch[key]) for key, template in bounds if key in branch]
+    return " ".join(words[:2]) + (", " + ", ".join(words[2:]) if len(words) > 2 else "")
 
 
 def from_contract(violations: Sequence[Violation]) -> ToolError:
@@ -72,6 +126,7 @@ def from_contract(violations: Sequence[Violation]) -> ToolError:
         category="invalid_request",
         retryable=False,
         fix=violations[0].message,
+        rules=[v.rule_id for v in violations],
     )
 
 

@@ -283,3 +283,27 @@ def test_each_rule_record_names_a_bundled_page_and_an_example(rule: contract.Rul
     assert rule.docs_uri == f"pixapi://docs/{rule.page}"
     assert rule.example.wrong.strip() and rule.example.right.strip()
     assert rule.example.wrong != rule.example.right
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "endpoint"),
+    [
+        (GEN + "?async=true", IMG, ASYNC_GEN),
+        (GEN, IMG | {"async": True}, ASYNC_GEN),
+        (EDIT + "?async=1", EDIT_BODY, ASYNC_EDIT),
+        (ASYNC_EDIT, EDIT_BODY | {"async": "true"}, ASYNC_EDIT),
+        ("/v1/videos/generations", VID | {"async": True}, VIDEO),
+        (VIDEO + "?async=true", VID, VIDEO),
+    ],
+)
+def test_async_flag_fix_names_the_exact_endpoint(path: str, body: dict[str, Any], endpoint: str) -> None:
+    found = [v for v in check_request(path, body) if v.rule_id == "async-endpoint"]
+    assert len(found) == 1
+    assert f"POST to `{endpoint}`" in found[0].message and "/v1/async/..." not in found[0].message
+
+
+def test_async_flag_on_an_unknown_path_lists_every_async_endpoint() -> None:
+    (found,) = [v for v in check_request("/v1/generate?async=true", IMG) if v.rule_id == "async-endpoint"]
+    for endpoint in (ASYNC_GEN, ASYNC_EDIT, VIDEO):
+        assert f"`{endpoint}`" in found.message
+    assert "/v1/async/..." not in RULES_BY_ID["async-endpoint"].message

@@ -27,7 +27,7 @@ MISUSES: list[tuple[str, dict[str, Any], str]] = [
     ("generate_image", {"prompt": "p", "quality": "ultra"}, "quality"),
     ("generate_image", {"prompt": "p", "response_format": "png"}, "response_format"),
     ("generate_image", {"prompt": ""}, "prompt"),
-    ("create_video", {"prompt": "p", "input_image": "/tmp/local.png"}, "input_image must be an http(s) URL"),
+    ("create_video", {"prompt": "p", "input_image": "/tmp/local.png"}, "input-image-url"),
     ("create_video", {"prompt": "p", "duration": -3}, "duration"),
 ]
 
