@@ -6,7 +6,8 @@
 - ``outputs``: where files go and how outputs become files; ``polling``: bounded waits;
 - ``jobs``: the paid-job flow, once; ``finish``: how work becomes a result;
 - ``images``, ``video``, ``tasks``, ``models``: the tools, each with its description and hints;
-- ``registry``: how a tool is registered.
+- ``registry``: how a tool is registered; ``boundary``: the server subclass that checks every call's
+  raw arguments (unknown names, documented slips, values) before the SDK drops or coerces them.
 This package knows no HTTP library: it talks to ``PixapiClient`` and its errors.
 """
 
