@@ -50,12 +50,14 @@ def build_server(
     http: httpx2.AsyncClient | None = None,
     *,
     timer: Timer | None = None,
+    sandbox_app: ASGIApp | None = None,
 ) -> MCPServer[AppState]:
     """The MCP server: tools (paid ones left out with ``read_only``), docs resources, prompts.
 
     ``http`` is the HTTP client to use (tests inject one over ``ASGITransport`` or
     ``MockTransport``); without it the lifespan makes one, pointed at the in-process sandbox when
-    ``settings.sandbox`` is set. ``timer`` replaces real time for waits (tests)."""
+    ``settings.sandbox`` is set: ``sandbox_app`` (tests read its recorded requests), else one
+    built on its first request. ``timer`` replaces real time for waits (tests)."""
     clock = timer or RealTimer()
 
     @asynccontextmanager
@@ -71,7 +73,8 @@ def build_server(
                 if http is None:
                     base_url = SANDBOX_BASE_URL
                     transport = httpx2.ASGITransport(
-                        app=LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
+                        app=sandbox_app
+                        or LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
                     )
                     # Hosts pass the user's whole environment on, PIXAPI_KEY included: the
                     # in-process sandbox knows only its own key, and the real one goes nowhere.

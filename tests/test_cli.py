@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from pixapi_mcp.cli import HOSTS, main
@@ -146,3 +147,57 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert files == [".avi", ".png", ".png"]
     for word in ("list_models", "generate_image", "edit_image", "create_video", "search_docs", "check_code"):
         assert word in proc.stdout
+
+
+# -- serve --sandbox never sends the user's real key ----------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_sandbox_mode_sends_the_sandbox_key_not_pixapi_key(tmp_path: Path) -> None:
+    """Hosts pass the user's whole environment on: a real PIXAPI_KEY beside --sandbox must not reach
+    the sandbox (every paid call would be refused) nor anywhere else."""
+    from mcp.client import Client
+
+    from pixapi_mcp.config import Settings
+    from pixapi_mcp.sandbox import create_app
+    from pixapi_mcp.server import build_server
+    from tests.server_harness import structured
+
+    settings = Settings.from_env(_env(tmp_path, PIXAPI_KEY=CANARY_KEY), sandbox=True)
+    sandbox = create_app(SandboxConfig(image_task_seconds=0, video_task_seconds=0))
+    with anyio.fail_after(60):
+        async with Client(build_server(settings, sandbox_app=sandbox)) as client:
+            image = structured(await client.call_tool("generate_image", {"prompt": "fox", "sync": True}))
+            video = structured(await client.call_tool("create_video", {"prompt": "fox", "wait_s": 0}))
+            task = structured(await client.call_tool("get_task", {"task_id": video["id"], "wait_s": 30}))
+    assert Path(image["data"][0]["path"]).is_file() and task["status"] == "completed"
+    recorded = sandbox.state.sandbox.requests
+    api = [r for r in recorded if r.path.startswith("/v1/")]
+    assert len([r for r in api if r.method == "POST"]) == 2
+    assert api and {r.key for r in api} == {SANDBOX_KEY}
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_serve_sandbox_over_stdio_with_a_real_key_in_the_environment(tmp_path: Path) -> None:
+    from mcp.client import Client
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.server_harness import structured, subprocess_env
+    from tests.test_canary import files_under, leaks_in_bytes
+
+    env = subprocess_env(
+        tmp_path, PIXAPI_KEY=CANARY_KEY, PIXAPI_SANDBOX_IMAGE_TASK_S="0", PIXAPI_SANDBOX_VIDEO_TASK_S="0"
+    )
+    errlog = tmp_path / "stderr.log"
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "pixapi_mcp", "serve", "--sandbox"], env=env
+    )
+    with anyio.fail_after(120), errlog.open("w") as err:
+        async with Client(stdio_client(params, errlog=err), mode="legacy") as client:
+            image = structured(await client.call_tool("generate_image", {"prompt": "fox"}))
+            video = structured(await client.call_tool("create_video", {"prompt": "fox", "wait_s": 30}))
+    # The in-process sandbox accepts only its own key: with the canary, both calls were 401s.
+    assert Path(image["data"][0]["path"]).is_file() and video["status"] == "completed"
+    assert "PIXAPI_KEY is set but not used" in errlog.read_text()
+    assert not [p for p in files_under(tmp_path) if leaks_in_bytes(p.read_bytes())]

@@ -197,11 +197,16 @@ def _unusable(folder: Path) -> bool:
 
 def _settings_folder_error(settings: Settings, problem: str) -> ToolError:
     variable = settings.output_dir_variable
+    default = (
+        ""
+        if variable == "PIXAPI_OUTPUT_DIR"
+        else " (the default folder, under PIXAPI_DATA_DIR, is not usable)"
+    )
     return configuration_error(
         f"The server's output folder cannot be used: {problem}",
         variable=variable,
-        fix=f"This is not your argument: tell the user to set {variable} in the host's MCP "
-        "configuration to a folder they can write to, then restart the server.",
+        fix="This is not your argument: tell the user to set PIXAPI_OUTPUT_DIR in the host's MCP "
+        f"configuration to a folder they can write to{default}, then restart the server.",
     )
 
 

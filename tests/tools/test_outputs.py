@@ -265,3 +265,54 @@ async def test_a_modern_client_that_never_answers_roots_holds_nothing_on_the_ser
                 await roots.entered.wait()
             tg.cancel_scope.cancel()
         assert h.posts() == []
+
+
+# -- a broken server setting is the user's to fix, not the model's -------------------------------
+
+
+@pytest.mark.parametrize("output_dir", [None, "public/img"])
+async def test_an_unusable_output_dir_setting_is_a_configuration_error(
+    make_settings: Callable[..., Settings], tmp_path: Path, output_dir: str | None
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("in the way")
+    args: dict[str, Any] = {"prompt": "fox", **({"output_dir": output_dir} if output_dir else {})}
+    async with harness(make_settings, env={"PIXAPI_OUTPUT_DIR": str(blocked / "out")}) as h:
+        async with h.client("legacy") as client:
+            result = await client.call_tool("generate_image", args)
+        text = text_of(result)
+        assert result.is_error
+        assert "category: configuration" in text and "retryable: no" in text
+        assert "PIXAPI_OUTPUT_DIR" in text and "tell the user" in text
+        assert h.posts() == []  # refused before anything was paid for
+        # The host's workspace still works: the setting is only the fallback.
+        workspace = tmp_path / "project"
+        workspace.mkdir()
+        async with h.client("legacy", roots=[workspace.as_uri()]) as client:
+            out = structured(await client.call_tool("generate_image", args))
+        assert Path(out["data"][0]["path"]).is_relative_to(workspace)
+
+
+async def test_without_output_dir_setting_the_default_folder_is_named(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "outputs").write_text("a file where the default folder goes")
+    async with harness(make_settings, env={"PIXAPI_OUTPUT_DIR": ""}) as h, h.client() as client:
+        assert h.settings.output_dir is None
+        result = await client.call_tool("generate_image", {"prompt": "fox"})
+    text = text_of(result)
+    assert result.is_error and "category: configuration" in text
+    assert "PIXAPI_DATA_DIR" in text and "set PIXAPI_OUTPUT_DIR" in text
+
+
+async def test_a_bad_output_dir_argument_stays_the_models_error(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("in the way")
+    async with harness(make_settings) as h, h.client() as client:
+        result = await client.call_tool("generate_image", {"prompt": "fox", "output_dir": str(blocked)})
+    text = text_of(result)
+    assert result.is_error and "category: invalid_request" in text and "output_dir" in text
+    assert "PIXAPI_OUTPUT_DIR" not in text
