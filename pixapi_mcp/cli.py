@@ -188,7 +188,7 @@ def main(
     if command == "doctor":
         from pixapi_mcp.doctor import run_doctor
 
-        return run_doctor(settings, out=out)
+        return run_doctor(settings, out=out, environ=env)
     if command == "docs":
         from pixapi_mcp.docs import sync_docs_command
 

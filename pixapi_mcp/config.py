@@ -71,6 +71,16 @@ def key_problem(value: str) -> str | None:
     return None
 
 
+def setting_variables() -> frozenset[str]:
+    """Every ``PIXAPI_*`` variable a setting reads: each field's description starts with it."""
+    names: set[str] = set()
+    for info in Settings.model_fields.values():
+        head = (info.description or "").split(":", 1)[0]
+        if head.startswith("PIXAPI_") and " " not in head:
+            names.add(head)
+    return frozenset(names)
+
+
 def _user_dir(environ: Mapping[str, str], kind: Literal["data", "cache"]) -> Path:
     """The per-user folder for this app, following each platform's convention."""
     home = Path(environ.get("HOME") or environ.get("USERPROFILE") or Path.home())
