@@ -12,7 +12,7 @@ import anyio
 import httpx2
 import pytest
 from mcp.client import Client
-from mcp_types import ImageContent, ListRootsResult, Root
+from mcp_types import METHOD_NOT_FOUND, ErrorData, ImageContent, ListRootsResult, Root
 from PIL import Image
 from pydantic import FileUrl
 
@@ -144,13 +144,15 @@ class RootsClient:
         self.asked = 0
         self.entered = anyio.Event()
 
-    async def __call__(self, _: Any) -> ListRootsResult:
+    async def __call__(self, context: Any) -> ListRootsResult | ErrorData:
         self.asked += 1
         self.entered.set()
         if self.behaviour == "never":
             await anyio.Event().wait()  # chuk-mcp: the answer never comes
         if self.behaviour == "raise":
             raise RuntimeError("this client cannot list roots")
+        if self.behaviour == "error":
+            return ErrorData(code=METHOD_NOT_FOUND, message="Method not found")
         assert self.folder is not None
         return ListRootsResult(roots=[Root(uri=FileUrl(self.folder.as_uri()))])
 
@@ -169,7 +171,7 @@ async def _every_tool(client: Client) -> list[Path]:
     return saved
 
 
-@pytest.mark.parametrize("behaviour", ["never", "raise"])
+@pytest.mark.parametrize("behaviour", ["never", "raise", "error"])
 async def test_a_legacy_client_that_never_answers_or_fails_roots_gets_the_fallback_folder(
     make_settings: Callable[..., Settings], behaviour: str
 ) -> None:
