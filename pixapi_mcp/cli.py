@@ -13,11 +13,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from pixapi_mcp import __version__
 from pixapi_mcp.config import Settings, SettingsError
 from pixapi_mcp.contract import SANDBOX_KEY
 
+# The hosts `config` knows (pixapi_mcp.hosts.HOSTS, repeated so --help loads nothing more).
 HOSTS = ("claude-desktop", "claude-code", "cursor", "codex", "vscode")
 
 
@@ -25,6 +27,31 @@ def _out(text: str) -> None:
     """Write a line to stdout for commands whose product is text (never used while serving stdio)."""
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def _note(text: str) -> None:
+    """A line for the person at the terminal, on stderr: never part of a redirected snippet."""
+    sys.stderr.write(text + "\n")
+
+
+def _config(args: argparse.Namespace, env: Mapping[str, str], out: Callable[[str], None]) -> int:
+    """``config HOST``: the file's content on stdout (redirectable as is), notes on stderr;
+    with ``--write``, merged into the host's file instead."""
+    from pixapi_mcp.hosts import MergeError, config_snippet, merge_into
+
+    snippet = config_snippet(args.host, sandbox=args.sandbox, absolute=args.absolute, environ=env)
+    for line in snippet.notes:
+        _note(f"# {line}")
+    if args.write is None:
+        out(snippet.body)
+        return 0
+    target = Path(args.write).expanduser() if args.write else snippet.default_path
+    try:
+        _note(f"# {merge_into(target, snippet)}")
+    except (MergeError, OSError) as exc:
+        _note(f"pixapi-mcp: not written: {exc}")
+        return 1
+    return 0
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -64,9 +91,24 @@ def _build_parser() -> argparse.ArgumentParser:
     docs_sub = docs.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
     docs_sub.add_parser("sync", help="refresh the docs mirror from pixapi.ai into the local cache")
 
-    config = sub.add_parser("config", help="print the MCP config snippet for a host")
+    config = sub.add_parser(
+        "config",
+        help="print the MCP config snippet for a host (stdout: the file's content; notes: stderr)",
+    )
     config.add_argument("host", choices=HOSTS)
     config.add_argument("--sandbox", action="store_true", help="configure the sandbox (no key needed)")
+    config.add_argument(
+        "--absolute",
+        action="store_true",
+        help="use this machine's path of pixapi-mcp in project files too (for a copy you do not commit)",
+    )
+    config.add_argument(
+        "--write",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="merge the server into the host's file (default: its usual place), keeping the others",
+    )
     return parser
 
 
@@ -146,14 +188,11 @@ def main(
     if command == "doctor":
         from pixapi_mcp.doctor import run_doctor
 
-        return run_doctor(settings, out=out)
+        return run_doctor(settings, out=out, environ=env)
     if command == "docs":
         from pixapi_mcp.docs import sync_docs_command
 
         return sync_docs_command(settings, out=out)
     if command == "config":
-        from pixapi_mcp.hosts import config_snippet
-
-        out(config_snippet(args.host, sandbox=args.sandbox))
-        return 0
+        return _config(args, env, out)
     raise AssertionError(f"unhandled command {command}")  # argparse rejects unknown commands

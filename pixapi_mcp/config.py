@@ -8,6 +8,7 @@ The API key is a ``SecretStr``: it never shows in ``repr()``, ``str()``, logs or
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,12 +20,65 @@ DEFAULT_BASE_URL = "https://api.pixapi.ai"
 APP_DIR_NAME = "pixapi-mcp"
 # Hosts such as Claude Desktop give a tool call about 60 s; stay well inside that.
 DEFAULT_TOOL_DEADLINE_S = 45.0
+# Answering roots/list is a local lookup for a host; one that has not answered in a few seconds
+# never will (some never do), and a tool call must not wait on it.
+DEFAULT_ROOTS_TIMEOUT_S = 3.0
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable to fix."""
+
+
+# -- PIXAPI_KEY values that are no key ---------------------------------------------------------
+
+# What hosts leave in PIXAPI_KEY when a snippet was pasted but not filled in, or when they do not
+# expand the variable syntax they were given: `${PIXAPI_KEY}` (Claude Code's .mcp.json syntax, taken
+# literally by Claude Desktop), `${env:PIXAPI_KEY}` (Cursor / VS Code), `$PIXAPI_KEY` (a shell
+# line pasted as is), `%PIXAPI_KEY%` (Windows cmd).
+_UNEXPANDED = re.compile(r"^\$\{[^}]*\}$|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$")
+# `<your-pixapi-key>`, `sk-...`, `your_key_here`, `YOUR_API_KEY`, `sk-xxxx`, `changeme`.
+_PLACEHOLDER = re.compile(
+    r"^<.*>$|\.\.\.|\u2026|your[\s_-]*(pixapi[\s_-]*)?(api[\s_-]*)?key|(^|[-_])x{4,}$|^changeme$|^placeholder$",
+    re.IGNORECASE,
+)
+KEY_FIX = (
+    "Set PIXAPI_KEY to the key itself (from the Pixapi dashboard) in the host's MCP configuration, "
+    "or use a syntax the host expands (Claude Code .mcp.json: ${PIXAPI_KEY}; Cursor: "
+    '${env:PIXAPI_KEY}; Codex: env_vars = ["PIXAPI_KEY"]; VS Code: ${input:pixapi-key}) with '
+    "PIXAPI_KEY exported where the host starts; then restart the server."
+)
+
+
+def key_problem(value: str) -> str | None:
+    """Why ``value`` (a ``PIXAPI_KEY``) cannot be a Pixapi key, in a sentence naming the variable;
+    None when it may be one. Placeholders and variable references are quoted (they are no secret);
+    a real key with a slip around it (quotes, a ``Bearer`` prefix, spaces) is never shown."""
+    text = value.strip()
+    if _UNEXPANDED.match(text) or text.startswith(("${", "$env:")):
+        return (
+            f"PIXAPI_KEY is the text {text[:40]!r}, a variable reference the host did not expand, not a key"
+        )
+    if _PLACEHOLDER.search(text):
+        return f"PIXAPI_KEY is the placeholder {text[:40]!r}, not a key"
+    if text[:1] in "\"'" and text[-1:] == text[:1]:
+        return "PIXAPI_KEY is wrapped in quotes; set the key without them"
+    if re.match(r"bearer\s", text, re.IGNORECASE):
+        return "PIXAPI_KEY starts with 'Bearer'; set only the key (the server adds 'Bearer ')"
+    if any(ch.isspace() for ch in text):
+        return "PIXAPI_KEY contains spaces or line breaks; set the key as one word"
+    return None
+
+
+def setting_variables() -> frozenset[str]:
+    """Every ``PIXAPI_*`` variable a setting reads: each field's description starts with it."""
+    names: set[str] = set()
+    for info in Settings.model_fields.values():
+        head = (info.description or "").split(":", 1)[0]
+        if head.startswith("PIXAPI_") and " " not in head:
+            names.add(head)
+    return frozenset(names)
 
 
 def _user_dir(environ: Mapping[str, str], kind: Literal["data", "cache"]) -> Path:
@@ -81,6 +135,13 @@ class Settings(BaseModel):
         gt=0,
         le=3600,
         description="PIXAPI_TOOL_DEADLINE_S: longest a tool call runs before handing back a task handle.",
+    )
+    roots_timeout_s: float = Field(
+        default=DEFAULT_ROOTS_TIMEOUT_S,
+        gt=0,
+        le=60,
+        description="PIXAPI_ROOTS_TIMEOUT_S: longest wait for the host's answer to roots/list (its "
+        "workspace folders) before falling back to PIXAPI_OUTPUT_DIR.",
     )
     max_download_mb: int = Field(
         default=512, gt=0, description="PIXAPI_MAX_DOWNLOAD_MB: largest output file downloaded."
@@ -151,9 +212,23 @@ class Settings(BaseModel):
     def max_download_bytes(self) -> int:
         return self.max_download_mb * 1024 * 1024
 
+    @property
+    def output_dir_variable(self) -> str:
+        """The variable that decides ``default_output_dir``, for messages that ask the user to fix it."""
+        return "PIXAPI_OUTPUT_DIR" if self.output_dir is not None else "PIXAPI_DATA_DIR"
+
     def key_value(self) -> str | None:
-        """The raw key, for the Authorization header only; never log or echo the result."""
-        return self.api_key.get_secret_value() if self.api_key else None
+        """The raw key, for the Authorization header only; never log or echo the result.
+
+        None when unset, and when ``key_problem()`` finds it is no key at all (a placeholder or an
+        unexpanded variable reference): such a value is never sent to Pixapi."""
+        if self.api_key is None or self.key_problem():
+            return None
+        return self.api_key.get_secret_value()
+
+    def key_problem(self) -> str | None:
+        """Why ``PIXAPI_KEY`` is set but cannot be a key (see ``key_problem``); None otherwise."""
+        return key_problem(self.api_key.get_secret_value()) if self.api_key else None
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced and re-validated (command-line flags override variables)."""
@@ -177,6 +252,7 @@ class Settings(BaseModel):
             "PIXAPI_CONNECT_TIMEOUT_S": "connect_timeout_s",
             "PIXAPI_REQUEST_TIMEOUT_S": "request_timeout_s",
             "PIXAPI_TOOL_DEADLINE_S": "tool_deadline_s",
+            "PIXAPI_ROOTS_TIMEOUT_S": "roots_timeout_s",
             "PIXAPI_MAX_DOWNLOAD_MB": "max_download_mb",
             "PIXAPI_MAX_CREDITS_PER_CALL": "max_credits_per_call",
             "PIXAPI_MAX_CREDITS_PER_SESSION": "max_credits_per_session",

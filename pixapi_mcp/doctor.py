@@ -6,10 +6,11 @@ never printed.
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,7 @@ import httpx2
 
 from pixapi_mcp import __version__
 from pixapi_mcp.client import AuthenticationError, PixapiError, open_client
-from pixapi_mcp.config import Settings
+from pixapi_mcp.config import DEFAULT_BASE_URL, KEY_FIX, Settings, setting_variables
 from pixapi_mcp.docs import DocsBundle
 
 Level = Literal["ok", "warn", "fail"]
@@ -50,7 +51,11 @@ def _versions() -> list[Check]:
     return checks
 
 
-def _writable(name: str, folder: Path) -> Check:
+# Where every variable is listed: a fix names the variable to change and points here.
+SETTINGS_DOC = "the README's Configuration section lists every variable"
+
+
+def _writable(name: str, folder: Path, variable: str, fix: str = "") -> Check:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".pixapi-doctor-"):
@@ -59,29 +64,53 @@ def _writable(name: str, folder: Path) -> Check:
         return Check(
             "fail",
             name,
-            f"{folder} is not writable ({exc.strerror or exc})",
-            "Point the variable at a writable folder (see `pixapi-mcp --help`).",
+            f"{folder} is not writable ({exc.strerror or exc}); it comes from {variable}",
+            fix or f"Set {variable} to a folder you can write to ({SETTINGS_DOC}).",
         )
     return Check("ok", name, str(folder))
+
+
+def _key_check(settings: Settings) -> Check:
+    if problem := settings.key_problem():
+        # Caught here and at start-up alike: such a value is never sent to Pixapi.
+        return Check("fail", "PIXAPI_KEY", problem, KEY_FIX)
+    if settings.key_value():
+        return Check("ok", "PIXAPI_KEY", "set (not shown)")
+    return Check(
+        "warn",
+        "PIXAPI_KEY",
+        "not set",
+        "Set PIXAPI_KEY to a key from the Pixapi dashboard for live calls "
+        "(`pixapi-mcp serve --sandbox` needs none).",
+    )
+
+
+def _unreachable(settings: Settings, exc: PixapiError) -> Check:
+    """The failed probe with its cause, and the setting most likely behind it."""
+    status = f"HTTP {exc.status}{f' {exc.code}' if exc.code else ''}: " if exc.status else ""
+    detail = f"{settings.base_url} ({exc.category}): {status}{exc.message}"
+    custom = settings.base_url != DEFAULT_BASE_URL
+    base = f"PIXAPI_BASE_URL (now {settings.base_url}; unset it for {DEFAULT_BASE_URL})"
+    if exc.category == "connection":
+        fix = "Check the network, a proxy (HTTPS_PROXY) or a firewall" + (f"; and {base}." if custom else ".")
+    elif exc.category == "timeout":
+        fix = (
+            "The API did not answer in time: try again, or raise PIXAPI_CONNECT_TIMEOUT_S / "
+            f"PIXAPI_REQUEST_TIMEOUT_S (now {settings.connect_timeout_s:g} / {settings.request_timeout_s:g} s)."
+        )
+    elif exc.category in ("not_found", "bad_response", "invalid_request", "unprocessable"):
+        fix = f"{settings.base_url} does not answer like the Pixapi API: check {base}."
+    else:
+        fix = exc.fix
+    return Check("fail", "reachability", detail, fix)
 
 
 async def _api_checks(settings: Settings, http: httpx2.AsyncClient | None = None) -> list[Check]:
     """Key, reachability and auth, through a client built as the server builds it (``http``: tests)."""
     key = settings.key_value()
-    checks: list[Check] = []
-    if key:
-        checks.append(Check("ok", "PIXAPI_KEY", "set (not shown)"))
-    else:
-        checks.append(
-            Check(
-                "warn",
-                "PIXAPI_KEY",
-                "not set",
-                "Set PIXAPI_KEY to a key from the Pixapi console for live calls "
-                "(`pixapi-mcp serve --sandbox` needs none).",
-            )
-        )
-    # Without a key, a probe key still shows whether the API answers (401 means reachable).
+    checks = [_key_check(settings)]
+    # Without a usable key, a probe key (never the configured value) still shows whether the API
+    # answers: 401 means reachable.
     async with open_client(settings, http, api_key=key or "sk-doctor-no-key", max_retries=0) as client:
         try:
             listing = await client.list_models()
@@ -94,33 +123,50 @@ async def _api_checks(settings: Settings, http: httpx2.AsyncClient | None = None
                     Check(
                         "fail",
                         "auth",
-                        f"the key was rejected ({exc.status})",
-                        "Create a new key in the Pixapi console and set PIXAPI_KEY.",
+                        f"the key in PIXAPI_KEY was rejected (HTTP {exc.status})",
+                        "Create a new key in the Pixapi dashboard and set PIXAPI_KEY to it in the "
+                        "host's MCP configuration.",
                     ),
                 ]
             return [*checks, reach]
         except PixapiError as exc:
-            return [
-                *checks,
-                Check(
-                    "fail",
-                    "reachability",
-                    f"{settings.base_url}: {exc.category}",
-                    "Check the network, a proxy, or PIXAPI_BASE_URL.",
-                ),
-            ]
+            return [*checks, _unreachable(settings, exc)]
     checks.append(Check("ok", "reachability", f"{settings.base_url} answered"))
     if key:
         checks.append(Check("ok", "auth", f"key accepted; {len(listing.data)} models listed"))
     return checks
 
 
-def collect_checks(settings: Settings) -> list[Check]:
-    """Every check, in the order they are printed."""
+def _unknown_variables(environ: Mapping[str, str]) -> list[Check]:
+    """``PIXAPI_*`` variables no setting reads: a typo (``PIXAPI_API_KEY``) silently does nothing."""
+    known = setting_variables()
+    checks: list[Check] = []
+    for name in sorted(v for v in environ if v.startswith("PIXAPI_") and v not in known):
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        checks.append(
+            Check("warn", name, "is not a pixapi-mcp setting and is ignored", f"{hint}({SETTINGS_DOC}).")
+        )
+    return checks
+
+
+def collect_checks(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:
+    """Every check, in the order they are printed (``environ``: to find misspelt variables)."""
     checks = _versions()
+    checks.extend(_unknown_variables(environ or {}))
     checks.extend(anyio.run(_api_checks, settings))
-    checks.append(_writable("output folder", settings.default_output_dir))
-    checks.append(_writable("data folder (ledger)", settings.data_dir))
+    variable = settings.output_dir_variable
+    checks.append(
+        _writable(
+            "output folder",
+            settings.default_output_dir,
+            variable,
+            ""
+            if variable == "PIXAPI_OUTPUT_DIR"
+            else f"Set PIXAPI_OUTPUT_DIR to a folder you can write to ({SETTINGS_DOC}).",
+        )
+    )
+    checks.append(_writable("data folder (ledger)", settings.data_dir, "PIXAPI_DATA_DIR"))
     try:
         pages = len(DocsBundle().pages)
         checks.append(Check("ok", "docs bundle", f"{pages} pages"))
@@ -129,10 +175,12 @@ def collect_checks(settings: Settings) -> list[Check]:
     return checks
 
 
-def run_doctor(settings: Settings, *, out: Callable[[str], None]) -> int:
+def run_doctor(
+    settings: Settings, *, out: Callable[[str], None], environ: Mapping[str, str] | None = None
+) -> int:
     """Print each check and what to fix; exit 1 when anything failed."""
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
-    checks = collect_checks(settings)
+    checks = collect_checks(settings, environ)
     for check in checks:
         out(f"[{marks[check.level]}] {check.name}: {check.detail}")
         if check.fix:

@@ -3,7 +3,8 @@
 ``build_server(settings, http=None)`` is what tests and the CLI both use. The lifespan owns one
 long-lived ``httpx2.AsyncClient`` (or uses the injected one), so every call shares a connection
 pool. With ``settings.sandbox`` and no injected client, requests go to the built-in sandbox
-in-process through ``httpx2.ASGITransport``: no key, no network.
+in-process through ``httpx2.ASGITransport`` with the sandbox's own key: no network, and a
+``PIXAPI_KEY`` in the environment is never sent anywhere.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from mcp.server import MCPServer
 from pixapi_mcp import __version__
 from pixapi_mcp.client import open_client
 from pixapi_mcp.codecheck.tool import register_check_code
-from pixapi_mcp.config import Settings
+from pixapi_mcp.config import KEY_FIX, Settings
+from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 from pixapi_mcp.tools.boundary import ToolBoundary
+from pixapi_mcp.tools.outputs import forget_roots_on_change
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,14 @@ def build_server(
     http: httpx2.AsyncClient | None = None,
     *,
     timer: Timer | None = None,
+    sandbox_app: ASGIApp | None = None,
 ) -> MCPServer[AppState]:
     """The MCP server: tools (paid ones left out with ``read_only``), docs resources, prompts.
 
     ``http`` is the HTTP client to use (tests inject one over ``ASGITransport`` or
     ``MockTransport``); without it the lifespan makes one, pointed at the in-process sandbox when
-    ``settings.sandbox`` is set. ``timer`` replaces real time for waits (tests)."""
+    ``settings.sandbox`` is set: ``sandbox_app`` (tests read its recorded requests), else one
+    built on its first request. ``timer`` replaces real time for waits (tests)."""
     clock = timer or RealTimer()
 
     @asynccontextmanager
@@ -63,18 +68,30 @@ def build_server(
             transport: httpx2.AsyncBaseTransport | None = None
             ledger_path = settings.ledger_path
             trusted: tuple[str, ...] = ()
+            api_key: str | None = None
             if settings.sandbox:
                 ledger_path = settings.data_dir / "ledger-sandbox.sqlite3"
                 if http is None:
                     base_url = SANDBOX_BASE_URL
                     transport = httpx2.ASGITransport(
-                        app=LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
+                        app=sandbox_app
+                        or LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
                     )
+                    # Hosts pass the user's whole environment on, PIXAPI_KEY included: the
+                    # in-process sandbox knows only its own key, and the real one goes nowhere.
+                    api_key = SANDBOX_KEY
+                    if settings.api_key is not None:
+                        log.info("sandbox mode: PIXAPI_KEY is set but not used (the sandbox has its own key)")
                 # The sandbox's own file URLs are trusted inputs (they live on loopback).
                 trusted = (urlsplit(base_url).hostname or "",)
-            # Settings -> client in one place: timeouts, key (the sandbox key in sandbox mode), pool.
+            elif problem := settings.key_problem():
+                # Not fatal: the docs tools work without a key, and paid calls say the same.
+                log.warning("%s; paid tools will refuse until it is fixed. %s", problem, KEY_FIX)
+            # Settings -> client in one place: timeouts, key, pool.
             client = await stack.enter_async_context(
-                open_client(settings, http, transport=transport, base_url=base_url, sleep=clock.sleep)
+                open_client(
+                    settings, http, transport=transport, base_url=base_url, api_key=api_key, sleep=clock.sleep
+                )
             )
             ledger = Ledger(ledger_path)
             stack.callback(ledger.close)
@@ -98,6 +115,7 @@ def build_server(
         lifespan=lifespan,
     )
     register_tools(server, read_only=settings.read_only)
+    server.middleware.append(forget_roots_on_change)
     register_docs(server, settings)
     register_check_code(server)
     return server

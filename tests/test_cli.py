@@ -1,20 +1,19 @@
-"""The command line: config snippets parse and have the right shape for each host, doctor tells the
-truth without printing the key, settings errors name the variable, and the demo runs end to end."""
+"""The command line: doctor tells the truth without printing the key, settings errors name the
+variable, ``serve --sandbox`` never sends the real key, and the demo runs end to end. (``config``
+snippets: tests/test_hosts.py.)"""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
 
+import anyio
 import pytest
 
-from pixapi_mcp.cli import HOSTS, main
+from pixapi_mcp.cli import main
 from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
 from tests.conftest import CANARY_KEY
@@ -24,36 +23,6 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
     lines: list[str] = []
     code = main(args, env, out=lines.append)
     return code, lines
-
-
-def _body(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
-
-
-@pytest.mark.parametrize("sandbox", [False, True])
-@pytest.mark.parametrize("host", HOSTS)
-def test_config_snippets_parse_and_have_the_host_shape(host: str, sandbox: bool, tmp_path: Path) -> None:
-    code, lines = _run(["config", host, *(["--sandbox"] if sandbox else [])], {"HOME": str(tmp_path)})
-    assert code == 0
-    text = "\n".join(lines)
-    entry: dict[str, Any]
-    if host == "codex":
-        entry = tomllib.loads(_body(text))["mcp_servers"]["pixapi"]
-    elif host == "claude-code":
-        assert "claude mcp add pixapi" in text
-        entry = json.loads(_body(text).split("\n", 2)[2])["mcpServers"]["pixapi"]
-    elif host == "vscode":
-        config = json.loads(_body(text))
-        entry = config["servers"]["pixapi"]
-        assert entry["type"] == "stdio"
-        assert ("inputs" in config) is not sandbox
-    else:
-        entry = json.loads(_body(text))["mcpServers"]["pixapi"]
-    assert Path(entry["command"]).is_absolute()
-    assert ("--sandbox" in entry["args"]) is sandbox
-    assert ("env" in entry) is not sandbox
-    if not sandbox:
-        assert set(entry["env"]) == {"PIXAPI_KEY"}
 
 
 def test_bad_settings_exit_2_naming_the_variable(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -146,3 +115,57 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert files == [".avi", ".png", ".png"]
     for word in ("list_models", "generate_image", "edit_image", "create_video", "search_docs", "check_code"):
         assert word in proc.stdout
+
+
+# -- serve --sandbox never sends the user's real key ----------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_sandbox_mode_sends_the_sandbox_key_not_pixapi_key(tmp_path: Path) -> None:
+    """Hosts pass the user's whole environment on: a real PIXAPI_KEY beside --sandbox must not reach
+    the sandbox (every paid call would be refused) nor anywhere else."""
+    from mcp.client import Client
+
+    from pixapi_mcp.config import Settings
+    from pixapi_mcp.sandbox import create_app
+    from pixapi_mcp.server import build_server
+    from tests.server_harness import structured
+
+    settings = Settings.from_env(_env(tmp_path, PIXAPI_KEY=CANARY_KEY), sandbox=True)
+    sandbox = create_app(SandboxConfig(image_task_seconds=0, video_task_seconds=0))
+    with anyio.fail_after(60):
+        async with Client(build_server(settings, sandbox_app=sandbox)) as client:
+            image = structured(await client.call_tool("generate_image", {"prompt": "fox", "sync": True}))
+            video = structured(await client.call_tool("create_video", {"prompt": "fox", "wait_s": 0}))
+            task = structured(await client.call_tool("get_task", {"task_id": video["id"], "wait_s": 30}))
+    assert Path(image["data"][0]["path"]).is_file() and task["status"] == "completed"
+    recorded = sandbox.state.sandbox.requests
+    api = [r for r in recorded if r.path.startswith("/v1/")]
+    assert len([r for r in api if r.method == "POST"]) == 2
+    assert api and {r.key for r in api} == {SANDBOX_KEY}
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_serve_sandbox_over_stdio_with_a_real_key_in_the_environment(tmp_path: Path) -> None:
+    from mcp.client import Client
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.server_harness import structured, subprocess_env
+    from tests.test_canary import files_under, leaks_in_bytes
+
+    env = subprocess_env(
+        tmp_path, PIXAPI_KEY=CANARY_KEY, PIXAPI_SANDBOX_IMAGE_TASK_S="0", PIXAPI_SANDBOX_VIDEO_TASK_S="0"
+    )
+    errlog = tmp_path / "stderr.log"
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "pixapi_mcp", "serve", "--sandbox"], env=env
+    )
+    with anyio.fail_after(120), errlog.open("w") as err:
+        async with Client(stdio_client(params, errlog=err), mode="legacy") as client:
+            image = structured(await client.call_tool("generate_image", {"prompt": "fox"}))
+            video = structured(await client.call_tool("create_video", {"prompt": "fox", "wait_s": 30}))
+    # The in-process sandbox accepts only its own key: with the canary, both calls were 401s.
+    assert Path(image["data"][0]["path"]).is_file() and video["status"] == "completed"
+    assert "PIXAPI_KEY is set but not used" in errlog.read_text()
+    assert not [p for p in files_under(tmp_path) if leaks_in_bytes(p.read_bytes())]

@@ -140,6 +140,8 @@ def test_settings_are_frozen(make_settings: Callable[..., Settings]) -> None:
         ("PIXAPI_LOG_LEVEL", "verbose"),
         ("PIXAPI_SANDBOX_IMAGE_TASK_S", "-1"),
         ("PIXAPI_SANDBOX_VIDEO_TASK_S", "long"),
+        ("PIXAPI_ROOTS_TIMEOUT_S", "0"),
+        ("PIXAPI_ROOTS_TIMEOUT_S", "soon"),
     ],
 )
 def test_malformed_values_raise_settings_error_naming_the_variable(
@@ -208,3 +210,74 @@ def test_sandbox_task_durations_come_from_the_environment_or_stay_the_sandbox_de
     assert (s.sandbox_image_task_s, s.sandbox_video_task_s) == (0.0, 1.5)
     flagged = Settings.from_env(env, sandbox_video_task_s=0.25)  # a flag wins over the variable
     assert (flagged.sandbox_image_task_s, flagged.sandbox_video_task_s) == (0.0, 0.25)
+
+
+def test_roots_timeout_is_a_few_seconds_unless_set(tmp_path: Path) -> None:
+    assert Settings.from_env({"HOME": str(tmp_path)}).roots_timeout_s == 3.0
+    assert Settings.from_env({"HOME": str(tmp_path), "PIXAPI_ROOTS_TIMEOUT_S": "0.5"}).roots_timeout_s == 0.5
+
+
+# -- PIXAPI_KEY values that are no key -----------------------------------------------------------
+
+NOT_KEYS = [
+    ("<your-pixapi-key>", "placeholder"),
+    ("sk-...", "placeholder"),
+    ("sk-\u2026", "placeholder"),
+    ("your_key_here", "placeholder"),
+    ("YOUR_API_KEY", "placeholder"),
+    ("sk-xxxxxxxx", "placeholder"),
+    ("${PIXAPI_KEY}", "did not expand"),
+    ("$PIXAPI_KEY", "did not expand"),
+    ("${env:PIXAPI_KEY}", "did not expand"),
+    ("${input:pixapi-key}", "did not expand"),
+    ("%PIXAPI_KEY%", "did not expand"),
+    (f'"{CANARY_KEY}"', "quotes"),
+    (f"Bearer {CANARY_KEY}", "Bearer"),
+]
+
+
+@pytest.mark.parametrize(("value", "why"), NOT_KEYS)
+def test_placeholder_and_unexpanded_keys_are_no_key(tmp_path: Path, value: str, why: str) -> None:
+    settings = Settings.from_env({"HOME": str(tmp_path), "PIXAPI_KEY": value})
+    problem = settings.key_problem()
+    assert problem is not None and why in problem and problem.startswith("PIXAPI_KEY ")
+    assert CANARY_KEY not in problem  # a real key with a slip around it is never echoed
+    assert settings.key_value() is None  # so nothing ever sends it
+
+
+@pytest.mark.parametrize("value", [CANARY_KEY, "sk-sandbox", "pk_live_9aXbYcZ", "sk-proj-AbCxXxX1"])
+def test_real_looking_keys_pass(tmp_path: Path, value: str) -> None:
+    settings = Settings.from_env({"HOME": str(tmp_path), "PIXAPI_KEY": value})
+    assert settings.key_problem() is None and settings.key_value() == value
+
+
+@pytest.mark.anyio
+async def test_the_server_starts_with_a_placeholder_key_and_refuses_paid_calls_naming_it(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    import httpx2
+    from mcp.client import Client
+
+    from pixapi_mcp.server import build_server
+    from tests.client.recording import BASE, MODELS, ok
+
+    sent: list[httpx2.Request] = []
+
+    def api(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return ok(MODELS)
+
+    settings = make_settings({"PIXAPI_KEY": "${PIXAPI_KEY}"}, base_url=BASE)
+    with caplog.at_level("WARNING"):
+        async with (
+            httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http,
+            Client(build_server(settings, http)) as client,
+        ):
+            result = await client.call_tool("generate_image", {"prompt": "fox", "sync": True})
+            docs = await client.call_tool("search_docs", {"query": "video duration"})
+    text = "\n".join(getattr(b, "text", "") for b in result.content)
+    assert result.is_error and "PIXAPI_KEY is the text '${PIXAPI_KEY}'" in text and "category: auth" in text
+    assert not docs.is_error  # the free tools still work
+    assert any("PIXAPI_KEY" in r.getMessage() and "did not expand" in r.getMessage() for r in caplog.records)
+    assert all("${PIXAPI_KEY}" not in r.headers.get("authorization", "") for r in sent)
+    assert not [r for r in sent if r.method == "POST"]

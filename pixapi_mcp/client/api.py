@@ -79,9 +79,12 @@ class PixapiClient:
         base_url: str,
         api_key: str | None,
         timeout: httpx2.Timeout | None = None,
+        missing_key: str | None = None,
         **retry: Unpack[RetryOptions],
     ) -> None:
         self._http = http
+        # Why there is no key, when it is more than "not set" (a placeholder in PIXAPI_KEY).
+        self._missing_key = missing_key
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key or None
         self._redact = Redactor(self._api_key)
@@ -114,7 +117,15 @@ class PixapiClient:
         if settings.sandbox:
             key = key or SANDBOX_KEY
         timeout = httpx2.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s)
-        return cls(http, base_url=base_url or settings.base_url, api_key=key, timeout=timeout, **retry)
+        problem = settings.key_problem() if api_key is None else None
+        return cls(
+            http,
+            base_url=base_url or settings.base_url,
+            api_key=key,
+            timeout=timeout,
+            missing_key=f"{problem}." if problem else None,
+            **retry,
+        )
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "missing"
@@ -248,7 +259,7 @@ class PixapiClient:
 
     def _require_key(self) -> str:
         if self._api_key is None:
-            raise MissingKeyError()
+            raise MissingKeyError(self._missing_key) if self._missing_key else MissingKeyError()
         return self._api_key
 
     # ---------------------------------------------------------------------------- API transport

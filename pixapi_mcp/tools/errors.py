@@ -46,6 +46,14 @@ def tool_error(
     return ToolError(text)
 
 
+def configuration_error(message: str, *, variable: str, fix: str) -> ToolError:
+    """A broken server setting (category ``configuration``): no argument of the model's fixes it,
+    the user must change ``variable`` where the server is configured. ``fix`` says so."""
+    return tool_error(
+        f"{message.rstrip()} (server setting {variable})", category="configuration", retryable=False, fix=fix
+    )
+
+
 def from_api_error(exc: PixapiError, ledger_id: int | None = None) -> ToolError:
     return tool_error(
         str(exc),

@@ -9,23 +9,33 @@ file-system rules themselves live in ``pixapi_mcp.media``; this module applies t
 from __future__ import annotations
 
 import base64
+import logging
 import mimetypes
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from weakref import WeakKeyDictionary
 
 import anyio
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import ListRoots, Resolve
-from mcp_types import ImageContent, ListRootsResult
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp.shared.message import ServerMessageMetadata
+from mcp_types import ImageContent, ListRootsRequest, ListRootsResult
 
 from pixapi_mcp import media
 from pixapi_mcp.client import Download, PixapiError
+from pixapi_mcp.config import Settings
 from pixapi_mcp.ledger import LedgerRow
-from pixapi_mcp.tools.errors import tool_error
+from pixapi_mcp.tools.errors import configuration_error, tool_error
 from pixapi_mcp.tools.polling import DOWNLOAD_RESERVE_S
 from pixapi_mcp.tools.results import SavedOutput
-from pixapi_mcp.tools.state import AppContext, AppState
+from pixapi_mcp.tools.state import AppContext, AppState, app_state
+
+log = logging.getLogger(__name__)
 
 # What a call makes, as its files are named (``...-image-...``, ``...-video-...``); "task" for a
 # task this server did not submit. Video files are not checked as images.
@@ -35,13 +45,79 @@ OutputKind = Literal["image", "edit", "video", "task"]
 # -- roots (the host's workspace) ----------------------------------------------------------------
 
 
-async def workspace_roots(ctx: AppContext) -> ListRoots | None:
-    """Ask the host for its workspace roots when it can answer; None falls back to the configured
-    output folder (hosts without the roots capability, or the in-memory modern client)."""
+@dataclass
+class _AskedRoots:
+    """One connection's answer to roots/list: None until answered, and None for good when the
+    client answered with an error or not in time (it falls back, and is not asked again)."""
+
+    done: anyio.Event = field(default_factory=anyio.Event)
+    roots: ListRootsResult | None = None
+
+
+# Per connection (weakly: gone with the connection). Cleared by notifications/roots/list_changed.
+_asked: WeakKeyDictionary[object, _AskedRoots] = WeakKeyDictionary()
+
+
+def _connection_of(session: object) -> object | None:
+    # The SDK has no public handle on the connection from a tool's context; without one (a future
+    # SDK), roots are simply asked on every call, still within the bound.
+    return getattr(session, "_connection", None)
+
+
+async def workspace_roots(ctx: AppContext) -> ListRootsResult | ListRoots | None:
+    """The host's workspace roots, or None to fall back to ``PIXAPI_OUTPUT_DIR`` (DESIGN §5).
+
+    On the 2026-07-28 protocol the question rides the tool call's ``InputRequiredResult``: the
+    server holds nothing while the client answers. On earlier protocols it is a request to the
+    client in the middle of the call, which some clients never answer (chuk-mcp) or answer with
+    an error: that wait is bounded by ``PIXAPI_ROOTS_TIMEOUT_S``, any failure falls back, and the
+    outcome is kept for the connection (asked once, concurrent calls share the question).
+    """
     caps = ctx.client_capabilities
     if caps is None or caps.roots is None:
         return None
-    return ListRoots()
+    session = ctx.session
+    if not session.can_send_request:
+        return ListRoots()
+    bound = app_state(ctx).settings.roots_timeout_s
+    connection = _connection_of(session)
+    asked = _asked.get(connection) if connection is not None else None
+    if asked is not None:
+        with anyio.move_on_after(bound):
+            await asked.done.wait()
+        return asked.roots
+    asked = _AskedRoots()
+    if connection is not None:
+        _asked[connection] = asked
+    try:
+        with anyio.move_on_after(bound) as scope:
+            asked.roots = await session.send_request(
+                ListRootsRequest(),
+                ListRootsResult,
+                request_read_timeout_seconds=bound,
+                metadata=ServerMessageMetadata(related_request_id=ctx.request_context.request_id),
+            )
+        if scope.cancelled_caught:
+            log.warning("the client did not answer roots/list within %.3g s; using the output folder", bound)
+    except Exception as exc:  # an error answer, a malformed one, a closed channel: all fall back
+        log.warning("roots/list failed (%s); using the output folder", _describe(exc))
+    finally:
+        asked.done.set()
+    return asked.roots
+
+
+def _describe(exc: Exception) -> str:
+    return f"{exc.error.code}: {exc.error.message}" if isinstance(exc, MCPError) else type(exc).__name__
+
+
+async def forget_roots_on_change(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Server middleware: a client's ``notifications/roots/list_changed`` drops its kept roots, so
+    the next call asks again."""
+    if ctx.method == "notifications/roots/list_changed":
+        connection = _connection_of(ctx.session)
+        if connection is not None:
+            _asked.pop(connection, None)
+    return await call_next(ctx)
 
 
 Roots = Annotated[ListRootsResult | None, Resolve(workspace_roots)]
@@ -69,9 +145,31 @@ def output_place(
     model: str,
     prompt: str,
 ) -> CallPlace:
+    """The folder of one call's files, checked writable before anything is paid for.
+
+    A folder the model chose (``output_dir``) that cannot be used is the model's to fix; the
+    folder the server's settings chose (``PIXAPI_OUTPUT_DIR``, else the per-user folder under
+    ``PIXAPI_DATA_DIR``) or the host's workspace is the user's, and said so."""
+    settings = state.settings
+    workspace = root_paths(roots)
+    # A relative output_dir lands in the workspace, else in the configured folder: the same
+    # folder the settings chose, whose fault a failure is when it cannot be used itself.
+    settings_folder = not workspace and not (output_dir and _is_absolute(output_dir))
     try:
-        folder = media.choose_output_dir(output_dir, state.settings, root_paths(roots))
+        folder = media.choose_output_dir(output_dir, settings, workspace)
+        if not os.access(folder, os.W_OK):
+            raise media.MediaError(f"{media.shown(str(folder))} is not writable.")
     except media.MediaError as exc:
+        if settings_folder and _unusable(settings.default_output_dir):
+            raise _settings_folder_error(settings, str(exc)) from None
+        if not output_dir and workspace:
+            raise tool_error(
+                f"The host's workspace folder cannot take the files: {exc}",
+                category="configuration",
+                retryable=False,
+                fix="Pass an output_dir that is writable, or tell the user the workspace folder is "
+                "not writable.",
+            ) from None
         raise tool_error(
             str(exc),
             category="invalid_request",
@@ -79,6 +177,37 @@ def output_place(
             fix="Pass an output_dir inside the workspace (or omit it).",
         ) from None
     return CallPlace(folder, kind, model, prompt)
+
+
+def _is_absolute(text: str) -> bool:
+    try:
+        return media.local_path(text).is_absolute()
+    except media.MediaError:
+        return False
+
+
+def _unusable(folder: Path) -> bool:
+    """Whether the configured output folder itself cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return True
+    return not (folder.is_dir() and os.access(folder, os.W_OK))
+
+
+def _settings_folder_error(settings: Settings, problem: str) -> ToolError:
+    variable = settings.output_dir_variable
+    default = (
+        ""
+        if variable == "PIXAPI_OUTPUT_DIR"
+        else " (the default folder, under PIXAPI_DATA_DIR, is not usable)"
+    )
+    return configuration_error(
+        f"The server's output folder cannot be used: {problem}",
+        variable=variable,
+        fix="This is not your argument: tell the user to set PIXAPI_OUTPUT_DIR in the host's MCP "
+        f"configuration to a folder they can write to{default}, then restart the server.",
+    )
 
 
 # -- saving -------------------------------------------------------------------------------------
