@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, NoReturn, cast
 
 import anyio
 from mcp.server.mcpserver import AcceptedElicitation, Elicit, ElicitationResult, Resolve
@@ -45,13 +45,14 @@ class SpendConfirmation(BaseModel):
     confirm: bool = Field(description="Spend these credits?")
 
 
-DecisionKind = Literal["not_asked", "confirmed", "declined", "cannot_ask", "not_answered"]
+DecisionKind = Literal["not_asked", "capped", "confirmed", "declined", "cannot_ask", "not_answered"]
 
 
 @dataclass(frozen=True)
 class SpendDecision:
     """What came of the confirmation step when the server decided or asked on its own:
-    ``not_asked`` (no question needed, or ``check_spend`` refuses anyway), the user's answer
+    ``not_asked`` (no question needed, or ``max_credits`` answers it), ``capped`` (not asked: the
+    caps refuse it as things stand), the user's answer
     (``confirmed``/``declined``), ``cannot_ask`` (no elicitation, or the client answered it with
     an error) or ``not_answered`` within PIXAPI_CONFIRM_TIMEOUT_S. ``asked_at`` (timer time) is
     when the question went out: the wait counts against the call's deadline."""
@@ -125,8 +126,10 @@ async def _confirm(
     skip = SpendDecision("not_asked", estimate, max_credits)
     if not needs_confirmation(settings, estimate) or _covered_by_max_credits(estimate, max_credits):
         return skip
-    if max_credits is not None or _refused_anyway(state, estimate):
-        return skip  # check_spend refuses it with the reason; asking would waste the person's time
+    if max_credits is not None:
+        return skip  # a ceiling below the estimate: check_spend refuses it with the reason
+    if _refused_anyway(state, estimate):
+        return SpendDecision("capped", estimate, max_credits)  # asking would waste the person's time
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None
     # A bare `elicitation: {}` means form support; url-only does not (as the SDK reads it).
@@ -224,8 +227,6 @@ def check_spend(state: AppState, confirmation: SpendAnswer | None, estimate: Cre
             retryable=False,
             fix="Lower n, choose a cheaper model (list_models shows prices), or raise the cap in the server settings.",
         )
-    if needs_confirmation(settings, estimate):
-        _require_yes(settings, decision, estimate)
     amount = _held_amount(settings, estimate, max_credits)
     if amount <= 0:
         raise tool_error(
@@ -235,20 +236,34 @@ def check_spend(state: AppState, confirmation: SpendAnswer | None, estimate: Cre
             retryable=False,
             fix="Raise PIXAPI_MAX_CREDITS_PER_CALL in the server settings, or use a model with a documented price.",
         )
+    if decision.kind == "capped" and state.spend.total + amount > settings.max_credits_per_session:
+        _over_session_cap(settings, estimate, amount, state.spend.total)  # why the user was not asked
+    if needs_confirmation(settings, estimate):
+        _require_yes(settings, decision, estimate)
+    # The check that counts: atomic with the hold, whatever was spent while the user was asked.
     reservation, total = state.spend.reserve(amount, estimate, max_credits, settings.max_credits_per_session)
     if reservation is None:
-        counted = f"{amount:g} credits" + (
-            "" if estimate.credits is not None else " held for its unknown price"
-        )
-        raise tool_error(
-            f"This call ({counted}) would take this session to {total + amount:g} credits, above "
-            f"PIXAPI_MAX_CREDITS_PER_SESSION={settings.max_credits_per_session:g} (spent or held so far: "
-            f"{total:g}). Nothing was sent.",
-            category="credit_cap",
-            retryable=False,
-            fix="Ask the user to raise the session cap (a server setting) or restart the server to start a new session.",
-        )
+        _over_session_cap(settings, estimate, amount, total)
     return reservation
+
+
+def _over_session_cap(settings: Settings, estimate: CreditEstimate, amount: float, total: float) -> NoReturn:
+    counted = f"{amount:g} credits" + ("" if estimate.credits is not None else " held for its unknown price")
+    fix = "Ask the user to raise the session cap (a server setting) or restart the server to start a new session."
+    room = settings.max_credits_per_session - total
+    if estimate.credits is None and room > 0:
+        fix = (
+            f"If the user accepts at most {room:g} credits for it, call again with max_credits={room:g}. "
+            + fix
+        )
+    raise tool_error(
+        f"This call ({counted}) would take this session to {total + amount:g} credits, above "
+        f"PIXAPI_MAX_CREDITS_PER_SESSION={settings.max_credits_per_session:g} (spent or held so far: "
+        f"{total:g}). Nothing was sent.",
+        category="credit_cap",
+        retryable=False,
+        fix=fix,
+    )
 
 
 def _held_amount(settings: Settings, estimate: CreditEstimate, max_credits: float | None) -> float:
