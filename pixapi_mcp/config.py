@@ -109,7 +109,8 @@ class Settings(BaseModel):
     confirm_above_credits: float = Field(
         default=20.0,
         ge=0,
-        description="PIXAPI_CONFIRM_ABOVE_CREDITS: calls estimated above this ask the user to confirm first.",
+        description="PIXAPI_CONFIRM_ABOVE_CREDITS: calls estimated above this (or of unknown price) ask the user "
+        "to confirm first.",
     )
     video_credits_estimate: float = Field(
         default=DEFAULT_VIDEO_CREDITS_ESTIMATE,

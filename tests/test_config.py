@@ -208,3 +208,24 @@ def test_sandbox_task_durations_come_from_the_environment_or_stay_the_sandbox_de
     assert (s.sandbox_image_task_s, s.sandbox_video_task_s) == (0.0, 1.5)
     flagged = Settings.from_env(env, sandbox_video_task_s=0.25)  # a flag wins over the variable
     assert (flagged.sandbox_image_task_s, flagged.sandbox_video_task_s) == (0.0, 0.25)
+
+
+def test_money_settings(tmp_path: Path) -> None:
+    """The video estimate and the confirmation bound: defaults, variables, and refusals that name
+    the variable (a zero estimate would make videos free; a zero bound would never ask)."""
+    s = Settings.from_env({"HOME": str(tmp_path)})
+    assert (s.video_credits_estimate, s.confirm_timeout_s) == (20.0, 30.0)
+    assert s.video_credits_estimate > 8  # above every documented image price (shared/seeds)
+    assert s.confirm_timeout_s < s.tool_deadline_s  # a host still hears back within its own limit
+    s = Settings.from_env(
+        {"HOME": str(tmp_path), "PIXAPI_VIDEO_CREDITS_ESTIMATE": "35.5", "PIXAPI_CONFIRM_TIMEOUT_S": "120"}
+    )
+    assert (s.video_credits_estimate, s.confirm_timeout_s) == (35.5, 120.0)
+    for variable, value in [
+        ("PIXAPI_VIDEO_CREDITS_ESTIMATE", "0"),
+        ("PIXAPI_VIDEO_CREDITS_ESTIMATE", "cheap"),
+        ("PIXAPI_CONFIRM_TIMEOUT_S", "0"),
+        ("PIXAPI_CONFIRM_TIMEOUT_S", "99999"),
+    ]:
+        with pytest.raises(SettingsError, match=variable):
+            Settings.from_env({"HOME": str(tmp_path), variable: value})
