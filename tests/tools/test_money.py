@@ -53,32 +53,41 @@ class Answering:
         return ElicitResult(action=self.action, content=content)  # pyright: ignore[reportArgumentType]
 
 
-class ListsMore(httpx2.AsyncBaseTransport):
+class LiveDiffers(httpx2.AsyncBaseTransport):
     """The sandbox, whose ``GET /v1/models`` also lists ``extra`` models (as a live account whose
-    list is ahead of the docs would); the sandbox itself serves none of them."""
+    list is ahead of the docs would; the sandbox itself serves none of them), and whose
+    synchronous image answers carry ``credits_cost=sync_cost`` when given."""
 
-    def __init__(self, inner: httpx2.AsyncBaseTransport, extra: list[str]) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, extra: list[str], sync_cost: float | None) -> None:
         self.inner = inner
         self.extra = extra
+        self.sync_cost = sync_cost
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self.inner.handle_async_request(request)
-        if request.method == "GET" and request.url.path == "/v1/models":
+        path = request.url.path
+        if request.method == "GET" and path == "/v1/models":
             body = json.loads(await response.aread())
             body["data"] += [{"id": m, "object": "model"} for m in self.extra]
             return httpx2.Response(200, json=body)
+        if self.sync_cost is not None and path == "/v1/images/generations" and response.status_code == 200:
+            body = json.loads(await response.aread())
+            return httpx2.Response(200, json={**body, "credits_cost": self.sync_cost})
         return response
 
 
 @asynccontextmanager
 async def live_listing(
-    make_settings: Callable[..., Settings], extra: list[str], env: dict[str, str] | None = None
+    make_settings: Callable[..., Settings],
+    extra: list[str],
+    env: dict[str, str] | None = None,
+    sync_cost: float | None = None,
 ) -> AsyncIterator[Harness]:
     """A harness over the sandbox whose live model list names ``extra`` models too."""
     clock = ManualClock()
     app = create_app(SandboxConfig(clock=clock))
     settings = make_settings({"PIXAPI_KEY": KEY, "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True)
-    transport = ListsMore(httpx2.ASGITransport(app=app), extra)
+    transport = LiveDiffers(httpx2.ASGITransport(app=app), extra, sync_cost)
     async with httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http:
         yield Harness(settings, app.state.sandbox, SharedTimer(clock), http)
 
@@ -220,6 +229,21 @@ async def test_charge_above_max_credits_is_reported(make_settings: Callable[...,
     assert "charged 10 credits, above max_credits=8" in credits["warning"]
     assert "above max_credits=8" in text_of(result)
     assert credits["basis"] == "configured" and "not from Pixapi's docs" in credits["note"]
+
+
+async def test_a_sync_answer_with_credits_cost_replaces_the_estimate(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Only tasks document ``credits_cost``; a synchronous answer that carries one is believed
+    (else the estimate stands as the charge). The sandbox charged 2; the answer says 3."""
+    async with live_listing(make_settings, [], sync_cost=3) as h, h.client() as client:
+        out = structured(
+            await client.call_tool("generate_image", {"prompt": "p", "sync": True, "max_credits": 2})
+        )
+        assert spent(h) == 2 and len(sent(h)) == 1
+    credits = out["credits"]
+    assert (credits["estimate"], credits["charged"], credits["session_total"]) == (2, 3, 3)
+    assert "charged 3 credits, above max_credits=2" in credits["warning"]
 
 
 # -- per-call and per-session caps -------------------------------------------------------------
