@@ -23,6 +23,16 @@ DEFAULT_TOOL_DEADLINE_S = 45.0
 # Answering roots/list is a local lookup for a host; one that has not answered in a few seconds
 # never will (some never do), and a tool call must not wait on it.
 DEFAULT_ROOTS_TIMEOUT_S = 3.0
+# Pixapi's captured docs price no video (shared/seeds give prices per image only; the task
+# example's credits_cost 1.5 is a placeholder). Counted per video until the API reports the charge:
+# 2.5 times the dearest documented image (8), so a video never passes as cheap, and equal to the
+# default confirmation threshold, so a guess does not make every video a two-call affair on hosts
+# without a confirmation dialog; a lower threshold or cap catches it. Set it from your pricing page.
+DEFAULT_VIDEO_CREDITS_ESTIMATE = 20.0
+# A spend confirmation is a person reading one yes/no question. Hosts give a whole tool call about
+# 60 s and do not extend it while a dialog is open, so waiting longer than this would only let the
+# host give up first; the time spent asking comes out of the tool deadline's waiting budget.
+DEFAULT_CONFIRM_TIMEOUT_S = 30.0
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -154,12 +164,28 @@ class Settings(BaseModel):
     max_credits_per_session: float = Field(
         default=1000.0,
         ge=0,
-        description="PIXAPI_MAX_CREDITS_PER_SESSION: estimated credits one server process may spend in all.",
+        description="PIXAPI_MAX_CREDITS_PER_SESSION: credits one server process may spend in all (charged "
+        "credits once Pixapi reports them, estimates until then).",
     )
     confirm_above_credits: float = Field(
         default=20.0,
         ge=0,
-        description="PIXAPI_CONFIRM_ABOVE_CREDITS: calls estimated above this ask the user to confirm first.",
+        description="PIXAPI_CONFIRM_ABOVE_CREDITS: calls estimated above this (or of unknown price) ask the user "
+        "to confirm first.",
+    )
+    video_credits_estimate: float = Field(
+        default=DEFAULT_VIDEO_CREDITS_ESTIMATE,
+        gt=0,
+        le=1_000_000,
+        description="PIXAPI_VIDEO_CREDITS_ESTIMATE: credits counted per video before Pixapi reports the charge "
+        "(Pixapi's docs give no video price; set it from your pricing page).",
+    )
+    confirm_timeout_s: float = Field(
+        default=DEFAULT_CONFIRM_TIMEOUT_S,
+        gt=0,
+        le=3600,
+        description="PIXAPI_CONFIRM_TIMEOUT_S: longest a tool call waits for the user to answer a spend "
+        "confirmation; then nothing is sent and the call says how to confirm.",
     )
     allow_private_urls: bool = Field(
         default=False,
@@ -257,6 +283,8 @@ class Settings(BaseModel):
             "PIXAPI_MAX_CREDITS_PER_CALL": "max_credits_per_call",
             "PIXAPI_MAX_CREDITS_PER_SESSION": "max_credits_per_session",
             "PIXAPI_CONFIRM_ABOVE_CREDITS": "confirm_above_credits",
+            "PIXAPI_VIDEO_CREDITS_ESTIMATE": "video_credits_estimate",
+            "PIXAPI_CONFIRM_TIMEOUT_S": "confirm_timeout_s",
             "PIXAPI_ALLOW_PRIVATE_URLS": "allow_private_urls",
             "PIXAPI_LOG_LEVEL": "log_level",
             "PIXAPI_SANDBOX_IMAGE_TASK_S": "sandbox_image_task_s",

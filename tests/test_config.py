@@ -281,3 +281,24 @@ async def test_the_server_starts_with_a_placeholder_key_and_refuses_paid_calls_n
     assert any("PIXAPI_KEY" in r.getMessage() and "did not expand" in r.getMessage() for r in caplog.records)
     assert all("${PIXAPI_KEY}" not in r.headers.get("authorization", "") for r in sent)
     assert not [r for r in sent if r.method == "POST"]
+
+
+def test_money_settings(tmp_path: Path) -> None:
+    """The video estimate and the confirmation bound: defaults, variables, and refusals that name
+    the variable (a zero estimate would make videos free; a zero bound would never ask)."""
+    s = Settings.from_env({"HOME": str(tmp_path)})
+    assert (s.video_credits_estimate, s.confirm_timeout_s) == (20.0, 30.0)
+    assert s.video_credits_estimate > 8  # above every documented image price (shared/seeds)
+    assert s.confirm_timeout_s < s.tool_deadline_s  # a host still hears back within its own limit
+    s = Settings.from_env(
+        {"HOME": str(tmp_path), "PIXAPI_VIDEO_CREDITS_ESTIMATE": "35.5", "PIXAPI_CONFIRM_TIMEOUT_S": "120"}
+    )
+    assert (s.video_credits_estimate, s.confirm_timeout_s) == (35.5, 120.0)
+    for variable, value in [
+        ("PIXAPI_VIDEO_CREDITS_ESTIMATE", "0"),
+        ("PIXAPI_VIDEO_CREDITS_ESTIMATE", "cheap"),
+        ("PIXAPI_CONFIRM_TIMEOUT_S", "0"),
+        ("PIXAPI_CONFIRM_TIMEOUT_S", "99999"),
+    ]:
+        with pytest.raises(SettingsError, match=variable):
+            Settings.from_env({"HOME": str(tmp_path), variable: value})

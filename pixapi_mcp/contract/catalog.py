@@ -1,13 +1,14 @@
 """The model catalog: what the captured docs say about each model (ids, aliases, endpoints,
-documented starting prices), and name families for models the catalog does not list yet."""
+documented prices), name families for models the catalog does not list yet, and the credit
+estimate of a request body built from them."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pixapi_mcp.contract.endpoints import (
     API_REFERENCE_URL,
@@ -23,7 +24,9 @@ Category = Literal["image", "video"]
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
     """What the docs say about one model. ``credits_from`` is the documented starting price per
-    output (None where the captured pages state none); live prices on pixapi.ai/pricing win."""
+    output (None where the captured pages state none); live prices on pixapi.ai/pricing win.
+    ``price_exact``: the docs state one price per output, not a "from" price. ``priced_by``: the
+    request fields the docs tie to the output tier, so a "from" price is only a floor for them."""
 
     id: str
     name: str
@@ -34,6 +37,8 @@ class ModelInfo:
     endpoints: tuple[Endpoint, ...]
     aliases: tuple[str, ...] = ()
     credits_from: float | None = None
+    price_exact: bool = False
+    priced_by: tuple[str, ...] = ()
     sizes: tuple[str, ...] = ()
     size_notes: str = ""
     docs_url: str = ""
@@ -66,6 +71,8 @@ CATALOG: tuple[ModelInfo, ...] = (
         endpoints=_IMAGE_ENDPOINTS,
         aliases=("nano-banana",),
         credits_from=2.0,
+        # model-gemini-2.5-flash-image.txt: "costs 2 credits per image" (one rule, no tiers).
+        price_exact=True,
         sizes=_DOCUMENTED_IMAGE_SIZES,
         docs_url=f"{DOCS_ROOT}/models/gemini-2.5-flash-image/",
         source="https://pixapi.ai/model/gemini-2.5-flash-image",
@@ -81,6 +88,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         endpoints=_IMAGE_ENDPOINTS,
         aliases=("nano-banana-2",),
         credits_from=4.0,
+        priced_by=("size",),  # home-page.txt: "size-controlled 512, standard, 2K, and 4K outputs"
         sizes=_DOCUMENTED_IMAGE_SIZES,
         size_notes="Output tier (512, standard, 2K, 4K) is controlled by size.",
         docs_url=f"{DOCS_ROOT}/models/gemini-3.1-flash-image-preview/",
@@ -96,6 +104,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         endpoints=_IMAGE_ENDPOINTS,
         aliases=("nano-banana-pro",),
         credits_from=8.0,
+        priced_by=("size",),  # home-page.txt: "standard, 2K, and 4K outputs controlled by size"
         sizes=_DOCUMENTED_IMAGE_SIZES,
         size_notes="Standard, 2K and 4K outputs are controlled by size.",
         docs_url=f"{DOCS_ROOT}/models/gemini-3-pro-image-preview/",
@@ -111,6 +120,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         capabilities=_IMAGE_CAPS,
         endpoints=_IMAGE_ENDPOINTS,
         credits_from=1.0,
+        priced_by=("quality", "size"),
         sizes=_DOCUMENTED_IMAGE_SIZES,
         size_notes="Price depends on quality tier and size.",
         docs_url=f"{DOCS_ROOT}/models/gpt-image-1.5/",
@@ -126,6 +136,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         capabilities=_IMAGE_CAPS,
         endpoints=_IMAGE_ENDPOINTS,
         credits_from=1.0,
+        priced_by=("quality", "size"),  # home-page.txt: "quality tiers, custom sizes", "from 1 Credit"
         sizes=_DOCUMENTED_IMAGE_SIZES,
         size_notes="Accepts custom WIDTHxHEIGHT sizes; price depends on quality tier and size.",
         docs_url=f"{DOCS_ROOT}/models/gpt-image-2/",
@@ -176,9 +187,9 @@ MODEL_NAMES: tuple[str, ...] = tuple(_BY_NAME)
 # Families by name, so a model the catalog does not know yet (say ``veo-3.1-fast``) is still sent
 # to the right endpoint. From the seeds: nano-banana*, gemini-*-image*, gpt-image-* are image
 # models; veo and wan (and the sora-2 of the task example) are video models.
-_IMAGE_FAMILY = re.compile(
-    r"^(nano-banana(-[a-z0-9.]+)?|gemini-[a-z0-9.-]*image[a-z0-9.-]*|gpt-image-[a-z0-9.-]+)$"
-)
+_GEMINI_FAMILY = re.compile(r"^(nano-banana(-[a-z0-9.]+)?|gemini-[a-z0-9.-]*image[a-z0-9.-]*)$")
+_GPT_IMAGE_FAMILY = re.compile(r"^gpt-image-[a-z0-9.-]+$")
+_IMAGE_FAMILIES = {"Gemini image (nano-banana)": _GEMINI_FAMILY, "GPT Image": _GPT_IMAGE_FAMILY}
 _VIDEO_FAMILY = re.compile(r"^(veo|wan|sora|kling|seedance|hailuo)([-.][a-z0-9.-]+)?$")
 
 
@@ -199,7 +210,7 @@ def model_category(name: str) -> Category | None:
     if info:
         return info.category
     lowered = name.strip().lower()
-    if _IMAGE_FAMILY.match(lowered):
+    if any(family.match(lowered) for family in _IMAGE_FAMILIES.values()):
         return "image"
     if _VIDEO_FAMILY.match(lowered):
         return "video"
@@ -218,3 +229,105 @@ def estimate_credits(model: str, n: int = 1) -> float | None:
     if info is None or info.credits_from is None:
         return None
     return info.credits_from * n
+
+
+# -- credit estimates ------------------------------------------------------------------------------
+
+EstimateBasis = Literal["documented", "from", "family", "configured", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditEstimate:
+    """What a request is expected to cost before Pixapi reports the charge (``credits_cost``).
+
+    ``credits`` is None only when no price exists anywhere (a model only the live list names):
+    unknown, never zero. ``basis`` says where the figure comes from: ``documented`` (the docs'
+    one price per output), ``from`` (the docs' starting price: a floor), ``family`` (the
+    highest documented starting price of the model's name family), ``configured`` (this server's
+    video estimate, not from Pixapi's docs) or ``unknown``. ``note`` says the same in words."""
+
+    credits: float | None
+    basis: EstimateBasis
+    note: str
+
+    @property
+    def known(self) -> bool:
+        return self.credits is not None
+
+
+def _family_price(name: str) -> tuple[str, float] | None:
+    """The name family of ``name`` and the highest documented starting price among its
+    catalogued members (the conservative end of what the docs say the family costs)."""
+    for family, pattern in _IMAGE_FAMILIES.items():
+        if pattern.match(name):
+            prices = [
+                m.credits_from
+                for m in CATALOG
+                if m.credits_from is not None and any(pattern.match(n) for n in (m.id, *m.aliases))
+            ]
+            return (family, max(prices)) if prices else None
+    return None
+
+
+def request_count(value: object) -> int | None:
+    """``n`` as sent (top level or inside controls; a JSON number or a numeric string), or None
+    when it cannot be read as a whole count. Absent means one output."""
+    if value is None:
+        return 1
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and float(value).is_integer() and value >= 1:
+        return int(value)
+    return None
+
+
+def estimate_request(body: Mapping[str, Any], *, video_credits: float) -> CreditEstimate:
+    """The credits ``body`` (what is sent: documented fields and controls merged) should cost.
+
+    Counts ``n`` wherever it was given. Sizes and qualities the docs tie to a price tier keep the
+    documented starting price, labelled as a floor: the captured pages give no tier prices, so a
+    multiplier would be invented. Video, which the docs do not price, costs ``video_credits`` per
+    video (PIXAPI_VIDEO_CREDITS_ESTIMATE); a model no page prices is unknown."""
+    model = str(body.get("model", "")).strip()
+    count = request_count(body.get("n"))
+    if count is None:
+        return CreditEstimate(None, "unknown", f"n={body.get('n')!r} is not a whole count of outputs")
+    times = f" x {count}" if count > 1 else ""
+    info = lookup_model(model)
+    category = model_category(model)
+    if category == "video":
+        return CreditEstimate(
+            video_credits * count,
+            "configured",
+            f"{video_credits:g} credits per video{times}: this server's estimate "
+            "(PIXAPI_VIDEO_CREDITS_ESTIMATE), not from Pixapi's docs, which give no video price",
+        )
+    if info is not None and info.credits_from is not None:
+        if info.price_exact:
+            note = f"{info.credits_from:g} credits per image{times}, the documented price"
+            return CreditEstimate(info.credits_from * count, "documented", note)
+        tiers = [
+            f"{field}={body[field]}" for field in info.priced_by if body.get(field) not in (None, "auto")
+        ]
+        detail = f"; this request sets {', '.join(tiers)}, which selects the price tier" if tiers else ""
+        note = (
+            f"from {info.credits_from:g} credits per image{times}: the documented starting price, a floor "
+            f"(the docs give no tier prices{detail}); the charge Pixapi reports replaces it"
+        )
+        return CreditEstimate(info.credits_from * count, "from", note)
+    family = _family_price(model.lower())
+    if family is not None:
+        name, price = family
+        note = (
+            f"{price:g} credits per image{times}: the highest documented starting price of the {name} "
+            f"family; {model} itself has no documented price"
+        )
+        return CreditEstimate(price * count, "family", note)
+    return CreditEstimate(
+        None, "unknown", f"{model or 'this model'} has no price in Pixapi's docs or this server's catalog"
+    )

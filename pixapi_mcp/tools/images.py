@@ -196,9 +196,12 @@ GENERATE_IMAGE = ToolDef(
     description="""Generate images from a text prompt with Pixapi and save them as files.
 
 Use for new images (hero shots, icons, concept art). Costs credits per image (nano-banana: 2;
-list_models shows prices). Runs as an async task and waits up to the tool deadline (~45 s),
-reporting progress; if the model is slower, returns status "processing" with an id: call get_task
-with that task_id later (nothing is lost or charged twice). Result: data[].path (saved file),
+list_models shows prices; n counts wherever it is given). A call estimated above 20 credits, or
+for a model with no known price, asks the user first; where the host cannot ask, call again with
+max_credits=<the estimate> once the user agreed. A call estimated above max_credits is refused.
+Runs as an async task and waits up to the tool deadline (~45 s), reporting progress; if the model
+is slower, returns status "processing" with an id: call get_task with that task_id later (nothing
+is lost or charged twice). Result: data[].path (saved file),
 data[].url, a small preview. Next: edit_image with the path, or create_video with
 input_image=data[0].url.""",
     annotations=PAID,
@@ -210,7 +213,8 @@ EDIT_IMAGE = ToolDef(
     description="""Edit one or more input images with a text instruction (multipart upload).
 
 `image` is a local file path inside the workspace, an http(s) URL, or a data: URI; pass a list for
-several reference images. Costs credits per output image like generate_image. Async with a
-bounded wait; returns data[].path/url and a preview, or a task id to poll with get_task.""",
+several reference images. Costs credits per output image, confirmed and capped like generate_image
+(max_credits is the most this call may cost). Async with a bounded wait; returns data[].path/url
+and a preview, or a task id to poll with get_task.""",
     annotations=PAID,
 )

@@ -1,12 +1,14 @@
-"""The paid-job flow, described once: validate -> output folder -> spend check -> ledger -> send ->
-bounded wait -> files -> result.
+"""The paid-job flow, described once: validate -> output folder -> spend check (credits held) ->
+ledger -> send -> bounded wait -> files -> result, the held credits settled to the charge.
 
 A paid tool is its arguments plus a ``JobSpec`` (what it sends, where, and the shape of its
 result); ``run_job`` does the rest. Rules of the road, from what users of peer servers lose:
 - every paid request is in the ledger before it is sent, and the task id is recorded (shielded
   from cancellation) the moment the API answers, so a cancelled call or a restart loses nothing;
 - a request that may have reached the API is never resent: its outcome is recorded as unknown;
-- every call returns within the tool deadline: slow work hands back a task handle.
+- every call returns within the tool deadline: slow work hands back a task handle;
+- credits are held before sending and end once: released when nothing was sent or the API
+  refused, settled to the ``credits_cost`` Pixapi reports, held when the outcome is unknown.
 This module knows nothing of HTTP: it talks to ``PixapiClient`` and its errors.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import anyio
-from mcp_types import CallToolResult, ListRootsResult
+from mcp_types import CallToolResult, ListRootsResult, TextContent
 
 from pixapi_mcp.client import ContractError, PixapiClient, PixapiError
 from pixapi_mcp.contract import (
@@ -28,15 +30,15 @@ from pixapi_mcp.contract import (
     Task,
     TaskSubmission,
     VideoGenerationRequest,
-    estimate_credits,
+    estimate_request,
 )
 from pixapi_mcp.tools.errors import build, from_api_error, from_contract, tool_error
 from pixapi_mcp.tools.finish import finish, finish_sync_images, pending
-from pixapi_mcp.tools.guardrails import SpendAnswer, check_spend
+from pixapi_mcp.tools.guardrails import SpendAnswer, check_spend, confirmation_started
 from pixapi_mcp.tools.outputs import CallPlace, OutputKind, output_place
 from pixapi_mcp.tools.polling import ProgressReporter, budget, next_poll_delay, wait_for_task
 from pixapi_mcp.tools.results import ResultShape
-from pixapi_mcp.tools.state import AppContext, AppState, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state
 
 PaidRequest = ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest
 RequestT = TypeVar("RequestT", bound=PaidRequest)
@@ -87,26 +89,83 @@ async def run_job(
     followed by a bounded wait). ``started`` is when the call began, if work came before this."""
     state = app_state(ctx)
     started = state.timer.now() if started is None else started
+    asked_at = confirmation_started(options.confirmation)
+    if asked_at is not None:  # waiting for the user's yes counts against the deadline too
+        started = min(started, asked_at)
     request = build(make_request)
     sync = spec.sync if options.sync else None
     endpoint = sync.endpoint if sync else spec.submit.endpoint
     await _preflight(state, request, endpoint)
     place = output_place(state, options.output_dir, options.roots, spec.kind, request.model, request.prompt)
-    estimate = estimate_credits(request.model, _output_count(request))
-    check_spend(state, options.confirmation, estimate)
-    row_id = await _open_row(state, spec.tool, endpoint, request, place, estimate)
+    # What is sent, controls included: `n` counts wherever it was given.
+    estimate = estimate_request(request.body(), video_credits=state.settings.video_credits_estimate)
+    await settle_reported(state)
+    held = check_spend(state, options.confirmation, estimate)
+    try:
+        row_id = await _open_row(state, spec.tool, endpoint, request, place, estimate.credits)
+    except BaseException:
+        state.spend.release(held)
+        raise
+    held.row_id = row_id
     client = state.client
     if sync is not None:
-        response = await _send(state, row_id, estimate, lambda: sync.send(client, request))
-        return await finish_sync_images(state, row_id, response, place, estimate)
-    submission = await _send(state, row_id, estimate, lambda: spec.submit.send(client, request), shield=True)
-    return await _after_submission(
-        state, ctx, row_id, submission, place, options.wait_s, started, spec.tool, spec.shape
+        response = await _send(state, row_id, held, lambda: sync.send(client, request))
+        charged = _reported_cost(response)
+        state.spend.settle(held, charged if charged is not None else held.amount)
+        result = await finish_sync_images(state, row_id, response, place, held.charged)
+        return _with_spend(result, held)
+    submission = await _send(state, row_id, held, lambda: spec.submit.send(client, request), shield=True)
+    result = await _after_submission(
+        state, ctx, row_id, submission, place, options.wait_s, started, spec.tool, spec.shape, held
     )
+    return _with_spend(result, held)
 
 
-def _output_count(request: PaidRequest) -> int:
-    return 1 if isinstance(request, VideoGenerationRequest) else request.n or 1
+async def settle_reported(state: AppState) -> None:
+    """Settle held credits whose outcome the ledger now knows (a get_task finished the task,
+    or another path recorded it), so charges Pixapi reported count, not estimates."""
+    for held in state.spend.held():
+        if held.row_id is None:
+            continue
+        row = await state.ledger.get(held.row_id)
+        if row is None or row.status in ("sending", "submitted", "processing", "unknown"):
+            continue  # no charge known yet, or it may have been charged: keep holding
+        if row.status == "completed":
+            # No credits_cost reported: the estimate (or held ceiling) stands as the charge.
+            state.spend.settle(held, row.credits_charged if row.credits_charged is not None else held.amount)
+        else:  # failed, rejected, not_sent: Pixapi charges only successful outputs
+            state.spend.settle(held, row.credits_charged or 0.0)
+
+
+def _reported_cost(response: ImageResponse) -> float | None:
+    """``credits_cost`` when a synchronous answer carries one (documented for tasks only)."""
+    value = (response.model_extra or {}).get("credits_cost")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _with_spend(result: CallToolResult, held: Reservation) -> CallToolResult:
+    """Say where the estimate comes from, what is held, and a charge above ``max_credits``."""
+    content = result.structured_content
+    if content is None:
+        return result
+    credits = dict(content.get("credits") or {})
+    credits.update(basis=held.estimate.basis, note=held.estimate.note)
+    if held.max_credits is not None:
+        credits["max_credits"] = held.max_credits
+    if held.charged is None:
+        credits["held"] = held.amount
+    lines: list[str] = []
+    if held.estimate.basis != "documented":
+        lines.append(f"Credits estimate: {held.estimate.note}.")
+    warning = held.over_max_credits()
+    if warning:
+        credits["warning"] = warning
+        lines.append(warning)
+    content["credits"] = credits
+    if lines and result.content and isinstance(result.content[0], TextContent):
+        first = result.content[0]
+        result.content[0] = TextContent(type="text", text="\n".join([first.text, *lines]))
+    return result
 
 
 async def _preflight(state: AppState, request: PaidRequest, endpoint: Endpoint) -> None:
@@ -144,7 +203,7 @@ async def _open_row(
 async def _send(
     state: AppState,
     row_id: int,
-    estimate: float | None,
+    held: Reservation,
     call: Callable[[], Awaitable[AnswerT]],
     *,
     shield: bool = False,
@@ -162,11 +221,12 @@ async def _send(
     except PixapiError as exc:
         if not exc.sent:
             status = "not_sent"
-            state.session_credits -= estimate or 0.0  # provably not spent
         elif exc.status is None:
-            status = "unknown"  # may have been charged: never resend blindly
+            status = "unknown"  # may have been charged: never resend blindly, keep the credits held
         else:
-            status = "rejected"
+            status = "rejected"  # the API answered with an error: nothing produced, nothing charged
+        if status != "unknown":
+            state.spend.release(held)
         await state.ledger.update(row_id, status=status, error=str(exc), request_id=exc.request_id)
         if status == "unknown":
             raise tool_error(
@@ -194,8 +254,10 @@ async def _after_submission(
     started: float,
     label: str,
     shape: ResultShape,
+    held: Reservation,
 ) -> CallToolResult:
-    """Record the task id, wait within budget, and finish or hand back a handle."""
+    """Record the task id, wait within budget, and finish or hand back a handle. A task that
+    ended settles the held credits to its ``credits_cost`` before the result reports them."""
     await state.ledger.update(
         row_id,
         task_id=submission.id,
@@ -227,4 +289,8 @@ async def _after_submission(
     if task is None or not task.is_terminal:
         view = task or Task(id=submission.id, status=submission.status, progress=submission.progress)
         return await pending(state, view, row_id, submission.created_at, place.model, shape, poll_after)
+    if task.status == "failed":
+        state.spend.settle(held, task.credits_cost or 0.0)  # only successful outputs are charged
+    else:
+        state.spend.settle(held, task.credits_cost if task.credits_cost is not None else held.amount)
     return await finish(state, reporter, row_id, task, place, shape, submission.created_at)

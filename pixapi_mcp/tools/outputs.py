@@ -33,7 +33,7 @@ from pixapi_mcp.ledger import LedgerRow
 from pixapi_mcp.tools.errors import configuration_error, tool_error
 from pixapi_mcp.tools.polling import DOWNLOAD_RESERVE_S
 from pixapi_mcp.tools.results import SavedOutput
-from pixapi_mcp.tools.state import AppContext, AppState, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, app_state, asks_mid_call
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,9 @@ async def workspace_roots(ctx: AppContext) -> ListRootsResult | ListRoots | None
     caps = ctx.client_capabilities
     if caps is None or caps.roots is None:
         return None
-    session = ctx.session
-    if not session.can_send_request:
+    if not asks_mid_call(ctx):
         return ListRoots()
+    session = ctx.session
     bound = app_state(ctx).settings.roots_timeout_s
     connection = _connection_of(session)
     asked = _asked.get(connection) if connection is not None else None

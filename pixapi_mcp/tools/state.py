@@ -1,7 +1,9 @@
-"""What every tool call shares: the state the server's lifespan owns, and the injectable clock."""
+"""What every tool call shares: the state the server's lifespan owns, the session's credit book
+and the injectable clock."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from mcp.server.mcpserver import Context
 from pixapi_mcp import media
 from pixapi_mcp.client import PixapiClient
 from pixapi_mcp.config import Settings
+from pixapi_mcp.contract import CreditEstimate
 from pixapi_mcp.ledger import Ledger
 
 
@@ -31,6 +34,93 @@ class RealTimer:
         await anyio.sleep(seconds)
 
 
+@dataclass(eq=False)  # identity: two calls of the same price are still two reservations
+class Reservation:
+    """The credits one paid call counts against the session until Pixapi reports its charge:
+    ``amount`` (the estimate; for an unknown price, the most the caller accepted) is held from
+    before the request is sent, then replaced by ``charged`` or dropped if nothing was spent."""
+
+    amount: float
+    estimate: CreditEstimate
+    max_credits: float | None
+    row_id: int | None = None
+    charged: float | None = None
+    closed: bool = False
+
+    def over_max_credits(self) -> str | None:
+        """A sentence when Pixapi charged more than the caller's ``max_credits``, else None."""
+        if self.max_credits is None or self.charged is None or self.charged <= self.max_credits:
+            return None
+        return (
+            f"Pixapi charged {self.charged:g} credits, above max_credits={self.max_credits:g} "
+            f"(the estimate was {_figure(self.estimate)})."
+        )
+
+
+def _figure(estimate: CreditEstimate) -> str:
+    return f"{estimate.credits:g}, {estimate.basis}" if estimate.credits is not None else "unknown"
+
+
+class SpendBook:
+    """The session's credits: what Pixapi charged (settled) plus what is held for calls sent, or
+    about to be sent, whose charge is not known yet (reserved).
+
+    A cap is checked and the call's credits reserved in one step under one lock, with no await in
+    between, so calls running at once cannot together pass a cap that each would pass alone.
+    Every reservation ends exactly once: released (never sent, or refused by the API: nothing
+    charged), settled to the credits Pixapi reports, or left held (outcome unknown: it may have
+    been charged)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settled = 0.0
+        self._open: list[Reservation] = []
+
+    @property
+    def total(self) -> float:
+        """Charged credits plus credits held for calls whose charge is not known yet."""
+        with self._lock:
+            return self._settled + sum(r.amount for r in self._open)
+
+    def reserve(
+        self, amount: float, estimate: CreditEstimate, max_credits: float | None, cap: float
+    ) -> tuple[Reservation | None, float]:
+        """Hold ``amount`` unless the session total would pass ``cap``. Returns the reservation
+        (None when refused) and the session total it was checked against."""
+        with self._lock:
+            total = self._settled + sum(r.amount for r in self._open)
+            if total + amount > cap + 1e-9:
+                return None, total
+            reservation = Reservation(amount, estimate, max_credits)
+            self._open.append(reservation)
+            return reservation, total
+
+    def settle(self, reservation: Reservation, charged: float) -> None:
+        """Replace the held amount by what Pixapi charged (0: nothing was spent). Only the first
+        settlement of a reservation counts."""
+        with self._lock:
+            if reservation.closed:
+                return
+            reservation.closed = True
+            reservation.charged = charged
+            self._open.remove(reservation)
+            self._settled += charged
+
+    def release(self, reservation: Reservation) -> None:
+        """The request was never sent: nothing is spent."""
+        self.settle(reservation, 0.0)
+
+    def held(self) -> list[Reservation]:
+        """Reservations still waiting for their charge."""
+        with self._lock:
+            return list(self._open)
+
+    def for_row(self, row_id: int) -> Reservation | None:
+        """The reservation of the paid request recorded in ledger row ``row_id``, if any."""
+        with self._lock:
+            return next((r for r in self._open if r.row_id == row_id), None)
+
+
 @dataclass
 class AppState:
     """What the lifespan owns: one API client, the ledger, the clock."""
@@ -40,11 +130,16 @@ class AppState:
     ledger: Ledger
     timer: Timer
     trusted_hosts: tuple[str, ...] = ()
-    # Estimated credits of paid requests this process has sent (the per-session cap).
-    session_credits: float = 0.0
+    # Credits this process has spent or holds for calls in flight (the per-session cap).
+    spend: SpendBook = field(default_factory=SpendBook)
     # When this process first saw each task (timer time): the polling policy works from the
     # task's age, so a series of get_task calls keeps its pace instead of restarting at 0.5 s.
     task_origin: dict[str, float] = field(default_factory=dict[str, float])
+
+    @property
+    def session_credits(self) -> float:
+        """Credits this session has spent: charges Pixapi reported, estimates until then."""
+        return self.spend.total
 
     def task_age(self, task_id: str) -> float:
         now = self.timer.now()
@@ -62,3 +157,12 @@ AppContext = Context[AppState, Any]
 
 def app_state(ctx: AppContext) -> AppState:
     return ctx.request_context.lifespan_context
+
+
+def asks_mid_call(ctx: AppContext) -> bool:
+    """Whether this call's channel can carry a request from the server to the client (roots,
+    elicitation) while the call runs: true on protocols before 2026-07-28. On 2026-07-28 such a
+    question rides the call's ``InputRequiredResult`` instead (the SDK's ``Resolve``), and the
+    server holds nothing while the client answers. One test for both the roots and the spend
+    question, so they can never disagree on which way to ask."""
+    return ctx.session.can_send_request

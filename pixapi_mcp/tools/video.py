@@ -83,6 +83,9 @@ Video is async-only: this submits a task to POST /v1/async/videos/generations an
 wait_s (capped by the tool deadline, ~45 s) with progress. Videos usually take minutes, so expect
 a task id back: call get_task(task_id, wait_s=...) until status is completed; the file is then
 saved and result.data[0].path/url returned. input_image must be an http(s) URL, e.g. data[0].url
-from generate_image. duration is in seconds. Costs credits per video (see pixapi.ai/pricing).""",
+from generate_image. duration is in seconds. Costs credits per video: Pixapi's docs give no video
+price, so each video counts as PIXAPI_VIDEO_CREDITS_ESTIMATE (default 20) until Pixapi reports
+credits_cost; above the confirmation threshold the user is asked first (or pass max_credits once
+they agreed). A call estimated above max_credits is refused.""",
     annotations=PAID,
 )

@@ -104,7 +104,15 @@ async def test_session_cap_counts_what_was_sent(make_settings: Callable[..., Set
         assert len(h.posts()) == 2
 
 
-async def test_unpriced_video_reports_unknown_estimate(make_settings: Callable[..., Settings]) -> None:
-    async with harness(make_settings) as h, h.client() as client:
-        out = structured(await client.call_tool("create_video", {"prompt": "waves", "wait_s": 0}))
-        assert out["credits"]["estimate"] is None and len(h.posts()) == 1
+async def test_video_has_the_configured_estimate_marked_as_such(
+    make_settings: Callable[..., Settings],
+) -> None:
+    env = {"PIXAPI_VIDEO_CREDITS_ESTIMATE": "12"}
+    async with harness(make_settings, env=env) as h, h.client() as client:
+        pending = await client.call_tool("create_video", {"prompt": "waves", "wait_s": 0})
+        out = structured(pending)
+        assert len(h.posts()) == 1
+    credits = out["credits"]
+    assert (credits["estimate"], credits["held"], credits["session_total"]) == (12.0, 12.0, 12.0)
+    assert credits["basis"] == "configured" and "not from Pixapi's docs" in credits["note"]
+    assert "PIXAPI_VIDEO_CREDITS_ESTIMATE" in text_of(pending)
