@@ -115,11 +115,14 @@ async def finish(
         credits=_credits(state, row, task.credits_cost),
         ledger_id=row_id,
     )
+    kind = place.kind
     if shape == "image":
         result.data = outputs
     else:
-        result.result = TaskResultOut(type=result_type or _type_of(outputs, place.kind), data=outputs)
-    present.completed(state, result, outputs, place.kind)
+        result.result = TaskResultOut(type=result_type or _type_of(outputs, kind), data=outputs)
+        if kind == "task" and result.result.type in ("image", "video"):
+            kind = "video" if result.result.type == "video" else "image"  # worded as what it is
+    present.completed(state, result, outputs, kind)
     return present.as_call_result(result, outputs, images)
 
 

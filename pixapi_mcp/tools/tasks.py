@@ -88,9 +88,14 @@ async def get_task(
 
 
 def _kind_of(row: LedgerRow | None) -> OutputKind:
+    """What a row's work makes. A task another client submitted (a row get_task opened) is a
+    video when the API said so, else of unknown kind: never assumed to be an image, since image
+    work whose file is no image is thrown away and fetched again."""
     if row is None:
         return "task"
-    return _KIND_BY_TOOL.get(row.tool, "image")
+    if row.tool in _KIND_BY_TOOL:
+        return _KIND_BY_TOOL[row.tool]
+    return "video" if row.result_type == "video" else "task"
 
 
 async def list_tasks(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from mcp.client import Client
 from mcp_types import CallToolResult, ImageContent, TextContent
@@ -23,8 +24,10 @@ from PIL import Image, ImageChops, ImageStat
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import SandboxConfig, render
+from pixapi_mcp.server import build_server
 from pixapi_mcp.tool_result import TEXT_LIMIT
 from tests.server_harness import ALL_TOOLS, SANDBOX_URL, harness, structured, text_of
+from tests.tools import NoWait
 
 pytestmark = pytest.mark.anyio
 
@@ -215,3 +218,53 @@ async def test_every_read_of_a_task_answers_with_the_same_fields(
     assert first["result"]["type"] in ("image", "video")
     assert _stable(first) == _stable(second) == _stable(third)
     assert len(gets) == 1  # the file was downloaded once; later reads use the saved file
+
+
+async def test_an_mp4_video_from_the_api_gets_its_size_and_a_decoded_poster(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Hosted video APIs return H.264 in MP4: the size comes from its headers, the poster from
+    PyAV (the ``video`` extra), on a task this server did not submit."""
+    av: Any = pytest.importorskip("av")
+    clip = tmp_path / "made.mp4"
+    with av.open(str(clip), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=8)
+        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
+        for i in range(8):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (160, 96), (30, 90, 200 - i * 10)))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+    def api(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path == "/v1/tasks/task_mp4":
+            task = {
+                "id": "task_mp4",
+                "status": "completed",
+                "progress": 100,
+                "model": "veo",
+                "credits_cost": 10,
+                "created": 1763088289,
+                "result": {"type": "video", "data": [{"url": "https://cdn.test/v/clip.mp4"}]},
+            }
+            return httpx2.Response(200, json=task)
+        return httpx2.Response(200, content=clip.read_bytes(), headers={"content-type": "video/mp4"})
+
+    settings = make_settings({"PIXAPI_KEY": "sk-x"})
+    async with (
+        httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http,
+        Client(build_server(settings, http, timer=NoWait())) as client,
+    ):
+        result = await client.call_tool("get_task", {"task_id": "task_mp4"})
+        again = await client.call_tool("get_task", {"task_id": "task_mp4"})
+    data = structured(result)
+    video = data["result"]["data"][0]
+    assert (video["media_type"], video["width"], video["height"]) == ("video/mp4", 160, 96)
+    assert video["duration"] == pytest.approx(1.0, abs=0.2) and video["preview_note"] is None
+    (poster,) = _images(result)
+    assert poster.size == (160, 96)
+    assert data["created_at"] == 1763088289 and data["credits"]["charged"] == 10
+    # The second read reuses the saved video (a task of unknown kind is never taken for an image).
+    assert _stable(structured(again)) == _stable(data) and len(_images(again)) == 1
+    assert Path(video["path"]).is_file()
