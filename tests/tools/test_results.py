@@ -172,7 +172,7 @@ async def test_a_video_result_has_its_real_size_length_and_a_poster(
             "create_video", {"prompt": "a lighthouse", "size": "480x320", "duration": 3}
         )
         data = structured(result)
-        assert data["status"] == "completed"
+        assert data["status"] == "completed" and video_path_in(_assert_short(result), data)
         video = data["result"]["data"][0]
         assert (video["width"], video["height"]) == render.video_size("480x320")
         assert video["duration"] == render.video_seconds(3)
@@ -187,6 +187,10 @@ async def test_a_video_result_has_its_real_size_length_and_a_poster(
         expected = Image.open(io.BytesIO(first)).convert("RGB").resize(poster.size)
         diff = sum(ImageStat.Stat(ImageChops.difference(expected, poster.convert("RGB"))).mean) / 3
         assert diff < 12, diff
+
+
+def video_path_in(text: str, data: dict[str, Any]) -> bool:
+    return data["result"]["data"][0]["path"] in text
 
 
 def _stable(data: dict[str, Any]) -> dict[str, Any]:
