@@ -199,6 +199,7 @@ async def _describe(outputs: Sequence[SavedOutput], kind: OutputKind) -> list[Im
             if facts.media_type is not None:
                 out.media_type = facts.media_type
                 out.width, out.height, out.duration = facts.width, facts.height, facts.duration
+            if facts.media_type is not None or kind == "video":
                 jpeg, out.preview_note = poster.jpeg, poster.note
         elif out.width and (out.media_type or "").startswith("image/"):
             jpeg = await media.file_preview_async(path)
