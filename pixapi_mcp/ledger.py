@@ -80,6 +80,8 @@ class LedgerUpdate(TypedDict, total=False):
     output_dir: str | None
     credits_charged: float | None
     model: str
+    task_created_at: int | None
+    result_type: str | None
 
 
 _UPDATABLE: Final = frozenset(LedgerUpdate.__optional_keys__)
@@ -109,6 +111,9 @@ class LedgerRow:
     output_dir: str | None = None
     credits_estimate: float | None = None
     credits_charged: float | None = None
+    # The API's own task facts, kept so every later read of the task answers with the same fields.
+    task_created_at: int | None = None
+    result_type: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -149,6 +154,12 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "UPDATE requests SET status = 'processing' WHERE status NOT IN ("
         + ", ".join(f"'{s}'" for s in get_args(LedgerStatus))
         + ")",
+    ),
+    # 2: the task's created_at and result.type as the API gave them, so a later get_task (after a
+    # restart too) answers with the same fields as the first.
+    (
+        "ALTER TABLE requests ADD COLUMN task_created_at INTEGER",
+        "ALTER TABLE requests ADD COLUMN result_type TEXT",
     ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -271,15 +271,21 @@ def make_preview(source: bytes | Path, max_side: int = PREVIEW_MAX_SIDE) -> byte
     try:
         with _open(source) as img:
             img.draft("RGB", (max_side, max_side))
-            thumb = img.convert("RGB")
-            thumb.thumbnail((max_side, max_side))
-        for quality in (75, 55, 35):
-            out = io.BytesIO()
-            thumb.save(out, format="JPEG", quality=quality, optimize=True)
-            if out.tell() <= PREVIEW_MAX_BYTES:
-                return out.getvalue()
+            return jpeg_thumbnail(img, max_side)
     except _image_errors():
         return None
+
+
+def jpeg_thumbnail(image: Image.Image, max_side: int = PREVIEW_MAX_SIDE) -> bytes | None:
+    """``image`` (already in memory, e.g. a decoded video frame) as a preview JPEG of at most
+    ``max_side`` px and ``PREVIEW_MAX_BYTES``; None if no quality fits."""
+    thumb = image.convert("RGB")
+    thumb.thumbnail((max_side, max_side))
+    for quality in (75, 55, 35):
+        out = io.BytesIO()
+        thumb.save(out, format="JPEG", quality=quality, optimize=True)
+        if out.tell() <= PREVIEW_MAX_BYTES:
+            return out.getvalue()
     return None
 
 

@@ -318,7 +318,7 @@ def test_a_version_0_ledger_is_migrated_on_open_and_keeps_its_rows(tmp_path: Pat
     _v0_ledger(path)
     ledger = Ledger(path)
     try:
-        assert _version(path) == SCHEMA_VERSION == 1
+        assert _version(path) == SCHEMA_VERSION == 2
         rows = ledger.recent_sync()
         assert [(r.tool, r.status, r.task_id) for r in rows] == [
             ("edit_image", "sending", None),

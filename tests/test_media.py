@@ -135,6 +135,16 @@ def test_preview_is_small() -> None:
     assert media.make_preview(b"not an image") is None
 
 
+def test_a_decoded_frame_in_memory_becomes_a_small_rgb_jpeg() -> None:
+    """A video decoder hands over a picture, not a file: the same preview rule applies to it."""
+    noisy = Image.effect_noise((1920, 1080), 120).convert("RGBA")  # hard to compress, with alpha
+    preview = media.jpeg_thumbnail(noisy)
+    assert preview is not None and len(preview) <= media.PREVIEW_MAX_BYTES
+    with Image.open(io.BytesIO(preview)) as img:
+        assert (img.format, img.mode) == ("JPEG", "RGB")
+        assert img.size == (media.PREVIEW_MAX_SIDE, media.PREVIEW_MAX_SIDE * 1080 // 1920)
+
+
 SSRF_CASES = [
     ("http://127.0.0.1/x.png", ["127.0.0.1"]),
     ("http://localhost:8080/x.png", ["127.0.0.1", "::1"]),

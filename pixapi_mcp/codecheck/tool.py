@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from pixapi_mcp.codecheck import check
 from pixapi_mcp.codecheck.findings import Finding
 from pixapi_mcp.codecheck.source import detect_language, normalize_language
+from pixapi_mcp.tool_result import call_result, short_text
 
 CHECK_CODE_DESCRIPTION = """Check Pixapi integration code, or a JSON request body, against Pixapi's documented contract.
 
@@ -45,6 +46,13 @@ class CheckCodeResult(BaseModel):
     ok: bool = Field(description="True when there are no findings.")
     findings: list[Finding]
     summary: str
+    next_step: str = Field(default="", description="What to do next, in words.")
+
+    def text(self) -> str:
+        """The short text beside the structured result: the summary (which names the next step),
+        then one line per finding (line, rule, fix) as many as fit."""
+        details = [f"- line {f.line} [{f.rule_id}]: {f.fix}" for f in self.findings]
+        return short_text(self.summary, details)
 
 
 def run_check(code: str, language: str | None) -> CheckCodeResult:
@@ -56,8 +64,18 @@ def run_check(code: str, language: str | None) -> CheckCodeResult:
         findings = check.check_code(code, lang)
     except ValueError as exc:
         raise ToolError(str(exc)) from None
+    next_step = (
+        "Fix each finding at its line (fix says how; docs_uri explains the rule), then call check_code "
+        "again with the new code until ok is true."
+        if findings
+        else "Nothing to fix; run check_code again whenever the code changes."
+    )
     return CheckCodeResult(
-        language=lang, ok=not findings, findings=findings, summary=check.summarize(findings, lang)
+        language=lang,
+        ok=not findings,
+        findings=findings,
+        summary=check.summarize(findings, lang),
+        next_step=next_step,
     )
 
 
@@ -80,8 +98,9 @@ def register_check_code(server: MCPServer[Any]) -> None:
                 description="curl, python, node (javascript, typescript), go, java, php or json; omit to auto-detect.",
             ),
         ] = None,
-    ) -> CheckCodeResult:
-        return run_check(code, language)
+    ) -> Annotated[CallToolResult, CheckCodeResult]:
+        checked = run_check(code, language)
+        return call_result(checked, checked.text())
 
     server.add_tool(
         check_code,

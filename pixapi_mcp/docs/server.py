@@ -19,6 +19,7 @@ from mcp.server.mcpserver.resources import FunctionResource
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
+    CallToolResult,
     Completion,
     CompletionArgument,
     CompletionContext,
@@ -36,6 +37,7 @@ from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
 from pixapi_mcp.docs.pages import credits_phrase
 from pixapi_mcp.docs.search import SearchHit, SearchIndex
 from pixapi_mcp.docs.sync import cached_doc, docs_cache_dir
+from pixapi_mcp.tool_result import call_result, short_text
 
 MODELS_SCHEME = "pixapi://models/"
 PAGE_TEMPLATE = "pixapi://docs/{page}"
@@ -47,7 +49,18 @@ MARKDOWN = "text/markdown"
 class SearchDocsResult(BaseModel):
     query: str
     hits: list[SearchHit]
-    hint: str = Field(description="What to read or call next.")
+    summary: str = Field(default="", description="What was found, in one line.")
+    next_step: str = Field(description="What to read or call next.")
+
+    def text(self) -> str:
+        """The short text beside the structured result: the best hit's opening lines (for hosts
+        that show the model only text), then every hit's heading and URI."""
+        details: list[str] = []
+        if self.hits:
+            opening = " ".join(self.hits[0].text.split())
+            details.append(opening if len(opening) <= 240 else opening[:239].rstrip() + "…")
+        details += [f"- {hit.heading}: {hit.uri}" for hit in self.hits]
+        return short_text(self.summary, details, self.next_step)
 
 
 SEARCH_DESCRIPTION = """Search Pixapi's API docs (bundled, offline) and get the best-matching sections, ranked.
@@ -143,16 +156,18 @@ class DocsService:
             raise ToolError("query is empty: ask in words, e.g. 'how do I poll a video task'.")
         hits = self.index.search(query, max_chars=max_chars)
         if hits:
+            summary = f"{len(hits)} docs section{'' if len(hits) == 1 else 's'} match; best: {hits[0].heading} ({hits[0].uri})."
             hint = (
                 f"Read {hits[0].uri} (or the whole page {DOCS_SCHEME}{hits[0].page}) for more. "
                 "Before shipping Pixapi code, run check_code on it."
             )
         else:
+            summary = "No docs section matched."
             hint = (
-                "No section matched. Try other words (an endpoint, a field, a model id), or read "
+                "Try other words (an endpoint, a field, a model id), or read "
                 f"{DOCS_SCHEME}llms.txt for the list of pages."
             )
-        return SearchDocsResult(query=query, hits=hits, hint=hint)
+        return SearchDocsResult(query=query, hits=hits, summary=summary, next_step=hint)
 
     def integrate_prompt(self, language: str, task: str) -> str:
         try:
@@ -345,8 +360,9 @@ def register_docs(server: MCPServer[Any], settings: Settings) -> None:
         max_chars: Annotated[
             int, Field(ge=500, le=50_000, description="Upper bound on the total text of all hits.")
         ] = 6000,
-    ) -> SearchDocsResult:
-        return service.search(query, max_chars)
+    ) -> Annotated[CallToolResult, SearchDocsResult]:
+        found = service.search(query, max_chars)
+        return call_result(found, found.text())
 
     server.add_tool(
         search_docs,

@@ -1,20 +1,35 @@
 """How paid work becomes a tool result: a task handle while it is unfinished; saved files, credits
 and the next step once it is done; a ``ToolError`` when it failed. The ledger row is brought up
 to date on the way, so ``list_tasks`` and a later ``get_task`` see the same outcome.
+
+Every read of a task answers with the same fields: the API's ``created_at`` and ``result.type``
+are kept in the ledger the first time they are seen, and the facts of saved files (size, pixels,
+video length) are read from the files themselves, so a second ``get_task``, or one after a
+restart, equals the first apart from what truly changes (the session's credit total).
+How the result reads to each kind of host is ``present``'s concern.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from mcp_types import CallToolResult, ImageContent, TextContent
+import anyio.to_thread
+from mcp_types import CallToolResult, ImageContent
 
+from pixapi_mcp import media, video_facts
 from pixapi_mcp.contract import ImageResponse, Task
+from pixapi_mcp.ledger import LedgerRow
+from pixapi_mcp.tools import present
 from pixapi_mcp.tools.errors import tool_error
-from pixapi_mcp.tools.outputs import CallPlace, OutputKind, previews, reuse_or_save, save_budget, save_outputs
+from pixapi_mcp.tools.outputs import CallPlace, OutputKind, reuse_or_save, save_budget, save_outputs
 from pixapi_mcp.tools.polling import ProgressReporter
 from pixapi_mcp.tools.results import Credits, MediaResult, ResultShape, SavedOutput, TaskResultOut
 from pixapi_mcp.tools.state import AppState
+
+# Preview images per result: each is at most media.PREVIEW_MAX_BYTES, so four stay well under the
+# ~1 MB some hosts accept for a whole result.
+MAX_PREVIEWS = 4
 
 
 async def pending(
@@ -26,23 +41,22 @@ async def pending(
     shape: ResultShape,
     poll_after_s: float,
 ) -> CallToolResult:
-    """The handle of unfinished work: its id, progress and when to call get_task again."""
-    poll = round(poll_after_s, 1)
+    """The handle of unfinished work: its id, progress and the get_task call that resumes it."""
+    row = await state.ledger.get(row_id)
+    created, _ = await _task_facts(state, row, row_id, created_at or task.created_at or task.created, None)
     result = MediaResult(
         id=task.id,
         status=task.status,
         progress=task.progress,
         model=task.model or model,
-        created_at=created_at or task.created_at or task.created,
-        credits=await _credits(state, row_id),
+        created_at=created,
+        credits=_credits(state, row),
         ledger_id=row_id,
         result=None if shape == "image" else TaskResultOut(type=None, data=[]),
-        next_step=f"Still {task.status} ({task.progress}%). Call get_task with task_id={task.id!r} "
-        f"(wait_s up to the deadline) in about {poll:g} s. The task is recorded; nothing is lost.",
-        poll_after_s=poll,
+        poll_after_s=round(poll_after_s, 1),
     )
-    summary = f"Task {task.id} is {task.status} ({task.progress}%). {result.next_step}"
-    return _as_call_result(result, summary, [])
+    present.unfinished(state, result)
+    return present.as_call_result(result, [], [])
 
 
 async def finish(
@@ -69,8 +83,15 @@ async def finish(
     items = [(item.url, item.b64_json) for item in (task.result.data if task.result else [])]
     await reporter.report(99, "downloading outputs")
     outputs = await reuse_or_save(state, row, place, items)
+    images = await _describe(outputs, place.kind)
     paths = [o.path for o in outputs if o.path]
-    if row is None or (row.status, row.paths, row.credits_charged) != ("completed", paths, task.credits_cost):
+    model = task.model or (row.model if row else place.model)
+    if row is None or (row.status, row.paths, row.credits_charged, row.model) != (
+        "completed",
+        paths,
+        task.credits_cost,
+        model,
+    ):
         await state.ledger.update(
             row_id,
             status="completed",
@@ -78,23 +99,31 @@ async def finish(
             output_urls=[o.url for o in outputs if o.url],
             paths=paths,
             credits_charged=task.credits_cost,
+            model=model,
         )
     await reporter.report(100, "completed")
+    api_type = task.result.type if task.result else None
+    created, result_type = await _task_facts(
+        state, row, row_id, created_at or task.created_at or task.created, api_type
+    )
     result = MediaResult(
         id=task.id,
         status="completed",
         progress=100,
-        model=task.model or place.model,
-        created_at=created_at or task.created_at or task.created,
-        credits=await _credits(state, row_id, task.credits_cost),
+        model=model,
+        created_at=created,
+        credits=_credits(state, row, task.credits_cost),
         ledger_id=row_id,
     )
+    kind = place.kind
     if shape == "image":
         result.data = outputs
     else:
-        result.result = TaskResultOut(type=task.result.type if task.result else None, data=outputs)
-    result.next_step = _next_step_after(outputs, place.kind)
-    return _as_call_result(result, _summary(result, outputs, place.kind), await previews(outputs))
+        result.result = TaskResultOut(type=result_type or _type_of(outputs, kind), data=outputs)
+        if kind == "task" and result.result.type in ("image", "video"):
+            kind = "video" if result.result.type == "video" else "image"  # worded as what it is
+    present.completed(state, result, outputs, kind)
+    return present.as_call_result(result, outputs, images)
 
 
 async def finish_sync_images(
@@ -104,6 +133,7 @@ async def finish_sync_images(
     charge (the answer carries no ``credits_cost``, unlike a task)."""
     items = [(d.url, d.b64_json) for d in response.data]
     outputs = await save_outputs(state, place, items, save_budget(state))
+    images = await _describe(outputs, place.kind)
     await state.ledger.update(
         row_id,
         status="completed",
@@ -118,25 +148,79 @@ async def finish_sync_images(
         model=place.model,
         created_at=response.created,
         data=outputs,
-        credits=await _credits(state, row_id, estimate),
+        credits=_credits(state, await state.ledger.get(row_id), estimate),
         ledger_id=row_id,
-        next_step=_next_step_after(outputs, "image"),
     )
-    return _as_call_result(result, _summary(result, outputs, "image"), await previews(outputs))
+    present.completed(state, result, outputs, "image")
+    return present.as_call_result(result, outputs, images)
 
 
-async def _credits(state: AppState, row_id: int, charged: float | None = None) -> Credits:
-    row = await state.ledger.get(row_id)
+def _credits(state: AppState, row: LedgerRow | None, charged: float | None = None) -> Credits:
     return Credits(
         estimate=row.credits_estimate if row else None, charged=charged, session_total=state.session_credits
     )
 
 
-def _as_call_result(result: MediaResult, summary: str, images: Sequence[ImageContent]) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=summary), *images],
-        structured_content=result.model_dump(mode="json"),
-    )
+async def _task_facts(
+    state: AppState, row: LedgerRow | None, row_id: int, created_at: int | None, result_type: str | None
+) -> tuple[int | None, str | None]:
+    """The task's ``created_at`` and ``result.type``: the values first seen win (the submission's
+    time, not a later GET's), and new ones are kept for every later read."""
+    kept_created = row.task_created_at if row else None
+    kept_type = row.result_type if row else None
+    if (kept_created is None and created_at is not None) or (kept_type is None and result_type is not None):
+        await state.ledger.update(
+            row_id, task_created_at=kept_created or created_at, result_type=kept_type or result_type
+        )
+    return kept_created or created_at, kept_type or result_type
+
+
+def _type_of(outputs: Sequence[SavedOutput], kind: OutputKind) -> str | None:
+    """``result.type`` when the API gave none: what the tool makes, else what the files are."""
+    if kind == "video":
+        return "video"
+    if kind in ("image", "edit"):
+        return "image"
+    types = {(o.media_type or "").split("/")[0] for o in outputs} - {""}
+    return types.pop() if len(types) == 1 else None
+
+
+async def _describe(outputs: Sequence[SavedOutput], kind: OutputKind) -> list[ImageContent]:
+    """Complete each saved output from its file (a video's container, pixels and length) and make
+    its preview: the image itself, or a video's first frame. An output with no preview says why."""
+    blocks: list[ImageContent] = []
+    for out in outputs:
+        if out.path is None:
+            continue
+        path = Path(out.path)
+        jpeg: bytes | None = None
+        if _maybe_video(out, kind):
+            facts, poster = await anyio.to_thread.run_sync(video_facts.describe_video, path)
+            if facts.media_type is not None:
+                out.media_type = facts.media_type
+                out.width, out.height, out.duration = facts.width, facts.height, facts.duration
+            if facts.media_type is not None or kind == "video":
+                jpeg, out.preview_note = poster.jpeg, poster.note
+        elif out.width and (out.media_type or "").startswith("image/"):
+            jpeg = await media.file_preview_async(path)
+            if jpeg is None:
+                out.preview_note = (
+                    f"No preview: the image is larger than {media.PREVIEW_SOURCE_MAX_BYTES // 2**20} MB "
+                    "or could not be read."
+                )
+        if jpeg is not None:
+            if len(blocks) < MAX_PREVIEWS:
+                blocks.append(present.image_block(jpeg))
+            else:
+                out.preview_note = f"No preview: results carry at most {MAX_PREVIEWS} preview images."
+    return blocks
+
+
+def _maybe_video(out: SavedOutput, kind: OutputKind) -> bool:
+    if kind == "video" or (out.media_type or "").startswith("video/"):
+        return True
+    # A task this server did not submit may hold a video served as application/octet-stream.
+    return kind == "task" and out.width is None
 
 
 def _task_error_text(task: Task) -> str:
@@ -148,30 +232,3 @@ def _task_error_text(task: Task) -> str:
     if isinstance(error, str) and error:
         return error
     return "the provider reported a failure without details"
-
-
-def _next_step_after(outputs: Sequence[SavedOutput], kind: OutputKind) -> str:
-    if any(o.download_error for o in outputs):
-        return "Some outputs are not saved yet (see download_error); call get_task again to fetch them."
-    if kind == "video":
-        return "Done. The video is at result.data[0].path (and .url)."
-    return (
-        "Done. Use data[0].path for files in the project; pass data[0].url as input_image to create_video "
-        "to animate it, or the path as image to edit_image."
-    )
-
-
-def _summary(result: MediaResult, outputs: Sequence[SavedOutput], kind: OutputKind) -> str:
-    lines = [
-        f"{kind.capitalize()} {result.status} with {result.model}"
-        + (f" (task {result.id})" if result.id else "")
-    ]
-    for out in outputs:
-        where = out.path or f"not saved: {out.download_error}"
-        lines.append(f"- {where}" + (f"  <- {out.url}" if out.url else ""))
-    if result.credits.charged is not None:
-        lines.append(f"Credits charged: {result.credits.charged:g}")
-    elif result.credits.estimate is not None:
-        lines.append(f"Credits (documented starting price): {result.credits.estimate:g}")
-    lines.append(result.next_step)
-    return "\n".join(lines)

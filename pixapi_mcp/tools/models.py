@@ -3,16 +3,19 @@ capabilities, endpoints, documented prices), or the catalog alone when the API c
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from mcp_types import CallToolResult
 
 from pixapi_mcp.client import PixapiError
 from pixapi_mcp.contract import CATALOG, ModelEntry
+from pixapi_mcp.tool_result import call_result, short_text
 from pixapi_mcp.tools.registry import READS_API, ToolDef
 from pixapi_mcp.tools.results import ModelOut, ModelsResult
 from pixapi_mcp.tools.state import AppContext, app_state
 
 
-async def list_models(ctx: AppContext) -> ModelsResult:
+async def list_models(ctx: AppContext) -> Annotated[CallToolResult, ModelsResult]:
     state = app_state(ctx)
     live: dict[str, ModelEntry] = {}
     note = "Merged the live GET /v1/models with the bundled catalog."
@@ -54,7 +57,33 @@ async def list_models(ctx: AppContext) -> ModelsResult:
                     notes="Listed by the API; not in the bundled catalog (no documented price).",
                 )
             )
-    return ModelsResult(data=out, source=source, note=note)
+    result = ModelsResult(
+        data=out,
+        source=source,
+        note=note,
+        summary=_summary(out, source),
+        next_step="Pass an id or alias as model: image models to generate_image or edit_image, video models "
+        "to create_video. Prices are credits_from (documented starting price); details at each docs URI.",
+    )
+    details = [_line(m) for m in out]
+    head = result.summary if source == "live+catalog" else f"{result.summary} {note}"
+    return call_result(result, short_text(head, details, result.next_step))
+
+
+def _summary(models: list[ModelOut], source: str) -> str:
+    image = sum(1 for m in models if m.category == "image")
+    video = sum(1 for m in models if m.category == "video")
+    other = len(models) - image - video
+    kinds = f"{image} image, {video} video" + (f", {other} other" if other else "")
+    return f"{len(models)} Pixapi models ({kinds}), from {source}."
+
+
+def _line(model: ModelOut) -> str:
+    aliases = f" ({', '.join(model.aliases)})" if model.aliases else ""
+    price = ""
+    if model.credits_from is not None:
+        price = f", from {model.credits_from:g} credit{'' if model.credits_from == 1 else 's'}"
+    return f"- {model.id}{aliases}: {model.category or 'unknown'}{price}"
 
 
 LIST_MODELS = ToolDef(

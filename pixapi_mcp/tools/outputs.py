@@ -266,9 +266,8 @@ async def reuse_or_save(
         urls = row.output_urls + [None] * (len(row.paths) - len(row.output_urls))
         outputs: list[SavedOutput] = []
         for path_text, url in zip(row.paths, urls, strict=False):
-            out = SavedOutput(url=url, path=path_text)
-            if place.kind == "video":
-                out.media_type = mimetypes.guess_type(path_text)[0]
+            # Typed by name, so a saved video is not checked as an image (and thrown away).
+            out = SavedOutput(url=url, path=path_text, media_type=mimetypes.guess_type(path_text)[0])
             await describe_file(out, place.kind)
             outputs.append(out)
         return outputs

@@ -2,12 +2,15 @@
 
 They keep the API's own field names (``id``, ``status``, ``progress``, ``created_at``, ``model``,
 ``data[].url``, ``result.data[].url``) so an agent that reads a result learns the real shape, and
-add what the API cannot know: the saved ``path``, credits and the next step.
+add what the API cannot know: the saved ``path``, credits, a one-line ``summary`` and the next
+step, as prose (``next_step``) and as a call ready to send (``next_call``). Some hosts give the
+model only this structured content (see ``pixapi_mcp.tool_result``), so nothing the model needs
+may live only in the text.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,10 +25,15 @@ class SavedOutput(BaseModel):
     path: str | None = Field(default=None, description="Absolute path of the saved file, when saved.")
     media_type: str | None = None
     bytes: int | None = None
-    width: int | None = None
-    height: int | None = None
+    width: int | None = Field(default=None, description="Pixels, read from the saved file.")
+    height: int | None = Field(default=None, description="Pixels, read from the saved file.")
+    duration: float | None = Field(default=None, description="Seconds, for videos, read from the saved file.")
     download_error: str | None = Field(
         default=None, description="Why the file is not saved yet; call get_task again to retry."
+    )
+    preview_note: str | None = Field(
+        default=None,
+        description="Why no preview image accompanies this output (None: one does, or none was due).",
     )
 
 
@@ -46,6 +54,18 @@ class Credits(BaseModel):
     )
 
 
+class NextCall(BaseModel):
+    """A tool call to make next, ready to send."""
+
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict[str, Any])
+
+    def render(self) -> str:
+        """``get_task(task_id='task_1', wait_s=37)``: how the call reads in prose."""
+        args = ", ".join(f"{key}={value!r}" for key, value in self.arguments.items())
+        return f"{self.tool}({args})"
+
+
 class MediaResult(BaseModel):
     """A paid call or task: API field names (``id``, ``status``, ``progress``, ``created_at``,
     ``model``, ``data[].url`` for images, ``result.data[].url`` for tasks) plus ``path``, credits
@@ -62,9 +82,13 @@ class MediaResult(BaseModel):
     result: TaskResultOut | None = Field(default=None, description="Task outputs (create_video, get_task).")
     credits: Credits = Field(default_factory=Credits)
     ledger_id: int | None = Field(default=None, description="Row in the local ledger (list_tasks).")
-    next_step: str = ""
+    summary: str = Field(default="", description="What happened, in one line.")
+    next_step: str = Field(default="", description="What to do next, in words.")
+    next_call: NextCall | None = Field(
+        default=None, description="The call to make next (get_task while unfinished); None when done."
+    )
     poll_after_s: float | None = Field(
-        default=None, description="When to call get_task again, if unfinished."
+        default=None, description="When to make next_call, in seconds, if unfinished."
     )
 
 
@@ -87,6 +111,8 @@ class ModelsResult(BaseModel):
     data: list[ModelOut]
     source: Literal["live+catalog", "catalog"]
     note: str
+    summary: str = Field(default="", description="What the list holds, in one line.")
+    next_step: str = Field(default="", description="How to use a model from the list.")
 
 
 class TaskRow(BaseModel):
@@ -104,8 +130,11 @@ class TaskRow(BaseModel):
     urls: list[str] = Field(default_factory=list[str])
     error: str | None = None
     next_step: str = ""
+    next_call: NextCall | None = Field(default=None, description="The call that resumes this row, if any.")
 
 
 class TasksResult(BaseModel):
     tasks: list[TaskRow]
     unfinished: int = Field(description="How many rows may still produce (or have produced) output.")
+    summary: str = Field(default="", description="What the ledger holds, in one line.")
+    next_step: str = Field(default="", description="What to do next, in words.")

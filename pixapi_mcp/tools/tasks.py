@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -12,15 +13,17 @@ from mcp_types import CallToolResult
 from pixapi_mcp.client import PixapiError
 from pixapi_mcp.contract import Task, task_path
 from pixapi_mcp.ledger import UNFINISHED, LedgerRow
+from pixapi_mcp.tool_result import call_result, short_text
 from pixapi_mcp.tools.args import LimitArg, OutputDirArg, TaskIdArg, UnfinishedOnlyArg, WaitArg
 from pixapi_mcp.tools.errors import from_api_error
 from pixapi_mcp.tools.finish import finish, pending
 from pixapi_mcp.tools.images import EDIT_JOB, GENERATE_JOB
 from pixapi_mcp.tools.outputs import CallPlace, OutputKind, Roots, all_files, output_place
 from pixapi_mcp.tools.polling import ProgressReporter, budget, wait_for_task
+from pixapi_mcp.tools.present import resume_call
 from pixapi_mcp.tools.registry import READS_API, READS_LOCAL, ToolDef
 from pixapi_mcp.tools.results import MediaResult, TaskRow, TasksResult
-from pixapi_mcp.tools.state import AppContext, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, app_state
 from pixapi_mcp.tools.video import VIDEO_JOB
 
 # The kind of output each paid tool makes, for resuming its work from the ledger.
@@ -85,28 +88,62 @@ async def get_task(
 
 
 def _kind_of(row: LedgerRow | None) -> OutputKind:
+    """What a row's work makes. A task another client submitted (a row get_task opened) is a
+    video when the API said so, else of unknown kind: never assumed to be an image, since image
+    work whose file is no image is thrown away and fetched again."""
     if row is None:
         return "task"
-    return _KIND_BY_TOOL.get(row.tool, "image")
+    if row.tool in _KIND_BY_TOOL:
+        return _KIND_BY_TOOL[row.tool]
+    return "video" if row.result_type == "video" else "task"
 
 
 async def list_tasks(
     ctx: AppContext, limit: LimitArg = 20, unfinished_only: UnfinishedOnlyArg = False
-) -> TasksResult:
+) -> Annotated[CallToolResult, TasksResult]:
     state = app_state(ctx)
     rows = await state.ledger.recent(limit, UNFINISHED if unfinished_only else None)
-    tasks = [_task_row(row) for row in rows]
+    tasks = [_task_row(state, row) for row in rows]
     unfinished = sum(1 for t in tasks if t.status in UNFINISHED)
-    return TasksResult(tasks=tasks, unfinished=unfinished)
+    counts = Counter(t.status for t in tasks)
+    listed = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    result = TasksResult(
+        tasks=tasks,
+        unfinished=unfinished,
+        summary=f"{len(tasks)} ledger row{'' if len(tasks) == 1 else 's'}, newest first"
+        + (f": {listed}" if listed else "")
+        + f"; {unfinished} unfinished.",
+    )
+    first_call = next((t.next_call for t in tasks if t.next_call is not None), None)
+    if first_call is not None:
+        result.next_step = (
+            f"Resume unfinished work with each row's next_call, e.g. {first_call.render()} (free; never "
+            "resubmits)."
+        )
+    elif unfinished:
+        result.next_step = "Unfinished rows have no task id to resume: see each row's next_step."
+    else:
+        result.next_step = "Nothing to resume. Saved files are at tasks[].paths."
+    details = [
+        f"- #{t.ledger_id} {t.tool} {t.status}"
+        + (f" {t.id}" if t.id else "")
+        + f": {t.prompt[:40]!r}"
+        + (f" -> {t.paths[0]}" if t.paths else "")
+        for t in tasks
+    ]
+    return call_result(result, short_text(result.summary, details, result.next_step))
 
 
-def _task_row(row: LedgerRow) -> TaskRow:
+def _task_row(state: AppState, row: LedgerRow) -> TaskRow:
+    call = None
     if row.status in ("submitted", "processing") and row.task_id:
-        step = f"Call get_task with task_id={row.task_id!r}."
+        call = resume_call(state, row.task_id)
+        step = f"Call {call.render()}."
     elif row.status == "unknown":
         step = "Outcome unknown (cut off while sending): check the Pixapi dashboard before resubmitting."
     elif row.status == "completed" and not row.paths and row.task_id:
-        step = f"Outputs not saved yet: call get_task with task_id={row.task_id!r}."
+        call = resume_call(state, row.task_id)
+        step = f"Outputs not saved yet: call {call.render()}."
     else:
         step = ""
     return TaskRow(
@@ -124,6 +161,7 @@ def _task_row(row: LedgerRow) -> TaskRow:
         urls=row.output_urls,
         error=row.error,
         next_step=step,
+        next_call=call,
     )
 
 
@@ -132,8 +170,9 @@ GET_TASK = ToolDef(
     title="Get task",
     description="""Check an async task (image or video) and, once completed, save its outputs.
 
-Waits up to wait_s (capped by the tool deadline) with progress; returns status/progress and
-poll_after_s while unfinished, or result.data[].path/url when completed. Safe to call repeatedly:
+Waits up to wait_s (capped by the tool deadline) with progress; returns status/progress,
+next_call (this call again) and poll_after_s while unfinished, or result.data[].path/url (with
+width/height, and duration for videos) when completed. Safe to call repeatedly:
 files are downloaded once. Free (no credits). Works after a server restart for any task in the
 ledger (list_tasks).""",
     annotations=READS_API,
@@ -145,6 +184,6 @@ LIST_TASKS = ToolDef(
     description="""List recent paid requests and tasks from the local ledger, newest first.
 
 Shows status, task id, saved paths and credits, including work from earlier sessions and calls
-that were cut off. Free and local. For unfinished rows, call get_task with the id.""",
+that were cut off. Free and local. For unfinished rows, make the row's next_call (get_task).""",
     annotations=READS_LOCAL,
 )

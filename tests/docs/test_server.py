@@ -150,7 +150,7 @@ async def test_search_docs_tool(server: MCPServer[Any], mode: str) -> None:
         assert data["hits"][0]["uri"].startswith("pixapi://docs/async-tasks#")
         assert set(data["hits"][0]) >= {"page", "heading", "uri", "score", "text"}
         assert sum(len(h["text"]) for h in data["hits"]) <= 1200
-        assert "check_code" in data["hint"] and data["hits"][0]["uri"] in data["hint"]
+        assert "check_code" in data["next_step"] and data["hits"][0]["uri"] in data["next_step"]
         # Arguments that arrive as strings still work.
         coerced = await client.call_tool("search_docs", {"query": "402", "max_chars": "800"})
         assert not coerced.is_error
@@ -164,7 +164,7 @@ async def test_search_docs_tool(server: MCPServer[Any], mode: str) -> None:
             assert failed.is_error, bad
         empty = await client.call_tool("search_docs", {"query": "zzzz qqqq"})
         assert not empty.is_error and empty.structured_content is not None
-        assert empty.structured_content["hits"] == [] and "llms.txt" in empty.structured_content["hint"]
+        assert empty.structured_content["hits"] == [] and "llms.txt" in empty.structured_content["next_step"]
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -92,7 +92,8 @@ async def test_an_unreadable_image_output_is_not_reported_as_saved(
         out = structured(await client.call_tool("generate_image", {"prompt": "p", "sync": True}))
     item = out["data"][0]
     assert item["path"] is None and "not a readable image" in item["download_error"]
-    assert "get_task again" in out["next_step"]
+    # A sync call has no task id: the next step must not send the model to get_task.
+    assert "download_error" in out["next_step"] and out["next_call"] is None
     assert list((settings.default_output_dir).glob("*")) == []
 
 

@@ -35,7 +35,10 @@ async def test_unfinished_counts_what_may_still_produce_output(
         by_prompt = {t["prompt"]: t for t in listed["tasks"]}
         assert by_prompt["done"]["status"] == "completed"
         assert by_prompt["slow"]["status"] in ("submitted", "processing")
-        assert by_prompt["slow"]["next_step"] == f"Call get_task with task_id={handle['id']!r}."
+        assert by_prompt["slow"]["next_call"] == handle["next_call"]
+        assert by_prompt["slow"]["next_call"]["arguments"]["task_id"] == handle["id"]
+        assert f"get_task(task_id={handle['id']!r}" in by_prompt["slow"]["next_step"]
+        assert by_prompt["cut off"]["next_call"] is None and by_prompt["done"]["next_call"] is None
         assert (
             by_prompt["cut off"]["status"] == "unknown" and "dashboard" in by_prompt["cut off"]["next_step"]
         )

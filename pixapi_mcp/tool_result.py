@@ -1,0 +1,63 @@
+"""How every tool result is shaped for the hosts that read it, written once for all eight tools.
+
+Hosts read a result in one of two ways. Claude Code forwards only ``JSON.stringify(structuredContent)``
+to the model whenever a result has structured content (anthropics/claude-code#79944, #55677), so
+the structured content carries everything the model needs: what happened (``summary``), paths,
+URLs, credits, and the next call. Other hosts forward only the ``content`` blocks when they hold
+text (kimi-code, mastra, open-webui), so the text is a short rendering of the same essentials:
+the summary first, the next step last, as many detail lines between as fit. It is never a second
+copy of the JSON, and never longer than ``TEXT_LIMIT``. Preview images ride along as
+``ImageContent`` blocks for the hosts that show them.
+
+Used by ``tools`` (media, tasks, models), ``docs.server`` (search_docs) and ``codecheck.tool``
+(check_code); it imports nothing of the package, so none of them pulls in another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mcp_types import CallToolResult, ImageContent, TextContent
+from pydantic import BaseModel
+
+# Upper bound on the text block of every successful tool result, in characters.
+TEXT_LIMIT = 600
+_ELLIPSIS = "…"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + _ELLIPSIS
+
+
+def short_text(head: str, details: Sequence[str] = (), tail: str = "", limit: int = TEXT_LIMIT) -> str:
+    """``head``, then the ``details`` lines that fit, then ``tail``, within ``limit`` characters.
+
+    The head (what happened) and the tail (what to do next) always show, cut if they must be;
+    details that do not fit are counted in a last line that points to the structured result."""
+    tail = _cut(tail, limit // 2) if tail else ""
+    head = _cut(head, limit - len(tail) - (1 if tail else 0))
+    budget = limit - len(head) - (len(tail) + 1 if tail else 0)
+    shown: list[str] = []
+    for index, line in enumerate(details):
+        left = len(details) - index - 1
+        more = f"(+{left} more in the structured result)" if left else ""
+        # Keep room for the "+N more" line unless this is the last detail.
+        reserve = len(more) + 1 if more else 0
+        if len(line) + 1 + reserve > budget:
+            remaining = len(details) - index
+            note = f"(+{remaining} more in the structured result)"
+            if len(note) + 1 <= budget:
+                shown.append(note)
+            break
+        shown.append(line)
+        budget -= len(line) + 1
+    return "\n".join([head, *shown, *([tail] if tail else [])])
+
+
+def call_result(structured: BaseModel, text: str, images: Sequence[ImageContent] = ()) -> CallToolResult:
+    """The result a tool returns: ``text`` (bounded by ``short_text``) and any preview images as
+    content, ``structured`` (with the API's own field names) as the structured content."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=_cut(text, TEXT_LIMIT)), *images],
+        structured_content=structured.model_dump(mode="json"),
+    )
