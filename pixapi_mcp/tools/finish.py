@@ -18,7 +18,7 @@ import anyio.to_thread
 from mcp_types import CallToolResult, ImageContent
 
 from pixapi_mcp import media, video_facts
-from pixapi_mcp.contract import ImageResponse, Task
+from pixapi_mcp.contract import ImageResponse, Task, estimate_request
 from pixapi_mcp.ledger import LedgerRow
 from pixapi_mcp.tools import present
 from pixapi_mcp.tools.errors import tool_error
@@ -70,6 +70,7 @@ async def finish(
 ) -> CallToolResult:
     """A task that ended: its outputs saved (or reused) and recorded, or its failure raised."""
     row = await state.ledger.get(row_id)
+    _settle(state, row_id, task)  # a no-op when the paid call already settled it
     if task.status == "failed":
         reason = _task_error_text(task)
         await state.ledger.update(row_id, status="failed", progress=task.progress, error=reason)
@@ -156,9 +157,36 @@ async def finish_sync_images(
 
 
 def _credits(state: AppState, row: LedgerRow | None, charged: float | None = None) -> Credits:
-    return Credits(
-        estimate=row.credits_estimate if row else None, charged=charged, session_total=state.session_credits
+    """The credits of one paid request: its estimate and where it comes from, what is held or was
+    charged, and the session total. The basis is worked out again from the body the ledger
+    recorded, so every read of a task (in this session or after a restart) says the same; what is
+    held and the caller's ``max_credits`` belong to this session's reservation."""
+    held = state.spend.for_row(row.id) if row else None
+    credits = Credits(
+        estimate=row.credits_estimate if row else None,
+        charged=charged if charged is not None else (held.charged if held else None),
+        session_total=state.session_credits,
     )
+    if row is not None and "model" in row.params:
+        basis = estimate_request(row.params, video_credits=state.settings.video_credits_estimate)
+        credits.basis, credits.note = basis.basis, basis.note
+    if held is not None:
+        credits.max_credits = held.max_credits
+        credits.held = None if held.closed else held.amount
+        credits.warning = held.over_max_credits()
+    return credits
+
+
+def _settle(state: AppState, row_id: int, task: Task) -> None:
+    """A task that ended settles what this session held for it: Pixapi charges only successful
+    outputs, and a completed task without ``credits_cost`` is counted at what was held."""
+    held = state.spend.for_row(row_id)
+    if held is None:
+        return
+    if task.status == "failed":
+        state.spend.settle(held, task.credits_cost or 0.0)
+    else:
+        state.spend.settle(held, task.credits_cost if task.credits_cost is not None else held.amount)
 
 
 async def _task_facts(

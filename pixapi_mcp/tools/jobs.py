@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import anyio
-from mcp_types import CallToolResult, ListRootsResult, TextContent
+from mcp_types import CallToolResult, ListRootsResult
 
 from pixapi_mcp.client import ContractError, PixapiClient, PixapiError
 from pixapi_mcp.contract import (
@@ -106,19 +106,17 @@ async def run_job(
     except BaseException:
         state.spend.release(held)
         raise
-    held.row_id = row_id
+    state.spend.attach(held, row_id)
     client = state.client
     if sync is not None:
         response = await _send(state, row_id, held, lambda: sync.send(client, request))
         charged = _reported_cost(response)
         state.spend.settle(held, charged if charged is not None else held.amount)
-        result = await finish_sync_images(state, row_id, response, place, held.charged)
-        return _with_spend(result, held)
+        return await finish_sync_images(state, row_id, response, place, held.charged)
     submission = await _send(state, row_id, held, lambda: spec.submit.send(client, request), shield=True)
-    result = await _after_submission(
+    return await _after_submission(
         state, ctx, row_id, submission, place, options.wait_s, started, spec.tool, spec.shape, held
     )
-    return _with_spend(result, held)
 
 
 async def settle_reported(state: AppState) -> None:
@@ -141,31 +139,6 @@ def _reported_cost(response: ImageResponse) -> float | None:
     """``credits_cost`` when a synchronous answer carries one (documented for tasks only)."""
     value = (response.model_extra or {}).get("credits_cost")
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _with_spend(result: CallToolResult, held: Reservation) -> CallToolResult:
-    """Say where the estimate comes from, what is held, and a charge above ``max_credits``."""
-    content = result.structured_content
-    if content is None:
-        return result
-    credits = dict(content.get("credits") or {})
-    credits.update(basis=held.estimate.basis, note=held.estimate.note)
-    if held.max_credits is not None:
-        credits["max_credits"] = held.max_credits
-    if held.charged is None:
-        credits["held"] = held.amount
-    lines: list[str] = []
-    if held.estimate.basis != "documented":
-        lines.append(f"Credits estimate: {held.estimate.note}.")
-    warning = held.over_max_credits()
-    if warning:
-        credits["warning"] = warning
-        lines.append(warning)
-    content["credits"] = credits
-    if lines and result.content and isinstance(result.content[0], TextContent):
-        first = result.content[0]
-        result.content[0] = TextContent(type="text", text="\n".join([first.text, *lines]))
-    return result
 
 
 async def _preflight(state: AppState, request: PaidRequest, endpoint: Endpoint) -> None:

@@ -34,7 +34,7 @@ def unfinished(state: AppState, result: MediaResult) -> None:
     assert result.id is not None
     result.summary = (
         f"Task {result.id} ({result.model}) is {result.status}, {result.progress}% done; "
-        "not finished within this call."
+        f"not finished within this call; {_credits_phrase(result)}."
     )
     result.next_call = resume_call(state, result.id)
     after = f" in about {result.poll_after_s:g} s" if result.poll_after_s else ""
@@ -92,10 +92,13 @@ def completed(state: AppState, result: MediaResult, outputs: Sequence[SavedOutpu
 
 def _credits_phrase(result: MediaResult) -> str:
     credits = result.credits
+    if credits.warning:
+        return credits.warning.rstrip(".")
     if credits.charged is not None:
         return f"{credits.charged:g} credits charged"
     if credits.estimate is not None:
-        return f"about {credits.estimate:g} credits (estimate)"
+        basis = f" ({credits.note})" if credits.note and credits.basis != "documented" else " (estimate)"
+        return f"about {credits.estimate:g} credits{basis}"
     return "credits not reported"
 
 

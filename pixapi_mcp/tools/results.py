@@ -46,11 +46,25 @@ class TaskResultOut(BaseModel):
 
 class Credits(BaseModel):
     estimate: float | None = Field(
-        default=None, description="Documented starting price for this request (None: not documented)."
+        default=None, description="What this request was expected to cost (None: no price known anywhere)."
     )
+    basis: str | None = Field(
+        default=None,
+        description="Where the estimate comes from: documented, from (a documented starting price: a floor), "
+        "family, configured (this server's video estimate, not from Pixapi's docs) or unknown.",
+    )
+    note: str | None = Field(default=None, description="The estimate's basis in words.")
     charged: float | None = Field(default=None, description="credits_cost reported by Pixapi once completed.")
+    held: float | None = Field(
+        default=None, description="Credits counted against the session cap until Pixapi reports the charge."
+    )
+    max_credits: float | None = Field(
+        default=None, description="The caller's ceiling for this call, if given."
+    )
+    warning: str | None = Field(default=None, description="Set when Pixapi charged more than max_credits.")
     session_total: float | None = Field(
-        default=None, description="Estimated credits sent by this server session so far, this call included."
+        default=None,
+        description="Credits this server session has spent or holds for unfinished calls, this call included.",
     )
 
 

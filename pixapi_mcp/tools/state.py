@@ -75,6 +75,9 @@ class SpendBook:
         self._lock = threading.Lock()
         self._settled = 0.0
         self._open: list[Reservation] = []
+        # Every reservation tied to a ledger row, open or closed, so a result built later (the
+        # call's own, or a get_task's) can say where its estimate came from and what was held.
+        self._by_row: dict[int, Reservation] = {}
 
     @property
     def total(self) -> float:
@@ -115,10 +118,17 @@ class SpendBook:
         with self._lock:
             return list(self._open)
 
-    def for_row(self, row_id: int) -> Reservation | None:
-        """The reservation of the paid request recorded in ledger row ``row_id``, if any."""
+    def attach(self, reservation: Reservation, row_id: int) -> None:
+        """Tie ``reservation`` to the ledger row of the request it pays for."""
         with self._lock:
-            return next((r for r in self._open if r.row_id == row_id), None)
+            reservation.row_id = row_id
+            self._by_row[row_id] = reservation
+
+    def for_row(self, row_id: int) -> Reservation | None:
+        """The reservation of the paid request recorded in ledger row ``row_id`` (open or
+        settled), if this server session made it."""
+        with self._lock:
+            return self._by_row.get(row_id)
 
 
 @dataclass
