@@ -10,6 +10,8 @@ prints:
   and how many of those are also marked covered (confidence at or above the threshold);
 - for questions the docs cannot answer, how many get the "not covered" answer;
 - per language;
+- the time of one search on adversarial queries at the tool's limit (2,000 characters) and at
+  50 times that, to show it grows linearly;
 - calibration of the per-hit confidence over the top five hits (a hit is right when it is an
   expected section; every hit of an unanswerable question is wrong): Brier score and a
   reliability table (mean confidence against the share right, per confidence band).
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
+import time
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -213,6 +217,35 @@ def summary(name: str, report: Report) -> list[str]:
     return lines
 
 
+ADVERSARIAL: dict[str, str] = {
+    "unknown Han characters": "龘",
+    "known Chinese terms": "视频异步任务",
+    "one long German-like word": "bildbearbeitung",
+    "dotted chain": "a.",
+    "model names with spaces": "nano banana pro ",
+    "code-like text": 'resp: {"model": "veo", "seconds": 8} ',
+    "English question": "how do I poll a video task and read the url ",
+}
+
+
+def timings(index: SearchIndex, sizes: Sequence[int] = (2_000, 100_000), repeats: int = 5) -> list[str]:
+    """Median milliseconds per search for each adversarial query at each size."""
+    index.search("warm up")
+    lines: list[str] = []
+    for name, unit in ADVERSARIAL.items():
+        cells: list[str] = []
+        for size in sizes:
+            query = (unit * (size // len(unit) + 1))[:size]
+            runs: list[float] = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                index.search(query)
+                runs.append((time.perf_counter() - start) * 1000)
+            cells.append(f"{size:,} chars {statistics.median(runs):.1f} ms")
+        lines.append(f"  {name}: " + ", ".join(cells))
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("-v", "--verbose", action="store_true", help="list every question")
@@ -230,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     else ("NC " if not o.covered else "MISS")
                 )
                 print(f"    {mark} {o.confidence:.2f} {o.question.q[:60]!r} -> {o.top or '-'}")
+    print("search time, median of 5 (the tool accepts up to 2,000 characters):")
+    print("\n".join(timings(index)))
     if args.fit:
         report = reports["question set"]
         for name, samples in (

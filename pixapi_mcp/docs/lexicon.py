@@ -12,6 +12,9 @@ against the term map (keys of at most ``_CJK_MAX`` characters), and what no key 
 character bigrams (weighted half: they match nothing in English docs, so they only tell the
 confidence that part of the question was not understood). Everything is linear in the input:
 one regular expression without nested quantifiers, and dictionary probes of bounded length.
+
+``SYNONYMS`` is the English query expansion the search applies on top (a term also searches for
+related terms, at a lower weight).
 """
 
 from __future__ import annotations
@@ -48,363 +51,178 @@ _STOPWORDS = frozenset(
 )
 _KEEP_SHORT = frozenset({"n", "go", "js", "ts", "py", "v1", "4k", "2k", "id"})
 
+
+def _table(text: str) -> dict[str, str]:
+    """A term map written one line per meaning: ``word word ... = english phrase`` (an empty phrase
+    drops the words); lines starting with # are comments."""
+    table: dict[str, str] = {}
+    for line in text.strip().splitlines():
+        if not line.startswith("#"):
+            words, _, english = line.partition("=")
+            table.update(dict.fromkeys(words.split(), english.strip()))
+    return table
+
+
 # German and Italian words (lower case, as typed) -> English. A key also matches a word it starts
 # when at most four letters follow (inflections). "" drops the word.
-_FOREIGN: dict[str, str] = {
-    # German
-    "bild": "image",
-    "bilder": "image",
-    "bildern": "image",
-    "bildes": "image",
-    "foto": "image",
-    "referenz": "reference",
-    "referenzbild": "reference image",
-    "generierung": "generate",
-    "generieren": "generate",
-    "erzeugen": "generate",
-    "erstellen": "create",
-    "video": "video",
-    "videos": "video",
-    "animieren": "animate",
-    "asynchron": "async",
-    "aufgabe": "task",
-    "aufgaben": "task",
-    "auftrag": "task",
-    "status": "status",
-    "abfragen": "poll status",
-    "abfrage": "poll",
-    "bearbeiten": "edit",
-    "bearbeitung": "edit",
-    "hochladen": "upload",
-    "datei": "file",
-    "mehrere": "multiple",
-    "mehreren": "multiple",
-    "schlüssel": "key",
-    "authentifizier": "authentication",
-    "anmeldung": "authentication",
-    "kopfzeile": "header",
-    "preis": "price",
-    "preise": "price",
-    "kosten": "cost",
-    "kostet": "cost",
-    "guthaben": "balance",
-    "modell": "model",
-    "modelle": "model",
-    "fehler": "error",
-    "fehlercode": "error status code",
-    "code": "code",
-    "codes": "code",
-    "erneut": "retry",
-    "versuchen": "",
-    "wiederholen": "retry",
-    "dauer": "duration",
-    "länge": "duration",
-    "sekunden": "second",
-    "größe": "size",
-    "auflösung": "size resolution",
-    "seitenverhältnis": "aspect ratio",
-    "ergebnis": "result",
-    "abgeschlossen": "completed",
-    "fertig": "completed",
-    "fehlgeschlagen": "failed",
-    "beispiel": "example",
-    "verfügbar": "available",
-    "verfügbarkeit": "availability",
-    # Italian
-    "immagine": "image",
-    "immagini": "image",
-    "generare": "generate",
-    "genero": "generate",
-    "generazione": "generate",
-    "creare": "create",
-    "animare": "animate",
-    "asincrono": "async",
-    "asincrona": "async",
-    "attività": "task",
-    "compito": "task",
-    "stato": "status",
-    "interrogare": "poll",
-    "modificare": "edit",
-    "modifica": "edit",
-    "caricare": "upload",
-    "caricando": "upload",
-    "file": "file",
-    "chiave": "key",
-    "autenticazione": "authentication",
-    "autenticare": "authentication",
-    "intestazione": "header",
-    "prezzo": "price",
-    "prezzi": "price",
-    "costo": "cost",
-    "costa": "cost",
-    "crediti": "credits",
-    "credito": "credits",
-    "saldo": "balance",
-    "rimborso": "refund",
-    "modello": "model",
-    "modelli": "model",
-    "disponibili": "available",
-    "errore": "error",
-    "errori": "error",
-    "significa": "mean",
-    "riprovare": "retry",
-    "durata": "duration",
-    "secondi": "second",
-    "dimensione": "size",
-    "risoluzione": "size resolution",
-    "risultato": "result",
-    "completata": "completed",
-    "completato": "completed",
-    "fallita": "failed",
-    "esempio": "example",
-    "usati": "used",
-}
+_FOREIGN = _table(
+    """
+# German
+bild bilder bildern bildes foto = image
+referenz = reference
+referenzbild = reference image
+generierung generieren erzeugen = generate
+erstellen = create
+video videos = video
+animieren = animate
+asynchron = async
+aufgabe aufgaben auftrag = task
+status = status
+abfragen = poll status
+abfrage = poll
+bearbeiten bearbeitung = edit
+hochladen = upload
+datei = file
+mehrere mehreren = multiple
+schlüssel = key
+authentifizier anmeldung = authentication
+kopfzeile = header
+preis preise = price
+kosten kostet = cost
+guthaben = balance
+modell modelle = model
+fehler = error
+fehlercode = error status code
+code codes = code
+erneut wiederholen = retry
+versuchen =
+dauer länge = duration
+sekunden = second
+größe = size
+auflösung = size resolution
+seitenverhältnis = aspect ratio
+ergebnis = result
+abgeschlossen fertig = completed
+fehlgeschlagen = failed
+beispiel = example
+verfügbar = available
+verfügbarkeit = availability
+# Italian
+immagine immagini = image
+generare genero generazione = generate
+creare = create
+animare = animate
+asincrono asincrona = async
+attività compito = task
+stato = status
+interrogare = poll
+modificare modifica = edit
+caricare caricando = upload
+file = file
+chiave = key
+autenticazione autenticare = authentication
+intestazione = header
+prezzo prezzi = price
+costo costa = cost
+crediti credito = credits
+saldo = balance
+rimborso = refund
+modello modelli = model
+disponibili = available
+errore errori = error
+significa = mean
+riprovare = retry
+durata = duration
+secondi = second
+dimensione = size
+risoluzione = size resolution
+risultato = result
+completata completato = completed
+fallita = failed
+esempio = example
+usati = used
+"""
+)
 
 # Chinese (Simplified and Traditional) -> English. "" marks function words that carry no topic.
-_CJK: dict[str, str] = {
-    # images, generation, video
-    "图片": "image",
-    "图像": "image",
-    "圖片": "image",
-    "圖像": "image",
-    "照片": "image",
-    "图": "image",
-    "圖": "image",
-    "生成": "generate",
-    "产生": "generate",
-    "產生": "generate",
-    "制作": "generate",
-    "製作": "generate",
-    "创建": "create",
-    "創建": "create",
-    "文生图": "text-to-image generate",
-    "文生圖": "text-to-image generate",
-    "图生视频": "image-to-video",
-    "圖生視頻": "image-to-video",
-    "圖生影片": "image-to-video",
-    "视频": "video",
-    "視頻": "video",
-    "影片": "video",
-    "短片": "video",
-    "动画": "animate",
-    "動畫": "animate",
-    "转成": "",
-    "轉成": "",
-    # async, tasks, polling
-    "异步": "async",
-    "異步": "async",
-    "非同步": "async",
-    "同步": "synchronous",
-    "任务": "task",
-    "任務": "task",
-    "轮询": "poll",
-    "輪詢": "poll",
-    "状态": "status",
-    "狀態": "status",
-    "进度": "progress",
-    "進度": "progress",
-    "结果": "result",
-    "結果": "result",
-    "完成": "completed",
-    "失败": "failed",
-    "失敗": "failed",
-    "提交": "submit",
-    # edits
-    "编辑": "edit",
-    "編輯": "edit",
-    "修改": "edit",
-    "修图": "edit",
-    "上传": "upload",
-    "上傳": "upload",
-    "文件": "file",
-    "檔案": "file",
-    "参考图": "reference image",
-    "參考圖": "reference image",
-    "多张": "multiple",
-    "多張": "multiple",
-    # keys and auth
-    "密钥": "key",
-    "密鑰": "key",
-    "金鑰": "key",
-    "秘钥": "key",
-    "认证": "authentication",
-    "認證": "authentication",
-    "鉴权": "authentication",
-    "鑒權": "authentication",
-    "授权": "authorization",
-    "授權": "authorization",
-    "请求头": "header",
-    "請求頭": "header",
-    "标头": "header",
-    "標頭": "header",
-    "前端": "browser",
-    "浏览器": "browser",
-    "瀏覽器": "browser",
-    "后端": "server-side",
-    "後端": "server-side",
-    "服务器": "server",
-    "伺服器": "server",
-    "保管": "keep secret",
-    # credits and prices
-    "价格": "price",
-    "價格": "price",
-    "多少钱": "price",
-    "多少錢": "price",
-    "费用": "cost",
-    "費用": "cost",
-    "收费": "price",
-    "收費": "price",
-    "积分": "credits",
-    "積分": "credits",
-    "点数": "credits",
-    "點數": "credits",
-    "余额": "balance",
-    "餘額": "balance",
-    "账户": "account",
-    "帳戶": "account",
-    # models
-    "模型": "model",
-    "别名": "alias",
-    "別名": "alias",
-    # errors
-    "错误": "error",
-    "錯誤": "error",
-    "报错": "error",
-    "報錯": "error",
-    "重试": "retry",
-    "重試": "retry",
-    "超时": "timeout",
-    "超時": "timeout",
-    "限流": "rate limit",
-    # fields and shapes
-    "字段": "field",
-    "欄位": "field",
-    "参数": "parameter",
-    "參數": "parameter",
-    "时长": "duration",
-    "時長": "duration",
-    "秒": "second",
-    "尺寸": "size",
-    "分辨率": "size resolution",
-    "解析度": "size resolution",
-    "宽高比": "aspect ratio",
-    "寬高比": "aspect ratio",
-    "请求": "request",
-    "請求": "request",
-    "响应": "response",
-    "回應": "response",
-    "返回": "return",
-    "地址": "url",
-    "链接": "url",
-    "鏈接": "url",
-    "連結": "url",
-    "网址": "url",
-    "接口": "endpoint",
-    "端点": "endpoint",
-    "端點": "endpoint",
-    "示例": "example",
-    "範例": "example",
-    "代码": "code",
-    "代碼": "code",
-    "取消": "cancel",
-    "种子": "seed",
-    "種子": "seed",
-    "随机": "random",
-    "隨機": "random",
-    "查询": "check",
-    "查詢": "check",
-    "对应": "",
-    "對應": "",
-    # function words
-    **dict.fromkeys(
-        [
-            "如何",
-            "怎么",
-            "怎麼",
-            "怎样",
-            "怎樣",
-            "什么",
-            "什麼",
-            "哪个",
-            "哪個",
-            "哪些",
-            "哪里",
-            "哪裡",
-            "哪儿",
-            "为什么",
-            "為什麼",
-            "是否",
-            "可以",
-            "能否",
-            "应该",
-            "應該",
-            "需要",
-            "请问",
-            "請問",
-            "一个",
-            "一個",
-            "一次",
-            "多久",
-            "多少",
-            "有",
-            "是",
-            "的",
-            "了",
-            "吗",
-            "嗎",
-            "呢",
-            "吧",
-            "在",
-            "用",
-            "要",
-            "把",
-            "和",
-            "与",
-            "與",
-            "及",
-            "或",
-            "对",
-            "從",
-            "从",
-            "到",
-            "给",
-            "給",
-            "被",
-            "让",
-            "讓",
-            "我",
-            "你",
-            "它",
-            "们",
-            "們",
-            "会",
-            "會",
-            "能",
-            "再",
-            "后",
-            "後",
-            "时",
-            "時",
-            "里",
-            "裡",
-            "中",
-            "上",
-            "下",
-            "每",
-            "张",
-            "張",
-            "个",
-            "個",
-            "意思",
-            "设置",
-            "設置",
-            "放",
-            "做",
-            "吗？",
-        ],
-        "",
-    ),
-}
+_CJK = _table(
+    """
+# images, generation, video
+图片 图像 圖片 圖像 照片 图 圖 = image
+生成 产生 產生 制作 製作 = generate
+创建 創建 = create
+文生图 文生圖 = text-to-image generate
+图生视频 圖生視頻 圖生影片 = image-to-video
+视频 視頻 影片 短片 = video
+动画 動畫 = animate
+转成 轉成 =
+# async, tasks, polling
+异步 異步 非同步 = async
+同步 = synchronous
+任务 任務 = task
+轮询 輪詢 = poll
+状态 狀態 = status
+进度 進度 = progress
+结果 結果 = result
+完成 = completed
+失败 失敗 = failed
+提交 = submit
+# edits
+编辑 編輯 修改 修图 = edit
+上传 上傳 = upload
+文件 檔案 = file
+参考图 參考圖 = reference image
+多张 多張 = multiple
+# keys and auth
+密钥 密鑰 金鑰 秘钥 = key
+认证 認證 鉴权 鑒權 = authentication
+授权 授權 = authorization
+请求头 請求頭 标头 標頭 = header
+前端 浏览器 瀏覽器 = browser
+后端 後端 = server-side
+服务器 伺服器 = server
+保管 = keep secret
+# credits and prices
+价格 價格 多少钱 多少錢 收费 收費 = price
+费用 費用 = cost
+积分 積分 点数 點數 = credits
+余额 餘額 = balance
+账户 帳戶 = account
+# models
+模型 = model
+别名 別名 = alias
+# errors
+错误 錯誤 报错 報錯 = error
+重试 重試 = retry
+超时 超時 = timeout
+限流 = rate limit
+# fields and shapes
+字段 欄位 = field
+参数 參數 = parameter
+时长 時長 = duration
+秒 = second
+尺寸 = size
+分辨率 解析度 = size resolution
+宽高比 寬高比 = aspect ratio
+请求 請求 = request
+响应 回應 = response
+返回 = return
+地址 链接 鏈接 連結 网址 = url
+接口 端点 端點 = endpoint
+示例 範例 = example
+代码 代碼 = code
+取消 = cancel
+种子 種子 = seed
+随机 隨機 = random
+查询 查詢 = check
+对应 對應 =
+# function words
+如何 怎么 怎麼 怎样 怎樣 什么 什麼 哪个 哪個 哪些 哪里 哪裡 哪儿 为什么 為什麼 是否 可以 能否 应该 應該 =
+需要 请问 請問 一个 一個 一次 多久 多少 有 是 的 了 吗 嗎 呢 吧 在 用 要 把 和 与 與 及 或 对 從 =
+从 到 给 給 被 让 讓 我 你 它 们 們 会 會 能 再 后 後 时 時 里 裡 中 上 下 每 张 張 个 個 =
+意思 设置 設置 放 做 =
+"""
+)
 _CJK_MAX = max(len(key) for key in _CJK)
 
 
@@ -479,24 +297,30 @@ _FOREIGN_TERMS = {word: _english_terms(phrase) for word, phrase in _FOREIGN.item
 _CJK_TERMS = {word: _english_terms(phrase) for word, phrase in _CJK.items()}
 
 
-def _foreign(part: str) -> tuple[str, ...] | None:
-    """The English terms of a German or Italian word, or None when the map does not know it."""
+def _known(part: str) -> tuple[str, ...] | None:
+    """A German or Italian word as the map has it, or inflected: the longest known prefix with at
+    most four letters after it (``asynchronen`` -> ``asynchron``)."""
     if part in _FOREIGN_TERMS:
         return _FOREIGN_TERMS[part]
-    if len(part) > _MAX_WORD:
-        return None
-    # An inflected form: the longest known prefix with at most four letters after it.
     for cut in range(len(part) - 1, max(3, len(part) - 5), -1):
         if part[:cut] in _FOREIGN_TERMS:
             return _FOREIGN_TERMS[part[:cut]]
-    # A compound of two known words (German), with or without a linking s.
+    return None
+
+
+def _foreign(part: str) -> tuple[str, ...] | None:
+    """The English terms of a German or Italian word, or None when the map does not know it: the
+    word itself, or a compound of two known words (with or without a linking s). One split at most,
+    so a word costs a bounded number of probes."""
+    known = _known(part)
+    if known is not None or len(part) > _MAX_WORD:
+        return known
     for cut in range(4, len(part) - 3):
         head, tail = part[:cut], part[cut:]
         head_terms = _FOREIGN_TERMS.get(head) or _FOREIGN_TERMS.get(head.removesuffix("s"))
-        if head_terms is not None:
-            tail_terms = _foreign(tail) if len(tail) < len(part) else None
-            if tail_terms is not None:
-                return head_terms + tail_terms
+        tail_terms = _known(tail) if head_terms is not None else None
+        if head_terms is not None and tail_terms is not None:
+            return head_terms + tail_terms
     return None
 
 
@@ -566,3 +390,90 @@ def has_han(text: str) -> bool:
 def tokenize(text: str) -> list[str]:
     """The search terms of ``text`` (see ``analyze``), without weights."""
     return [term for term, _ in analyze(text)]
+
+
+# Query expansion, one group a line: the first word (a stemmed term) also searches for the others,
+# at half weight.
+_SYNONYM_GROUPS = """
+video veo wan animat image-to-video input_image clip movie mp4
+animat video image-to-video input_image motion
+edit multipart edits image upload form-data reference
+upload multipart edit file image
+file upload multipart
+multipart edit upload form-data
+poll task status tasks progress backoff
+task poll status async
+status task poll complet fail
+wait poll task status
+done complet result
+key authenticat bearer authorization token
+auth authenticat bearer key authorization
+authenticat bearer key authorization
+token bearer key
+secret key server-side
+price credit pric cost
+pric credit cost
+cost credit pric
+credit pric cost
+charg credit bill
+pay credit 402
+error status retry fail
+retry backoff 429 error timeout
+429 rate limit retry backoff
+rate 429 limit
+limit 429 rate
+402 credit payment
+401 key authenticat bearer
+404 not found
+length duration second
+long duration
+second duration
+base64 b64_json response_format
+url data[0].url
+model catalog models
+size resolution aspect
+resolution size
+aspect size 16:9
+ratio size 16:9
+async task /v1/async
+mistak wrong rule
+wrong mistak rule
+generat generations
+nano banana gemini
+many number n
+number n
+come respons return
+return respons
+asynchronous async
+asynchronously async
+background async
+often interval poll
+interval poll wait delay
+deadline timeout
+timeout deadline retry re-post
+leak revok key
+repo repository
+github repository
+resubmit retry re-post submit
+list model catalog /v1/models
+schedul backoff
+field paramet
+paramet field
+header authorization bearer
+"""
+
+
+def _expansions() -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for line in _SYNONYM_GROUPS.strip().splitlines():
+        head, *rest = line.split()
+        terms = table.setdefault(head, [])
+        for word in rest:
+            for term in tokenize(word) or [word]:
+                if term != head and term not in terms:
+                    terms.append(term)
+    return {head: tuple(terms) for head, terms in table.items()}
+
+
+SYNONYMS = _expansions()
+"""A search term -> the terms a question using it also searches for, at a lower weight."""

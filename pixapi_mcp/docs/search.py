@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from pixapi_mcp import contract
 from pixapi_mcp.docs.bundle import DocsBundle, Section, model_page_name
 from pixapi_mcp.docs.coverage import gaps_in
-from pixapi_mcp.docs.lexicon import analyze, tokenize
+from pixapi_mcp.docs.lexicon import SYNONYMS, analyze, tokenize
 
 # A search whose best hit has a lower confidence is "not covered". Chosen with the question set:
 # every question the docs cannot answer scores below it (see bench/search_quality.py).
@@ -64,98 +64,6 @@ class SearchHit(BaseModel):
     truncated: bool = Field(default=False, description="True when text was cut to respect max_chars.")
 
 
-# Query expansion, one group a line: the first word (a stemmed term) also searches for the others,
-# at half weight.
-_SYNONYM_GROUPS = """
-video veo wan animat image-to-video input_image clip movie mp4
-animat video image-to-video input_image motion
-movie video
-clip video
-mp4 video
-edit multipart edits image upload form-data reference
-upload multipart edit file image
-file upload multipart
-multipart edit upload form-data
-poll task status tasks progress backoff
-task poll status async
-job task
-status task poll complet fail
-wait poll task status
-done complet result
-finish complet
-key authenticat bearer authorization token
-auth authenticat bearer key authorization
-authenticat bearer key authorization
-token bearer key
-secret key server-side
-price credit pric cost
-pric credit cost
-cost credit pric
-credit pric cost
-charg credit bill
-pay credit 402
-error status retry fail
-retry backoff 429 error timeout
-429 rate limit retry backoff
-rate 429 limit
-limit 429 rate
-402 credit payment
-401 key authenticat bearer
-404 not found
-length duration second
-long duration
-second duration
-base64 b64_json response_format
-url data[0].url
-link url
-model catalog models
-size resolution aspect
-resolution size
-aspect size 16:9
-ratio size 16:9
-async task /v1/async
-mistak wrong rule
-wrong mistak rule
-generat generations
-nano banana gemini
-picture imag
-photo imag
-many number n
-number n
-come respons return
-return respons
-asynchronous async
-asynchronously async
-background async
-often interval poll
-interval poll wait delay
-deadline timeout
-timeout deadline retry re-post
-leak revok key
-repo repository
-github repository
-resubmit retry re-post submit
-list model catalog /v1/models
-schedul backoff
-field paramet
-paramet field
-header authorization bearer
-"""
-
-
-def _expansions() -> dict[str, tuple[str, ...]]:
-    table: dict[str, list[str]] = {}
-    for line in _SYNONYM_GROUPS.strip().splitlines():
-        head, *rest = line.split()
-        terms = table.setdefault(head, [])
-        for word in rest:
-            for term in tokenize(word) or [word]:
-                if term != head and term not in terms:
-                    terms.append(term)
-    return {head: tuple(terms) for head, terms in table.items()}
-
-
-_SYNONYMS = _expansions()
 _CODE_INTENT = frozenset(
     term
     for word in [
@@ -335,7 +243,7 @@ class SearchIndex:
         if {"imag", "video"} <= terms:
             weights.setdefault("image-to-video", 1.0)
         for term in terms:
-            for synonym in _SYNONYMS.get(term, ()):
+            for synonym in SYNONYMS.get(term, ()):
                 weights.setdefault(synonym, _SYNONYM_WEIGHT)
         return _Query(weights, own, frozenset(boosted), tuple(gaps_in(terms)), bool(terms & _CODE_INTENT))
 
@@ -382,7 +290,7 @@ class SearchIndex:
             total += mass
             if term in doc.weights:
                 found += mass
-            elif any(s in doc.weights for s in _SYNONYMS.get(term, ())):
+            elif any(s in doc.weights for s in SYNONYMS.get(term, ())):
                 found += _SYNONYM_WEIGHT * mass
         return found / total if total else 0.0
 
