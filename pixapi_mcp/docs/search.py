@@ -4,14 +4,17 @@ Ranking: BM25 with heading and title boosts, query expansion by synonyms, and pa
 lead only when code is asked for, a model's page when the model is named). Questions in Chinese,
 German and Italian reach the English sections through ``lexicon``'s term maps.
 
-Confidence: each hit carries the probability that it is a section that answers the question,
-from a logistic model of three features of the hit (see ``_confidence``): how much of the question
-it covers (idf-weighted share of the question's terms found in the section), its BM25 score, and
-its score relative to the best hit. The weights are fitted on the question set
-``tests/docs/questions.toml`` (answerable questions with their sections, and questions the docs
-cannot answer, whose every hit is wrong) by ``python -m bench.search_quality --fit``, which also
-prints how well the confidences are calibrated. A search whose best hit is below
-``COVERED_THRESHOLD`` is "not covered": the bundled docs most likely do not answer it.
+Confidence: each hit carries the estimated probability that it is a section that answers the
+question, the product of two fitted logistic models (see ``Features`` and ``_confidence``):
+P(the bundled docs answer the question at all), from the share of the question the docs never
+mention, whether it asks about a known gap (``coverage.GAPS``: a credit balance, cancelling, an
+SLA...) that the best hit does not mention, the best hit's coverage and score; and P(this hit is
+a right section | they do), from the hit's coverage, score and score relative to the best hit.
+Both are fitted on the question set ``tests/docs/questions.toml`` (answerable questions with
+their sections, and questions the docs cannot answer) by ``python -m bench.search_quality --fit``,
+which also prints how well calibrated the confidences are there and on held-out questions. A
+search whose best hit is below ``COVERED_THRESHOLD`` (0.5: more likely wrong than right) is "not
+covered": the bundled docs most likely do not answer it.
 
 The index and everything that does not depend on the query (page priors, model-name patterns)
 are built once, on the first search; a search is one pass over the sections.
@@ -32,8 +35,9 @@ from pixapi_mcp.docs.bundle import DocsBundle, Section, model_page_name
 from pixapi_mcp.docs.coverage import gaps_in
 from pixapi_mcp.docs.lexicon import SYNONYMS, analyze, tokenize
 
-# A search whose best hit has a lower confidence is "not covered". Chosen with the question set:
-# every question the docs cannot answer scores below it (see bench/search_quality.py).
+# A search whose best hit has a lower confidence is "not covered": the best hit is more likely wrong
+# than right. On the question set every question the docs cannot answer scores below it (the
+# highest is about 0.41; bench/search_quality.py prints it).
 COVERED_THRESHOLD = 0.5
 # The fitted logistic models, bias first, then one weight per feature (see ``Features``):
 # whether the docs answer the question at all, and whether a hit is a right section if they do.
