@@ -1,8 +1,23 @@
-"""Ranked search over the bundle's sections: BM25 with heading and title boosts, query expansion
-by synonyms, and page priors (recipes lead only when code is asked for, a model's page when the
-model is named).
+"""Ranked search over the bundle's sections, and how sure it is.
 
-The index is built on the first search, from the sections a ``DocsBundle`` reads.
+Ranking: BM25 with heading and title boosts, query expansion by synonyms, and page priors (recipes
+lead only when code is asked for, a model's page when the model is named). Questions in Chinese,
+German and Italian reach the English sections through ``lexicon``'s term maps.
+
+Confidence: each hit carries the estimated probability that it is a section that answers the
+question, the product of two fitted logistic models (see ``Features`` and ``_confidence``):
+P(the bundled docs answer the question at all), from the share of the question the docs never
+mention, whether it asks about a known gap (``coverage.GAPS``: a credit balance, cancelling, an
+SLA...) that the best hit does not mention, the best hit's coverage and score; and P(this hit is
+a right section | they do), from the hit's coverage, score and score relative to the best hit.
+Both are fitted on the question set ``tests/docs/questions.toml`` (answerable questions with
+their sections, and questions the docs cannot answer) by ``python -m bench.search_quality --fit``,
+which also prints how well calibrated the confidences are there and on held-out questions. A
+search whose best hit is below ``COVERED_THRESHOLD`` (0.5: more likely wrong than right) is "not
+covered": the bundled docs most likely do not answer it.
+
+The index and everything that does not depend on the query (page priors, model-name patterns)
+are built once, on the first search; a search is one pass over the sections.
 """
 
 from __future__ import annotations
@@ -10,7 +25,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,6 +32,25 @@ from pydantic import BaseModel, Field
 
 from pixapi_mcp import contract
 from pixapi_mcp.docs.bundle import DocsBundle, Section, model_page_name
+from pixapi_mcp.docs.coverage import gaps_in
+from pixapi_mcp.docs.lexicon import SYNONYMS, analyze, tokenize
+
+# A search whose best hit has a lower confidence is "not covered": the best hit is more likely wrong
+# than right. On the question set every question the docs cannot answer scores below it (the
+# highest is about 0.41; bench/search_quality.py prints it).
+COVERED_THRESHOLD = 0.5
+# The fitted logistic models, bias first, then one weight per feature (see ``Features``):
+# whether the docs answer the question at all, and whether a hit is a right section if they do.
+_ANSWERABLE_WEIGHTS = (-4.12, -1.21, -5.82, 2.17, 2.52)
+_RIGHT_WEIGHTS = (-7.85, -0.11, 0.76, 6.42)
+
+Features = tuple[tuple[float, float, float, float], tuple[float, float, float]]
+"""A hit as the confidence model sees it. First the question's features, the same for every hit:
+the idf-weighted share of the question's own terms that no section contains; 1.0 when the question
+asks about a known gap of the docs (``coverage.GAPS``) that the best hit never mentions (else 0.0);
+the best hit's coverage; log(1 + the best score). Then the hit's: its coverage (the idf-weighted
+share of the question's own terms the section contains, a synonym counting half), log(1 + score)
+and score / best score."""
 
 
 class SearchHit(BaseModel):
@@ -27,129 +60,17 @@ class SearchHit(BaseModel):
     heading: str = Field(description="The section heading.")
     uri: str = Field(description="Resource URI of this section: pixapi://docs/<page>#<anchor>.")
     score: float = Field(description="Relevance (higher is better); only comparable within one search.")
+    confidence: float = Field(
+        description="Estimated probability (0..1) that this section answers the question; "
+        f"below {COVERED_THRESHOLD} it is probably a guess."
+    )
     text: str = Field(description="The section's markdown, cut short when the size budget ran out.")
     truncated: bool = Field(default=False, description="True when text was cut to respect max_chars.")
 
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*")
-_STOPWORDS = frozenset(
-    re.findall(
-        r"\S+",
-        "a an and are as at be by can do does for from get got how i if in into is it its me my of on or so the "
-        "their then there this to use using want was what when where which who why will with you your should "
-        "would could i'm im we our mean means meaning",
-    )
-)
-_KEEP_SHORT = frozenset({"n", "go", "js", "ts", "py", "v1", "4k", "2k", "id"})
-
-
-def _stem(word: str) -> str:
-    if len(word) <= 3 or word.isdigit():
-        return word
-    # (suffix, replacement): "authentication" and "authenticate" both become "authenticat".
-    for suffix, replacement in (
-        ("ations", "at"),
-        ("ation", "at"),
-        ("ings", ""),
-        ("ing", ""),
-        ("ies", "y"),
-        ("ed", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + replacement
-            break
-    else:
-        if (word.endswith("es") and word[-3:-2] in ("s", "x")) or word.endswith(("ches", "shes")):
-            word = word[:-2]
-        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] in "lt":
-        word = word[:-1]  # polling -> poll, not polll; submitted -> submit
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Search terms: whole compounds (``nano-banana-pro``, ``b64_json``) plus their stemmed parts."""
-    terms: list[str] = []
-    for match in _TOKEN.finditer(text.lower()):
-        word = match.group(0).strip("._/-")
-        parts = [p for p in re.split(r"[._/-]+", word) if p]
-        if len(parts) > 1:
-            terms.append(word)
-        for part in parts:
-            if part in _STOPWORDS or (len(part) < 2 and part not in _KEEP_SHORT):
-                continue
-            terms.append(_stem(part))
-    return terms
-
-
-# Query expansion, one group a line: the first word (a stemmed term) also searches for the others,
-# at half weight.
-_SYNONYM_GROUPS = """
-video veo wan animat image-to-video input_image clip movie mp4
-animat video image-to-video input_image motion
-movie video
-clip video
-edit multipart edits image upload form-data reference
-upload multipart edit file image
-file upload multipart
-multipart edit upload form-data
-poll task status tasks progress backoff
-task poll status async
-status task poll complet fail
-wait poll task status
-done complet result
-finish complet
-key authenticat bearer authorization token
-auth authenticat bearer key authorization
-authenticat bearer key authorization
-token bearer key
-secret key server-side
-price credit pric cost
-pric credit cost
-cost credit pric
-credit pric cost
-charg credit bill
-pay credit 402
-error status retry fail
-retry backoff 429 error timeout
-429 rate limit retry backoff
-rate 429 limit
-limit 429 rate
-402 credit payment
-401 key authenticat bearer
-404 not found
-timeout retry re-post
-length duration second
-second duration
-base64 b64_json response_format
-url data[0].url
-model catalog models
-size resolution aspect
-resolution size
-aspect size 16:9
-ratio size 16:9
-async task /v1/async
-mistak wrong rule
-wrong mistak rule
-generat generations
-nano banana gemini
-"""
-
-
-def _expansions() -> dict[str, tuple[str, ...]]:
-    table: dict[str, tuple[str, ...]] = {}
-    for line in _SYNONYM_GROUPS.strip().splitlines():
-        head, *rest = line.split()
-        table[head] = tuple(dict.fromkeys([*table.get(head, ()), *rest]))
-    return table
-
-
-_SYNONYMS = _expansions()
 _CODE_INTENT = frozenset(
-    {
+    term
+    for word in [
         "example",
         "code",
         "sample",
@@ -158,13 +79,13 @@ _CODE_INTENT = frozenset(
         "script",
         "recipe",
         "implement",
-        "integrat",
+        "integrate",
         "write",
         "sdk",
         "client",
-        "librari",
-        "complet",
-    }
+        "library",
+    ]
+    for term in tokenize(word)
 )
 _LANGUAGE_WORDS: dict[str, tuple[str, bool]] = {
     # word -> (recipe page, unambiguous without a code word)
@@ -191,6 +112,10 @@ _LANGUAGE_WORDS: dict[str, tuple[str, bool]] = {
 _K1, _B = 1.2, 0.6
 _PAGE_WEIGHT = 0.3  # how much the rest of a page's matching sections lift each of its sections
 _HEADING_WEIGHT, _TITLE_WEIGHT = 3.0, 1.5
+_SYNONYM_WEIGHT = 0.5  # a synonym's weight in the query, and its credit in the coverage
+_TITLE_PRIOR, _TITLE_PRIOR_MIN = 0.5, 1.0  # the lift of a page whose title the question spells out
+_PROGRAM_LIFT = 1.5  # a recipe's program section leads its page when code is asked for
+_HEADING_LIFT = 0.15  # the lift of a section whose heading the question spells out (synonyms count half)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +123,39 @@ class _Doc:
     section: Section
     weights: dict[str, float]
     length: float
+    heading: frozenset[str]  # the heading's own terms (for the heading lift)
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A question as the index sees it: weighted terms (with synonyms), the question's own terms
+    with their share of its meaning (for coverage), and the model pages it names."""
+
+    weights: dict[str, float]
+    own: dict[str, float]
+    boosted: frozenset[str]
+    gaps: tuple[str, ...]
+    code: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    section: Section
+    score: float
+    features: Features
+    confidence: float
+
+
+def logistic(weights: tuple[float, ...], features: tuple[float, ...]) -> float:
+    """σ(bias + Σ weight × feature)."""
+    z = weights[0] + sum(w * x for w, x in zip(weights[1:], features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _confidence(features: Features) -> float:
+    """P(the docs answer the question) × P(this hit is a right section | they do)."""
+    question, hit = features
+    return logistic(_ANSWERABLE_WEIGHTS, question) * logistic(_RIGHT_WEIGHTS, hit)
 
 
 class SearchIndex:
@@ -215,9 +173,13 @@ class SearchIndex:
                 weights[term] = weights.get(term, 0.0) + 1.0
             for term in tokenize(section.heading):
                 weights[term] = weights.get(term, 0.0) + _HEADING_WEIGHT
-            for term in tokenize(self.bundle.title(section.page) + " " + section.page.replace("-", " ")):
+            for term in tokenize(self._page_words(section.page)):
                 weights[term] = weights.get(term, 0.0) + _TITLE_WEIGHT
-            docs.append(_Doc(section, weights, sum(weights.values())))
+            # A page's first section is headed by its title, which the title prior already weighs.
+            heading = frozenset(
+                t for t in tokenize(section.heading) if section.level > 1 and not _is_compound(t)
+            )
+            docs.append(_Doc(section, weights, sum(weights.values()), heading))
         df: Counter[str] = Counter()
         for doc in docs:
             df.update(doc.weights.keys())
@@ -226,44 +188,79 @@ class SearchIndex:
         avg = sum(d.length for d in docs) / total
         return docs, idf, avg or 1.0
 
-    def _query_terms(self, query: str) -> tuple[dict[str, float], set[str]]:
-        weights: dict[str, float] = {}
-        lowered = query.lower()
-        boosted_pages: set[str] = set()
-        # Model names and aliases typed with spaces ("nano banana pro") select their model page.
+    def _page_words(self, page: str) -> str:
+        """What every section of ``page`` is also about: its title and name, and for a recipe the
+        names of its language (``typescript`` finds the Node.js recipe)."""
+        languages = [word for word, (recipe, _) in _LANGUAGE_WORDS.items() if recipe == page]
+        return " ".join([self.bundle.title(page), page.replace("-", " "), *languages])
+
+    @cached_property
+    def _unknown_idf(self) -> float:
+        """The idf of a term no section has: the question asks about something the docs never say."""
+        docs, _, _ = self._index
+        total = len(docs) or 1
+        return math.log(1 + (total + 0.5) / 0.5)
+
+    @cached_property
+    def _model_patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        """Model ids and aliases as typed with spaces ("nano banana pro"), longest first."""
         names = sorted(
-            ((name, info) for info in contract.CATALOG for name in (info.id, *info.aliases)),
+            ((name, info.id) for info in contract.CATALOG for name in (info.id, *info.aliases)),
             key=lambda pair: -len(pair[0]),
         )
-        for name, info in names:
-            pattern = (
-                r"(?<![\w.-])" + r"[\s_-]*".join(re.escape(p) for p in re.split(r"[-_]", name)) + r"(?![\w.])"
+        return [
+            (
+                re.compile(
+                    r"(?<![a-z0-9_.-])"
+                    + r"[ _-]?".join(re.escape(p) for p in re.split(r"[-_]", name))
+                    + r"(?![a-z0-9_.])"
+                ),
+                model_id,
             )
-            if re.search(pattern, lowered):
-                boosted_pages.add(model_page_name(info.id))
-                lowered = re.sub(pattern, " ", lowered)
-                weights[info.id] = weights.get(info.id, 0.0) + 2.0
-        base = tokenize(query)
-        for term in base:
-            weights[term] = max(weights.get(term, 0.0), 1.0)
-        if {"image", "video"} <= set(base) or {"imag", "video"} <= set(base):
-            weights.setdefault("image-to-video", 1.0)
-        for term in base:
-            for synonym in _SYNONYMS.get(term, ()):
-                for expanded in tokenize(synonym) or [synonym]:
-                    weights.setdefault(expanded, 0.5)
-        return weights, boosted_pages
+            for name, model_id in names
+        ]
 
-    def _priors(self, query_terms: Iterable[str], boosted: set[str]) -> dict[str, float]:
+    @cached_property
+    def _title_terms(self) -> dict[str, frozenset[str]]:
+        return {
+            name: frozenset(t for t in tokenize(self.bundle.title(name)) if "-" not in t and "." not in t)
+            for name in self.bundle.pages
+        }
+
+    def _query(self, query: str) -> _Query:
+        weights: dict[str, float] = {}
+        own: dict[str, float] = {}
+        lowered = query.lower()
+        boosted: set[str] = set()
+        for pattern, model_id in self._model_patterns:
+            if pattern.search(lowered):
+                boosted.add(model_page_name(model_id))
+                lowered = pattern.sub(" ", lowered)
+                weights[model_id] = weights.get(model_id, 0.0) + 2.0
+                own[model_id] = max(own.get(model_id, 0.0), 1.0)
+        base = analyze(query)
+        for term, weight in base:
+            weights[term] = max(weights.get(term, 0.0), weight)
+            if not _is_compound(term):
+                own[term] = max(own.get(term, 0.0), weight)
+        terms = {term for term, _ in base}
+        if {"imag", "video"} <= terms:
+            weights.setdefault("image-to-video", 1.0)
+        for term in terms:
+            for synonym in SYNONYMS.get(term, ()):
+                weights.setdefault(synonym, _SYNONYM_WEIGHT)
+        return _Query(weights, own, frozenset(boosted), tuple(gaps_in(terms)), bool(terms & _CODE_INTENT))
+
+    def _priors(self, query: _Query) -> dict[str, float]:
         """Page multipliers: recipes only lead when code is asked for, model pages when their model is
         named, and a page whose title the query spells out gets a lift."""
-        terms = set(query_terms)
-        code_intent = bool(terms & _CODE_INTENT)
+        terms = set(query.weights)
+        own = set(query.own)
+        code_intent = query.code
         priors: dict[str, float] = {}
-        for name in self.bundle.pages:
-            title_terms = {t for t in tokenize(self.bundle.title(name)) if "-" not in t and "." not in t}
-            covered = len(title_terms & terms) / len(title_terms) if title_terms else 0.0
-            prior = 1.0 + 0.5 * covered if covered >= 0.5 else 1.0
+        for name, title_terms in self._title_terms.items():
+            covered = len(title_terms & own) / len(title_terms) if title_terms else 0.0
+            prior = 1.0 + _TITLE_PRIOR * covered if covered >= _TITLE_PRIOR_MIN else 1.0
             if name.startswith("recipe-"):
                 prior = 0.5
             elif name.startswith("model-") and name != "model-catalog":
@@ -275,45 +272,95 @@ class SearchIndex:
         if code_intent:
             for page in priors:
                 priors[page] = max(priors[page], 0.9)
-        for page in boosted:
+        for page in query.boosted:
             priors[page] = max(priors.get(page, 1.0), 1.0) * 2.0
         return priors
 
-    def search(self, query: str, *, max_chars: int = 6000, limit: int = 5) -> list[SearchHit]:
-        """The sections that best answer ``query``, best first: at most ``limit`` hits, at most two
-        per page, whose texts add up to no more than ``max_chars`` (the last one is cut short)."""
+    def _unknown_share(self, query: _Query, idf: dict[str, float]) -> float:
+        """The idf-weighted share of the question's own terms that no section contains: the part of
+        the question the docs never talk about."""
+        masses = [
+            (weight * idf.get(term, self._unknown_idf), term in idf) for term, weight in query.own.items()
+        ]
+        total = sum(mass for mass, _ in masses)
+        return sum(mass for mass, known in masses if not known) / total if total else 1.0
+
+    def _coverage(self, query: _Query, doc: _Doc, idf: dict[str, float]) -> float:
+        """The idf-weighted share of the question's own terms that ``doc`` contains (a synonym of a
+        term found instead counts half)."""
+        total = found = 0.0
+        for term, weight in query.own.items():
+            mass = weight * idf.get(term, self._unknown_idf)
+            total += mass
+            if term in doc.weights:
+                found += mass
+            elif any(s in doc.weights for s in SYNONYMS.get(term, ())):
+                found += _SYNONYM_WEIGHT * mass
+        return found / total if total else 0.0
+
+    def _rank(self, query: str) -> list[_Ranked]:
+        """Every section that matches ``query``, best first, with its confidence."""
         docs, idf, avg = self._index
-        terms, boosted = self._query_terms(query)
-        if not terms:
+        parsed = self._query(query)
+        if not parsed.weights:
             return []
-        priors = self._priors(terms, boosted)
-        raw: list[tuple[float, Section]] = []
+        priors = self._priors(parsed)
+        raw: list[tuple[float, _Doc]] = []
         for doc in docs:
             score = 0.0
-            for term, weight in terms.items():
+            for term, weight in parsed.weights.items():
                 tf = doc.weights.get(term)
                 if tf:
                     norm = tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * doc.length / avg))
                     score += weight * idf.get(term, 0.0) * norm
             if score > 0:
-                raw.append((score, doc.section))
+                raw.append((score, doc))
         by_page: dict[str, list[float]] = {}
-        for score, section in raw:
-            by_page.setdefault(section.page, []).append(score)
+        for score, doc in raw:
+            by_page.setdefault(doc.section.page, []).append(score)
         page_totals = {page: sum(sorted(values, reverse=True)[:3]) for page, values in by_page.items()}
         scored = [
             (
-                (score + _PAGE_WEIGHT * max(0.0, page_totals[section.page] - score))
-                * priors.get(section.page, 1.0),
-                section,
+                (score + _PAGE_WEIGHT * max(0.0, page_totals[doc.section.page] - score))
+                * priors.get(doc.section.page, 1.0)
+                * (_PROGRAM_LIFT if parsed.code and doc.section.anchor == "program" else 1.0)
+                * (1.0 + _HEADING_LIFT * _heading_match(parsed, doc)),
+                doc,
             )
-            for score, section in raw
+            for score, doc in raw
         ]
-        scored.sort(key=lambda pair: (-pair[0], pair[1].page, pair[1].anchor))
-        hits: list[SearchHit] = []
+        scored.sort(key=lambda pair: (-pair[0], pair[1].section.page, pair[1].section.anchor))
+        if not scored:
+            return []
+        best, top = scored[0]
+        question = (
+            self._unknown_share(parsed, idf),
+            1.0 if any(gap not in top.weights for gap in parsed.gaps) else 0.0,
+            self._coverage(parsed, top, idf),
+            math.log1p(best),
+        )
+        ranked: list[_Ranked] = []
+        for score, doc in scored:
+            features = (question, (self._coverage(parsed, doc, idf), math.log1p(score), score / best))
+            ranked.append(_Ranked(doc.section, score, features, _confidence(features)))
+        return ranked
+
+    def search(self, query: str, *, max_chars: int = 6000, limit: int = 5) -> list[SearchHit]:
+        """The sections that best answer ``query``, best first: at most ``limit`` hits, at most two
+        per page, whose texts add up to no more than ``max_chars`` (the last one is cut short).
+        Each hit has a ``confidence``; ``covered`` tells whether the best one is good enough."""
+        return [hit for hit, _ in self._hits(query, max_chars=max_chars, limit=limit)]
+
+    def features(self, query: str, *, limit: int = 5) -> list[tuple[str, Features]]:
+        """For calibration (bench/search_quality.py): each hit's uri with the confidence model's inputs."""
+        return [(hit.uri, features) for hit, features in self._hits(query, max_chars=10**9, limit=limit)]
+
+    def _hits(self, query: str, *, max_chars: int, limit: int) -> list[tuple[SearchHit, Features]]:
+        hits: list[tuple[SearchHit, Features]] = []
         per_page: Counter[str] = Counter()
         budget = max_chars
-        for score, section in scored:
+        for ranked in self._rank(query):
+            section = ranked.section
             if len(hits) >= limit or budget <= 0:
                 break
             if per_page[section.page] >= 2:
@@ -328,14 +375,34 @@ class SearchIndex:
                 truncated = True
             per_page[section.page] += 1
             budget -= len(text)
-            hits.append(
-                SearchHit(
-                    page=section.page,
-                    heading=section.heading,
-                    uri=section.uri,
-                    score=round(score, 3),
-                    text=text,
-                    truncated=truncated,
-                )
+            hit = SearchHit(
+                page=section.page,
+                heading=section.heading,
+                uri=section.uri,
+                score=round(ranked.score, 3),
+                confidence=round(ranked.confidence, 3),
+                text=text,
+                truncated=truncated,
             )
+            hits.append((hit, ranked.features))
         return hits
+
+    def gaps(self, query: str) -> list[str]:
+        """The known gaps of the docs (``coverage.GAPS``) that ``query`` asks about."""
+        return list(self._query(query).gaps)
+
+
+def _heading_match(query: _Query, doc: _Doc) -> float:
+    """How much of the section's heading the question spells out, 0..1."""
+    if not doc.heading:
+        return 0.0
+    return sum(min(1.0, query.weights.get(term, 0.0)) for term in doc.heading) / len(doc.heading)
+
+
+def covered(hits: list[SearchHit]) -> bool:
+    """Whether the bundled docs answer the question: the best hit is confident enough."""
+    return bool(hits) and hits[0].confidence >= COVERED_THRESHOLD
+
+
+def _is_compound(term: str) -> bool:
+    return any(sep in term for sep in "._/-") and len(term) > 1

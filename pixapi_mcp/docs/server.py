@@ -34,8 +34,11 @@ from pixapi_mcp.codecheck import normalize_language
 from pixapi_mcp.codecheck.tool import READ_ONLY_LOCAL
 from pixapi_mcp.config import Settings
 from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
+from pixapi_mcp.docs.coverage import where_to_look
+from pixapi_mcp.docs.lexicon import has_han
 from pixapi_mcp.docs.pages import credits_phrase
-from pixapi_mcp.docs.search import SearchHit, SearchIndex
+from pixapi_mcp.docs.recipes import LANGUAGE_NAMES, TASK_NAMES, choose, task_of
+from pixapi_mcp.docs.search import COVERED_THRESHOLD, SearchHit, SearchIndex, covered
 from pixapi_mcp.docs.sync import cached_doc, docs_cache_dir
 from pixapi_mcp.tool_result import call_result, short_text
 
@@ -48,9 +51,18 @@ MARKDOWN = "text/markdown"
 
 class SearchDocsResult(BaseModel):
     query: str
+    covered: bool = Field(
+        description="True when the best hit's confidence reaches the threshold: the bundled docs most likely "
+        "answer the question. False: they most likely do not; next_step says where to look instead."
+    )
+    confidence: float = Field(
+        description="The best hit's confidence (0..1; 0 when nothing matched), as in hits[0].confidence."
+    )
     hits: list[SearchHit]
     summary: str = Field(default="", description="What was found, in one line.")
-    next_step: str = Field(description="What to read or call next.")
+    next_step: str = Field(
+        description="What to read or call next, or where to look when the docs do not cover it."
+    )
 
     def text(self) -> str:
         """The short text beside the structured result: the best hit's opening lines (for hosts
@@ -63,24 +75,21 @@ class SearchDocsResult(BaseModel):
         return short_text(self.summary, details, self.next_step)
 
 
-SEARCH_DESCRIPTION = """Search Pixapi's API docs (bundled, offline) and get the best-matching sections, ranked.
+SEARCH_DESCRIPTION = f"""Search Pixapi's API docs (bundled, offline) and get the best-matching sections, ranked.
 
 Covers endpoints and fields, auth, async tasks and polling, image-to-video, image edits, errors and
 retries, every model (ids, aliases, credit prices) and complete code recipes (curl, Python, Node,
-Go, Java, PHP). Use it before writing or fixing Pixapi code, or when unsure of a field, endpoint,
-model id, status or price. Free and local: no API call, no credits. Each hit has page, heading,
-uri and text; the total text stays within max_chars. Next: read a hit's uri, or the whole page
-pixapi://docs/<page>, for more; after writing code, run check_code on it."""
+Go, Java, PHP). Questions may be in English, Chinese, German or Italian (the docs are English).
+Use it before writing or fixing Pixapi code, or when unsure of a field, endpoint, model id, status
+or price. Free and local: no API call, no credits. Each hit has page, heading, uri, text and a
+confidence: the estimated probability (0..1) that the section answers the question. covered is
+false when even the best hit is below {COVERED_THRESHOLD}: the bundled docs most likely do not answer it
+(for example a credit balance, cancelling a task, how long output URLs last, seeds, an SLA), the
+hits are only the nearest sections, and next_step names where to look instead; do not guess an
+endpoint or field from them. The total text stays within max_chars. Next: read a hit's uri, or
+the whole page pixapi://docs/<page>, for more; after writing code, run check_code on it."""
 
-# The languages with a recipe page (recipe-<language>), as the integrate_pixapi prompt names them.
-_LANGUAGE_NAMES: dict[str, str] = {
-    "curl": "curl (bash)",
-    "python": "Python",
-    "node": "Node.js (JavaScript/TypeScript)",
-    "go": "Go",
-    "java": "Java",
-    "php": "PHP",
-}
+_NOT_COVERED_HITS = 2  # hits shown when the docs do not cover the question: the nearest, not answers
 
 
 def _not_found(what: str, name: str, valid: Iterable[str]) -> Exception:
@@ -155,29 +164,38 @@ class DocsService:
         if not query.strip():
             raise ToolError("query is empty: ask in words, e.g. 'how do I poll a video task'.")
         hits = self.index.search(query, max_chars=max_chars)
-        if hits:
-            summary = f"{len(hits)} docs section{'' if len(hits) == 1 else 's'} match; best: {hits[0].heading} ({hits[0].uri})."
+        is_covered = covered(hits)
+        confidence = hits[0].confidence if hits else 0.0
+        if is_covered:
+            summary = (
+                f"{len(hits)} docs section{'' if len(hits) == 1 else 's'} match (confidence {confidence:.2f}); "
+                f"best: {hits[0].heading} ({hits[0].uri})."
+            )
             hint = (
                 f"Read {hits[0].uri} (or the whole page {DOCS_SCHEME}{hits[0].page}) for more. "
                 "Before shipping Pixapi code, run check_code on it."
             )
         else:
-            summary = "No docs section matched."
-            hint = (
-                "Try other words (an endpoint, a field, a model id), or read "
-                f"{DOCS_SCHEME}llms.txt for the list of pages."
+            summary = "The bundled docs most likely do not cover this" + (
+                f" (best confidence {confidence:.2f}): the hits are guesses." if hits else "."
             )
-        return SearchDocsResult(query=query, hits=hits, summary=summary, next_step=hint)
+            hits = hits[:_NOT_COVERED_HITS]
+            hint = where_to_look(self.index.gaps(query), chinese=has_han(query)) + (
+                f" If the question can be put in other words (an endpoint, a field, a model id), search again; "
+                f"{DOCS_SCHEME}llms.txt lists the pages."
+            )
+        return SearchDocsResult(
+            query=query, covered=is_covered, confidence=confidence, hits=hits, summary=summary, next_step=hint
+        )
 
     def integrate_prompt(self, language: str, task: str) -> str:
         try:
             lang = normalize_language(language)
         except ValueError:
             lang = None
-        recipe_lang = lang if lang in _LANGUAGE_NAMES else None
-        recipe_page = f"recipe-{recipe_lang or 'curl'}"
-        recipe = self.bundle.pages.get(recipe_page, "")
-        shown = _LANGUAGE_NAMES.get(recipe_lang or "", language.strip() or "the project's language")
+        recipe_lang = lang if lang in LANGUAGE_NAMES else None
+        recipe = choose(self.bundle, task_of(task), recipe_lang, language)
+        shown = LANGUAGE_NAMES.get(recipe_lang or "", language.strip() or "the project's language")
         rules = "\n".join(f"- {rule.summary} Fix: {rule.message}" for rule in contract.RULES)
         models = "\n".join(
             f"- `{m.id}`"
@@ -185,11 +203,7 @@ class DocsService:
             + f": {m.category}; {credits_phrase(m)}"
             for m in contract.CATALOG
         )
-        note = (
-            ""
-            if recipe_lang
-            else f"There is no {language!r} recipe; the curl recipe below shows the exact HTTP exchange to port.\n\n"
-        )
+        note = f"{recipe.note}\n\n" if recipe.note else ""
         return f"""Write production-ready Pixapi integration code in {shown}, based only on Pixapi's documented API.
 
 Task: {task.strip()}
@@ -208,9 +222,9 @@ Models:
 Contract rules (pixapi-mcp's check_code enforces each):
 {rules}
 
-{note}Reference implementation ({recipe_page}); adapt it to the task and the project's conventions:
+{note}Reference implementation for {TASK_NAMES[recipe.task]} ({recipe.source}); adapt it to the task and the project's conventions:
 
-{recipe}
+{recipe.code}
 When the code is written, call the check_code tool with it (language "{recipe_lang or "auto"}") and fix every finding. For any other detail call search_docs or read pixapi://docs/llms.txt."""
 
     def image_to_video_prompt(self, prompt: str, model: str) -> str:
@@ -256,7 +270,7 @@ Costs: {image_cost}; video prices are on https://pixapi.ai/pricing. Rules the se
             elif ref.uri == MODEL_TEMPLATE and argument.name == "model_id":
                 values = list(contract.MODEL_NAMES)
         elif ref.name == "integrate_pixapi" and argument.name == "language":
-            values = list(_LANGUAGE_NAMES)
+            values = list(LANGUAGE_NAMES)
         elif ref.name == "image_to_video" and argument.name == "model":
             values = [m.id for m in contract.CATALOG if m.category == "video"]
         else:
@@ -375,14 +389,20 @@ def register_docs(server: MCPServer[Any], settings: Settings) -> None:
         name="integrate_pixapi",
         title="Integrate Pixapi",
         description="Grounded instructions for writing Pixapi integration code: endpoint facts, the contract "
-        "rules and the matching complete recipe.",
+        "rules and the bundled code for the task (image generation, edit, image-to-video or polling, read from "
+        "the task's words) in the language, or the nearest with a note when there is none.",
     )
     def integrate_pixapi(  # pyright: ignore[reportUnusedFunction]
         language: Annotated[
-            str, Field(description="curl, python, node, go, java or php (others get the curl recipe).")
+            str,
+            Field(description="curl, python, node, go, java or php (others get the curl exchange to port)."),
         ],
         task: Annotated[
-            str, Field(description="What the code should do, e.g. 'generate a hero image and animate it'.")
+            str,
+            Field(
+                description="What the code should do, e.g. 'generate a hero image and animate it', 'edit a product "
+                "photo', 'poll an async task'; its words pick the recipe."
+            ),
         ],
     ) -> str:
         return service.integrate_prompt(language, task)

@@ -19,7 +19,7 @@ SEARCHES: list[tuple[str, set[str], str]] = [
     ("rate limited 429 what to do", {"errors"}, "429"),
     ("which models can make video", {"model-catalog"}, "veo"),
     ("return base64 instead of url", {"api-reference"}, "b64_json"),
-    ("node example", {"recipe-node"}, "Node.js"),
+    ("node example", {"recipe-node"}, "fetch("),
     ("python example with httpx", {"recipe-python"}, "httpx"),
     ("curl script for image to video", {"recipe-curl"}, "curl"),
     ("go program", {"recipe-go"}, "Go"),

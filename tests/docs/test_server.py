@@ -234,7 +234,11 @@ async def test_prompts_render_the_right_recipe(server: MCPServer[Any], bundle: D
                 assert rule.summary in text
             assert "/v1/async/videos/generations" in text and "result.data[0].url" in text
             assert "check_code" in text
-        ruby = prompt_text(await client.get_prompt("integrate_pixapi", {"language": "ruby", "task": "x"}))
+        ruby = prompt_text(
+            await client.get_prompt(
+                "integrate_pixapi", {"language": "ruby", "task": "animate a product shot"}
+            )
+        )
         assert bundle.pages["recipe-curl"] in ruby and "no 'ruby' recipe" in ruby
 
         plan = prompt_text(await client.get_prompt("image_to_video", {"prompt": "a red kite over dunes"}))
