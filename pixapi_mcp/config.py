@@ -78,7 +78,25 @@ def key_problem(value: str) -> str | None:
         return "PIXAPI_KEY starts with 'Bearer'; set only the key (the server adds 'Bearer ')"
     if any(ch.isspace() for ch in text):
         return "PIXAPI_KEY contains spaces or line breaks; set the key as one word"
-    return None
+    return header_problem(text)
+
+
+def header_problem(key: str) -> str | None:
+    """Why ``key`` cannot travel in an ``Authorization`` header, naming ``PIXAPI_KEY`` and never
+    showing the key; None when it can.
+
+    A header value is visible ASCII (RFC 9110 section 5.5; a Bearer token is narrower still,
+    RFC 6750 section 2.1). Anything else fails inside the HTTP library, whose error quotes the
+    whole header, the key in it, and reads as a request that may have been sent; or, for non-ASCII
+    text, escapes as an encoding error. So such a key is refused before any request is built."""
+    if key and all("\x21" <= ch <= "\x7e" for ch in key):
+        return None
+    if not key:
+        return "PIXAPI_KEY is empty"
+    return (
+        "PIXAPI_KEY contains a character an HTTP header cannot carry (a control character, a line "
+        "break or non-ASCII text); copy the key again from the Pixapi dashboard"
+    )
 
 
 def setting_variables() -> frozenset[str]:
@@ -250,7 +268,7 @@ class Settings(BaseModel):
         unexpanded variable reference): such a value is never sent to Pixapi."""
         if self.api_key is None or self.key_problem():
             return None
-        return self.api_key.get_secret_value()
+        return self.api_key.get_secret_value().strip()
 
     def key_problem(self) -> str | None:
         """Why ``PIXAPI_KEY`` is set but cannot be a key (see ``key_problem``); None otherwise."""

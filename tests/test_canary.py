@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -309,3 +310,124 @@ async def test_canary_stdio_subprocess_with_debug_logs(tmp_path: Path, suite_cou
     data_files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
     assert any(p.name.startswith("ledger") for p in data_files), data_files
     assert_no_canary([*results, log, json.dumps(results)], [tmp_path], suite_counts, "stdio")
+
+
+# -- a hostile API that echoes the key JSON-escaped, nested, and across the excerpt's cut -----------
+
+# A key with a "/" so PHP's json_encode has something to escape; every 8-character piece of it is
+# distinctive, so a piece left at a cut is found too.
+SLASH_KEY = "sk-esc/7Qz4+Wm9_Xr2.Lp5~Tn8/Hv3"
+# Long enough that a key after it straddles the 300-character excerpt cut.
+PAD = "p" * 280
+
+
+def u_escaped(key: str, *, upper: bool = False, every: int = 1) -> str:
+    """``key`` as a JSON encoder escaping every ``every``-th character writes it (``\\u0073``)."""
+    spelled = (f"\\u{ord(c):04X}" if upper else f"\\u{ord(c):04x}" for c in key)
+    return "".join(s if i % every == 0 else c for i, (c, s) in enumerate(zip(key, spelled, strict=True)))
+
+
+def php_escaped(key: str) -> str:
+    """``key`` as PHP's json_encode writes it: ``/`` becomes ``\\/``."""
+    return key.replace("/", "\\/")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with the escapes the hostile API uses decoded (written independently of the code
+    under test), so a leak in an escaped spelling is found by a plain search."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return text.replace("\\/", "/")
+
+
+def key_pieces(key: str, size: int = 8) -> list[str]:
+    """Every ``size``-character window of ``key``: what a cut through the key would leave."""
+    return [key[i : i + size] for i in range(len(key) - size + 1)]
+
+
+def escaping_api(request: httpx2.Request) -> httpx2.Response:
+    """Echoes the caller's key JSON-escaped (all ``\\u``, mixed-case ``\\u``, ``\\/``), in nested
+    objects and object keys, in headers, and straddling the 300-character excerpt cut."""
+    key = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or "none"
+    u_all, u_some, php = u_escaped(key), u_escaped(key, upper=True, every=2), php_escaped(key)
+    path = request.url.path
+    headers = {"content-type": "application/json", "x-request-id": f"req_{PAD}{key}"}
+
+    def answer(status: int, text: str, **extra: str) -> httpx2.Response:
+        return httpx2.Response(status, text=text, headers=headers | extra)
+
+    if path == "/v1/async/images/generations":
+        nested = f'{{"meta": {{"{php}": ["{u_some}", {{"deep": "{u_all}"}}]}}}}'
+        return answer(
+            200, f'{{"id": "task_esc", "status": "submitted", "model": "{u_all}", "extra": {nested}}}'
+        )
+    if path == "/v1/tasks/task_esc":
+        task = (
+            f'{{"id": "task_esc", "status": "failed", "progress": 100, "model": "{php}", '
+            f'"error": {{"message": "{PAD}{u_all}", "code": "{php}", "{u_some}": "{u_all}"}}}}'
+        )
+        return answer(200, task)
+    if path == "/v1/images/generations":
+        # A 2xx that is not JSON: the raw text (cut for the message) holds every spelling.
+        return answer(
+            200,
+            f"<html><p>{u_all} {php} {u_some}</p><p>{PAD}{key}</p></html>",
+            **{"content-type": "text/html"},
+        )
+    if path == "/v1/async/images/edits":
+        error = f'{{"error": {{"message": "{PAD}{php}", "code": "{u_all}", "param": "{u_some}", "request_id": "{u_all}"}}}}'
+        return answer(401, error)
+    if path == "/v1/async/videos/generations":
+        # Only the start of the key, reaching past the cut: a piece must not be left at the end.
+        return answer(402, f"{PAD}{'q' * 8}{key[:20]}", **{"content-type": "text/plain"})
+    if path == "/v1/models":
+        models = f'{{"object": "list", "data": [{{"id": "{u_all}", "object": "model", "category": "image", "{php}": 1}}]}}'
+        return answer(200, models)
+    return answer(404, f'{{"error": {{"message": "no task {PAD}{u_some}"}}}}')
+
+
+@pytest.mark.parametrize("key", [CANARY_KEY, SLASH_KEY], ids=["canary", "slash"])
+async def test_canary_hostile_api_echoing_the_key_json_escaped(
+    make_settings: Callable[..., Settings], tmp_path: Path, suite_counts: dict[str, int], key: str
+) -> None:
+    """The key, escaped as JSON encoders write it and cut where the excerpt cuts, reaches no
+    result, error, ledger row or DEBUG log line, whole or as a piece of 8 characters."""
+    results: list[str] = []
+    (tmp_path / "out").mkdir()
+    source = tmp_path / "out" / "source.png"
+    Image.new("RGB", (16, 16), "red").save(source)
+    env = {"PIXAPI_KEY": key, "PIXAPI_BASE_URL": "https://api.echo.test", "PIXAPI_LOG_LEVEL": "DEBUG"}
+    settings = make_settings(env)
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers.get("authorization", ""))
+        return escaping_api(request)
+
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("generate_image", {"prompt": "escaped", "wait_s": 30}),
+        ("get_task", {"task_id": "task_esc"}),
+        ("generate_image", {"prompt": "escaped sync", "sync": True}),
+        ("edit_image", {"prompt": "escaped", "image": str(source)}),
+        ("create_video", {"prompt": "escaped"}),
+        ("list_models", {}),
+        ("get_task", {"task_id": "task_elsewhere"}),
+        ("list_tasks", {}),
+    ]
+    with captured_logs() as logs:
+        async with (
+            httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as http,
+            Client(build_server(settings, http, timer=_NoWait())) as client,
+        ):
+            for tool, args in calls:
+                await call(client, results, tool, args)
+    assert seen and all(k == f"Bearer {key}" for k in seen), "the hostile API never saw the key"
+    # The calls did reach the echoing paths: a submission recorded, errors carrying server text.
+    assert "task_esc" in results[0] and "[redacted]" in "".join(results)
+    files = [p for p in files_under(tmp_path) if p.name.startswith("ledger")]
+    assert files, "no ledger file was written: the ledger rows were not checked"
+    texts = [*results, *logs, *(p.read_bytes().decode("latin-1") for p in files)]
+    for index, text in enumerate(texts):
+        plain = unescaped(text)
+        leaked = [piece for piece in key_pieces(key) if piece in plain]
+        assert not leaked, f"a piece of the key leaked in text #{index}: {leaked[:3]} in {plain[:400]}"
+    suite_counts[f"canary: escaped echo ({len(key)}-char key): texts searched"] = len(texts)

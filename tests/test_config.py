@@ -283,6 +283,95 @@ async def test_the_server_starts_with_a_placeholder_key_and_refuses_paid_calls_n
     assert not [r for r in sent if r.method == "POST"]
 
 
+# A key no HTTP header can carry: controls, DEL, line breaks, non-ASCII text. The HTTP library's own
+# refusal ("Illegal header value b'Bearer sk-...'") would quote it whole.
+UNSENDABLE_KEYS = [
+    f"{CANARY_KEY}\x00",
+    f"{CANARY_KEY[:10]}\x1f{CANARY_KEY[10:]}",
+    f"{CANARY_KEY}\x7f",
+    f"{CANARY_KEY}\u00e9",
+    f"{CANARY_KEY[:10]}\r{CANARY_KEY[10:]}",
+    f"{CANARY_KEY}\r\nX-Evil:1",
+]
+
+
+@pytest.mark.parametrize("value", UNSENDABLE_KEYS)
+def test_a_key_no_header_can_carry_is_refused_naming_the_variable_never_the_key(
+    tmp_path: Path, value: str
+) -> None:
+    for settings in (
+        Settings.from_env({"HOME": str(tmp_path), "PIXAPI_KEY": value}),
+        Settings(api_key=SecretStr(value), data_dir=tmp_path, cache_dir=tmp_path),
+    ):
+        problem = settings.key_problem()
+        assert problem is not None and problem.startswith("PIXAPI_KEY "), problem
+        assert CANARY_KEY[4:12] not in problem
+        assert settings.key_value() is None
+
+
+def test_a_key_with_a_trailing_line_break_is_sent_without_it(tmp_path: Path) -> None:
+    """A key pasted from a file keeps its newline; the value sent is the key alone."""
+    settings = Settings(api_key=SecretStr(f"{CANARY_KEY}\r\n"), data_dir=tmp_path, cache_dir=tmp_path)
+    assert settings.key_problem() is None and settings.key_value() == CANARY_KEY
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("value", UNSENDABLE_KEYS[::2])
+async def test_the_client_never_sends_a_key_no_header_can_carry(value: str) -> None:
+    """Even handed such a key directly, over a real socket, the client sends nothing and says why
+    without echoing it, as a refusal that was never sent (no "may have been processed")."""
+    import httpx2
+
+    from pixapi_mcp.client import MissingKeyError, PixapiClient
+    from pixapi_mcp.contract import ImageGenerationRequest
+    from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
+
+    with running_sandbox(SandboxConfig()) as sandbox:
+        async with httpx2.AsyncClient() as http:
+            client = PixapiClient(http, base_url=sandbox.base_url, api_key=value, max_retries=0)
+            with pytest.raises(MissingKeyError) as info:
+                await client.create_image(ImageGenerationRequest(model="nano-banana", prompt="p"))
+            assert not client.has_key
+        assert not sandbox.state.requests
+    error = info.value
+    assert error.sent is False and "PIXAPI_KEY" in str(error)
+    assert CANARY_KEY[4:12] not in f"{error} {error!r} {error.to_dict()}"
+
+
+@pytest.mark.anyio
+async def test_the_server_starts_with_an_unsendable_key_and_refuses_paid_calls_naming_it(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    import httpx2
+    from mcp.client import Client
+
+    from pixapi_mcp.server import build_server
+    from tests.client.recording import BASE, MODELS, ok
+
+    sent: list[httpx2.Request] = []
+
+    def api(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return ok(MODELS)
+
+    settings = make_settings({"PIXAPI_KEY": f"{CANARY_KEY}\x00"}, base_url=BASE)
+    with caplog.at_level("WARNING"):
+        async with (
+            httpx2.AsyncClient(transport=httpx2.MockTransport(api)) as http,
+            Client(build_server(settings, http)) as client,
+        ):
+            result = await client.call_tool("generate_image", {"prompt": "fox", "sync": True})
+            tasks = await client.call_tool("list_tasks", {})
+            docs = await client.call_tool("search_docs", {"query": "video duration"})
+    text = "\n".join(getattr(b, "text", "") for b in result.content)
+    assert result.is_error and "PIXAPI_KEY contains a character" in text and "category: auth" in text
+    assert not docs.is_error  # the free tools still work
+    assert "task_" not in json.dumps(tasks.structured_content)  # nothing was recorded as sent
+    assert any("PIXAPI_KEY contains a character" in r.getMessage() for r in caplog.records)
+    assert not sent  # no request carried it, not even the model list
+    assert CANARY_KEY not in text + caplog.text
+
+
 def test_money_settings(tmp_path: Path) -> None:
     """The video estimate and the confirmation bound: defaults, variables, and refusals that name
     the variable (a zero estimate would make videos free; a zero bound would never ask)."""

@@ -3,6 +3,7 @@
 - ``errors``: every failure as one ``PixapiError`` subclass (openai-python's parentage).
 - ``retry``: the one retry loop every call and download goes through, and its bound.
 - ``wire``: what API calls and downloads both read off an exchange (sent-or-not, Retry-After, logs).
+- ``redact``: the key scrubbed out of server text in every spelling (JSON escapes, URL, HTML).
 - ``responses``: answers into results or errors, with the key scrubbed out.
 - ``api``: ``PixapiClient``, the API calls behind the contract guard.
 - ``download``: ``Downloader``, which fetches output and input URLs and never holds the key.

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from pixapi_mcp.client import responses
 from pixapi_mcp.client.download import Download, Downloader, UrlGuard
 from pixapi_mcp.client.errors import ContractError, InvalidResponseError, MissingKeyError, PixapiError
-from pixapi_mcp.client.responses import Redactor
+from pixapi_mcp.client.redact import Redactor
 from pixapi_mcp.client.retry import Retry, RetryOptions, RetryPolicy
 from pixapi_mcp.client.wire import (
     READ_RETRYABLE,
@@ -34,7 +34,7 @@ from pixapi_mcp.client.wire import (
     log_exchange,
     logger,
 )
-from pixapi_mcp.config import Settings
+from pixapi_mcp.config import Settings, header_problem
 from pixapi_mcp.contract import (
     API_REFERENCE_URL,
     ASYNC_TASKS_URL,
@@ -83,6 +83,9 @@ class PixapiClient:
         **retry: Unpack[RetryOptions],
     ) -> None:
         self._http = http
+        if api_key and (problem := header_problem(api_key)):
+            # Never sent: the HTTP library's own refusal would quote the whole header, key and all.
+            api_key, missing_key = None, f"{problem}."
         # Why there is no key, when it is more than "not set" (a placeholder in PIXAPI_KEY).
         self._missing_key = missing_key
         self._base_url = base_url.rstrip("/")

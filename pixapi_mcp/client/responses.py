@@ -26,48 +26,17 @@ from pixapi_mcp.client.errors import (
     ServerError,
     status_error_class,
 )
-from pixapi_mcp.client.wire import NEVER_SENT, excerpt, header_request_id, parse_retry_after
+from pixapi_mcp.client.redact import Redactor
+from pixapi_mcp.client.wire import NEVER_SENT, parse_retry_after, raw_request_id
 
-__all__ = ["REDACTED", "Redactor", "decodes", "parse", "status_error", "transport_error"]
-
-REDACTED = "[redacted]"
+__all__ = ["decodes", "parse", "request_id", "status_error", "transport_error"]
 _M = TypeVar("_M", bound=BaseModel)
-
-
-class Redactor:
-    """Removes one secret from server text; knows nothing else. ``repr`` never shows the secret."""
-
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret or None
-
-    def __repr__(self) -> str:
-        return "Redactor()"
-
-    def in_text(self, text: str) -> bool:
-        return self._secret is not None and self._secret in text
-
-    def text(self, text: str) -> str:
-        """``text`` with the secret replaced."""
-        if self._secret is not None and self._secret in text:
-            text = text.replace(self._secret, REDACTED)
-        return text
-
-    def json(self, value: object) -> object:
-        """``value`` with the secret removed from every string in it, keys of objects included."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            items = cast(dict[object, object], value).items()
-            return {self.json(k): self.json(v) for k, v in items}
-        if isinstance(value, list):
-            return [self.json(v) for v in cast(list[object], value)]
-        return value
 
 
 def request_id(response: httpx2.Response, redact: Redactor) -> str | None:
     """The request id from the response headers, as safe to show as any server text."""
-    value = header_request_id(response)
-    return redact.text(value) if value else None
+    value = raw_request_id(response)
+    return redact.excerpt(value) if value else None
 
 
 def transport_error(
@@ -76,7 +45,7 @@ def transport_error(
     """The error for a request that got no usable answer; ``sent`` says whether it may have
     reached the API, and the fix of a paid call says to check before sending it again."""
     host = urlsplit(base_url).netloc
-    detail = redact.text(excerpt(str(exc))) or type(exc).__name__
+    detail = redact.excerpt(str(exc)) or type(exc).__name__
     if isinstance(exc, NEVER_SENT):
         return APIConnectionError(
             f"Could not connect to Pixapi at {host} ({detail})",
@@ -140,6 +109,9 @@ def _error_body(response: httpx2.Response, redact: Redactor) -> tuple[str, str |
         parsed: object = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
+    # Scrubbed as parsed values, before any piece is picked or cut: the raw text may spell the
+    # key with JSON escapes that only decoding turns back into the key.
+    parsed = redact.json(parsed)
     if isinstance(parsed, dict):
         payload = cast(dict[str, Any], parsed)
         error: object = payload.get("error", payload)
@@ -163,12 +135,11 @@ def _error_body(response: httpx2.Response, redact: Redactor) -> tuple[str, str |
             body_request_id = rid
     if not message:
         reason = response.reason_phrase or "error"
-        message = excerpt(text) or f"{reason} with an empty body"
-    message = redact.text(excerpt(message))
+        message = redact.excerpt(text) or f"{reason} with an empty body"
     return (
-        message,
-        redact.text(code) if code else None,
-        redact.text(body_request_id) if body_request_id else None,
+        redact.excerpt(message),
+        redact.excerpt(code) if code else None,
+        redact.excerpt(body_request_id) if body_request_id else None,
     )
 
 
@@ -188,7 +159,7 @@ def parse(response: httpx2.Response, model: type[_M], *, required: tuple[str, ..
     try:
         data: object = response.json()
     except ValueError:
-        shown = redact.text(excerpt(response.text)) or "an empty body"
+        shown = redact.excerpt(response.text) or "an empty body"
         raise InvalidResponseError(
             f"Pixapi answered HTTP {response.status_code} with something that is not JSON ({shown})",
             request_id=rid,
@@ -197,11 +168,10 @@ def parse(response: httpx2.Response, model: type[_M], *, required: tuple[str, ..
         raise InvalidResponseError(
             f"Pixapi answered with JSON that is not an object where a {what} was expected", request_id=rid
         )
-    body = cast(dict[str, Any], data)
-    if redact.in_text(response.text):
-        # A server that echoes the key (in a task error, a model id, a URL) must not hand it
-        # on to results, the ledger or the model.
-        body = cast(dict[str, Any], redact.json(body))
+    # A server that echoes the key (in a task error, a model id, a URL) must not hand it on to
+    # results, the ledger or the model. Every decoded string is scrubbed, whatever the raw text
+    # looked like: there the key may be spelled with escapes (\u0073, \/) no plain search finds.
+    body = cast(dict[str, Any], redact.json(cast(object, data)))
     missing = [name for name in required if name not in body]
     if missing:
         raise InvalidResponseError(

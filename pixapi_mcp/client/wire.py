@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ __all__ = [
     "log_exchange",
     "logger",
     "parse_retry_after",
+    "raw_request_id",
     "short_url",
 ]
 
@@ -72,13 +74,15 @@ def as_request_error(caught: httpx2.RequestError | OSError) -> httpx2.RequestErr
     return httpx2.ReadError(type(caught).__name__)
 
 
-def excerpt(text: str) -> str:
-    """A short, single-line excerpt of a body; HTML tags dropped."""
+def excerpt(text: str, *, trim: Callable[[str], str] | None = None) -> str:
+    """A short, single-line excerpt of a body; HTML tags dropped. ``trim`` cleans the cut end of
+    a text that was cut (a caller holding a secret drops a piece of it left at the cut)."""
     if "<" in text and ">" in text:
         text = _TAGS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
     if len(text) > EXCERPT_CHARS:
-        text = text[: EXCERPT_CHARS - 1].rstrip() + "…"
+        head = text[: EXCERPT_CHARS - 1]
+        text = (trim(head) if trim is not None else head).rstrip() + "…"
     return text
 
 
@@ -117,10 +121,15 @@ def parse_retry_after(response: httpx2.Response) -> float | None:
     return max(0.0, when.timestamp() - reference)
 
 
-def header_request_id(response: httpx2.Response) -> str | None:
-    """The request id header, as an excerpt (callers holding a key scrub it further)."""
+def raw_request_id(response: httpx2.Response) -> str | None:
+    """The request id header as sent (callers holding a key scrub it before cutting it)."""
     # httpx2 headers are case-insensitive, so X-Request-Id and x-request-id both match.
-    value = response.headers.get("x-request-id") or response.headers.get("request-id")
+    return response.headers.get("x-request-id") or response.headers.get("request-id") or None
+
+
+def header_request_id(response: httpx2.Response) -> str | None:
+    """The request id header, as an excerpt."""
+    value = raw_request_id(response)
     return excerpt(value) if value else None
 
 
