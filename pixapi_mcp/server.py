@@ -26,6 +26,7 @@ from pixapi_mcp.config import KEY_FIX, Settings
 from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
+from pixapi_mcp.stdio import run_stdio
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 from pixapi_mcp.tools.boundary import ToolBoundary
 from pixapi_mcp.tools.outputs import forget_roots_on_change
@@ -159,7 +160,8 @@ class LazySandboxApp:
 
 def serve_stdio(settings: Settings) -> int:
     """Serve MCP over stdio (what hosts launch) until the client disconnects. Stdout carries only
-    the protocol; logs go to stderr."""
+    the protocol (malformed lines get their JSON-RPC error there); logs go to stderr."""
     server = build_server(settings)
-    anyio.run(server.run_stdio_async)
+    # Not server.run_stdio_async: the SDK's stdio layer answers no malformed line (see stdio.py).
+    anyio.run(run_stdio, server)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
+from anyio.streams.buffered import BufferedByteReceiveStream
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import ImageContent
@@ -128,3 +130,81 @@ async def test_killed_server_loses_no_task(tmp_path: Path) -> None:
             assert done["status"] == "completed"
             assert Path(done["result"]["data"][0]["path"]).is_file()
         assert len([r for r in sandbox.state.requests if r.method == "POST"]) == 1
+
+
+# -- malformed lines get the JSON-RPC error the spec requires ------------------------------------
+
+# (line sent, expected error code, expected id). The SDK's stdio layer answered none of these: a
+# client waiting on ids 1-3 waited forever.
+MALFORMED_LINES: list[tuple[bytes, int, int | str | None]] = [
+    (b"this is not json", -32700, None),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": []}', -32602, 1),
+    (b'{"jsonrpc": "1.0", "id": 2, "method": "tools/list"}', -32600, 2),
+    (
+        b'{"jsonrpc": "2.0", "id": "three", "method": "tools/call", '
+        b'"params": {"name": "search_docs", "arguments": {"query": "\\ud800 video"}}}',
+        -32602,
+        "three",
+    ),
+    (b'{"jsonrpc": "2.0", "id": 4.5, "method": "ping"}', -32600, None),
+    (b'{"jsonrpc": "2.0", "id": true, "method": "ping"}', -32600, None),
+    (b'{"jsonrpc": "2.0", "id": 5, "method": 7}', -32600, 5),
+    (b"[1, 2]", -32600, None),
+    (b'{"jsonrpc": "2.0", "id": 6, "method": "ping", "params": "x"}', -32600, 6),
+    (b'{"jsonrpc": "2.0", "id": 7, "method": "tools/li', -32700, None),
+]
+
+
+async def test_malformed_stdio_lines_get_json_rpc_errors_and_the_server_keeps_serving(
+    tmp_path: Path,
+) -> None:
+    """Raw lines on a real ``serve --sandbox`` process: every malformed one is answered on stdout
+    with its JSON-RPC error (its id when one can be read), nothing else; a malformed notification
+    is not answered; valid requests before and after are served as usual."""
+    stderr_path = tmp_path / "stderr.log"
+    command = [sys.executable, "-m", "pixapi_mcp", "serve", "--sandbox"]
+    with stderr_path.open("wb") as errlog:
+        process = await anyio.open_process(command, env=subprocess_env(tmp_path), stderr=errlog)
+    assert process.stdin is not None and process.stdout is not None
+    stdin, stdout = process.stdin, BufferedByteReceiveStream(process.stdout)
+
+    async def send(line: bytes) -> None:
+        await stdin.send(line + b"\n")
+
+    async def answer() -> dict[str, Any]:
+        with anyio.fail_after(20):
+            return json.loads(await stdout.receive_until(b"\n", 1_000_000))
+
+    try:
+        init = {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"},
+        }
+        await send(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": init}).encode())
+        assert (await answer())["id"] == 0
+        await send(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}')
+        for line, code, expected_id in MALFORMED_LINES:
+            await send(line)
+            got = await answer()
+            assert got["jsonrpc"] == "2.0" and "id" in got and got["id"] == expected_id, (line, got)
+            assert got["error"]["code"] == code, (line, got)
+            assert "result" not in got
+        # A malformed notification gets no answer: the next line read answers the ping after it.
+        await send(b'{"jsonrpc": "2.0", "method": "notifications/cancelled", "params": [1]}')
+        await send(b"")  # a blank line is no message
+        await send(b'{"jsonrpc": "2.0", "id": 8, "method": "ping"}')
+        assert await answer() == {"jsonrpc": "2.0", "id": 8, "result": {}}
+        await send(
+            b'{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "search_docs", "arguments": {"query": "video"}}}'
+        )
+        served = await answer()
+        assert served["id"] == 9 and served["result"]["isError"] is False
+    finally:
+        await stdin.aclose()
+        with anyio.fail_after(20):
+            code = await process.wait()
+    assert code == 0
+    log = stderr_path.read_text()
+    assert log.count("refused a stdio message") == len(MALFORMED_LINES) + 1
+    assert "ud800 video" not in log  # lines are never echoed into the log
