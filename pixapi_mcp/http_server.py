@@ -1,5 +1,6 @@
 """MCP over streamable HTTP: the ASGI app with Host/Origin allow-lists, a health route and the
-bearer-token check, served by uvicorn on a socket bound first.
+bearer-token check, served by uvicorn on a socket bound first, with a deadline on request heads
+(``http_protocol``).
 
 Only ``pixapi-mcp serve --transport http`` imports this module, so a stdio server (what hosts
 launch) never loads uvicorn or the HTTP security machinery.
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse
 
 from pixapi_mcp import __version__
 from pixapi_mcp.config import Settings
+from pixapi_mcp.http_protocol import uvicorn_config
 from pixapi_mcp.listen import bind_listening_socket, is_loopback
 from pixapi_mcp.server import ASGIApp, build_server
 from pixapi_mcp.tools import AppState
@@ -30,11 +32,13 @@ log = logging.getLogger(__name__)
 class BearerTokenMiddleware:
     """Requires ``Authorization: Bearer <PIXAPI_MCP_TOKEN>`` on every HTTP request except ``/health``.
 
-    Compared in constant time; the token never appears in a response or a log line."""
+    The scheme is matched in any case (``bearer``, ``BEARER``: auth schemes are case-insensitive,
+    RFC 9110 section 11.1, and RFC 6750 uses that syntax); the token is compared in constant time
+    and never appears in a response or a log line."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     async def __call__(
         self,
@@ -47,7 +51,7 @@ class BearerTokenMiddleware:
             return
         headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
         supplied = next((v for k, v in headers if k.lower() == b"authorization"), b"")
-        if not hmac.compare_digest(supplied, self._expected):
+        if not hmac.compare_digest(_bearer_token(supplied), self._expected):
             body = b'{"error": "unauthorized: send Authorization: Bearer <PIXAPI_MCP_TOKEN>"}'
             await send(
                 {
@@ -63,6 +67,13 @@ class BearerTokenMiddleware:
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
+
+
+def _bearer_token(value: bytes) -> bytes:
+    """The token of a ``Bearer`` credential (scheme in any case, one or more spaces after it), or
+    b"" for any other value; the comparison of the token itself is the caller's, in constant time."""
+    scheme, _, token = value.strip().partition(b" ")
+    return token.lstrip(b" ") if scheme.lower() == b"bearer" else b""
 
 
 def http_app(settings: Settings, host: str, port: int, server: MCPServer[AppState] | None = None) -> Any:
@@ -108,7 +119,8 @@ def serve_http(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000)
     app = http_app(settings, host, port)
     shown = f"[{host}]" if ":" in host else host
     log.info("serving MCP over HTTP at http://%s:%s/mcp", shown, port)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
+    # uvicorn's h11 protocol with a deadline on each request head: uvicorn has no header timeout.
+    config = uvicorn_config(app, log_level="warning", timeout_graceful_shutdown=5)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

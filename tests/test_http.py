@@ -34,6 +34,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import SANDBOX_KEY
+from pixapi_mcp.http_protocol import HEADER_TIMEOUT_S, uvicorn_config
 from pixapi_mcp.http_server import http_app
 from pixapi_mcp.listen import bind_listening_socket
 from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
@@ -63,13 +64,21 @@ class _Server(uvicorn.Server):
 
 
 @asynccontextmanager
-async def serving(make_app: Callable[[int], Any]) -> AsyncIterator[str]:
-    """Serve ``make_app(port)`` with uvicorn in a thread on 127.0.0.1 and a free port; yields the
-    base URL. The port is bound first, so the app's Host allow-list can name it."""
+async def serving(
+    make_app: Callable[[int], Any], *, header_timeout_s: float = HEADER_TIMEOUT_S
+) -> AsyncIterator[str]:
+    """Serve ``make_app(port)`` with uvicorn in a thread on 127.0.0.1 and a free port, configured as
+    ``serve --transport http`` configures it; yields the base URL. The port is bound first, so the
+    app's Host allow-list can name it."""
     sock = bind_listening_socket("127.0.0.1", 0)
     port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        make_app(port), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=2
+    config = uvicorn_config(
+        make_app(port),
+        header_timeout_s=header_timeout_s,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
     )
     server = _Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -290,7 +299,11 @@ async def test_http_in_process_token_health_rebinding_and_progress(
                     None,
                     "Bearer wrong-token",
                     f"Bearer {TOKEN}x",
-                    f"bearer {TOKEN}",
+                    f"Bearer {TOKEN[:-1]}",
+                    f"Bearer{TOKEN}",
+                    "Bearer",
+                    f"Token {TOKEN}",
+                    f"Bearerx {TOKEN}",
                     TOKEN,
                     "Basic eDp5",
                 ]:
@@ -300,9 +313,12 @@ async def test_http_in_process_token_health_rebinding_and_progress(
                     assert "PIXAPI_MCP_TOKEN" in refused.text and "wrong-token" not in refused.text
                     assert refused.headers["www-authenticate"].startswith("Bearer")
                     checks += 1
-                ok = await post(listing | {"Authorization": f"Bearer {TOKEN}"}, body)
-                assert ok.status_code == 200, ok.text
-                assert {t["name"] for t in _jsonrpc_result(ok)["result"]["tools"]} == ALL_TOOLS
+                # The scheme in any case (RFC 9110 section 11.1), any run of spaces before the token.
+                for scheme in ("Bearer ", "bearer ", "BEARER ", "bEaReR   "):
+                    ok = await post(listing | {"Authorization": f"{scheme}{TOKEN}"}, body)
+                    assert ok.status_code == 200, (scheme, ok.text)
+                    assert {t["name"] for t in _jsonrpc_result(ok)["result"]["tools"]} == ALL_TOOLS
+                    checks += 1
 
                 # DNS rebinding: the right token from a page that resolved evil.example to 127.0.0.1.
                 bearer = {"Authorization": f"Bearer {TOKEN}"}
