@@ -7,7 +7,10 @@ import json
 import re
 from collections.abc import Callable
 
+import httpx2
 import pytest
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp_types import TextResourceContents
 
@@ -15,9 +18,10 @@ from pixapi_mcp.app import APP_META, APP_URI, BOUND_TOOLS
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import SandboxConfig
 from pixapi_mcp.tool_result import TEXT_LIMIT
-from tests.app.conftest import MODES, app_client, app_facts, images_in
+from tests.app.conftest import MODES, AppsHost, app_client, app_facts, images_in
 from tests.conftest import CANARY_KEY
 from tests.server_harness import ALL_TOOLS, PAID_TOOLS, harness, structured, text_of
+from tests.test_http import TOKEN, sandboxed_app, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -126,3 +130,26 @@ async def test_the_app_never_receives_the_api_key(make_settings: Callable[..., S
     ]
     assert all(CANARY_KEY not in text for text in seen)
     assert all(CANARY_KEY not in json.dumps(app_facts(r)) for r in (made, video, task, history))
+
+
+@pytest.mark.slow
+async def test_over_http_the_app_works_through_the_same_token(make_settings: Callable[..., Settings]) -> None:
+    """The app only talks to the host, and the host holds the token: a client with the token
+    gets the page, the app's facts and the output resources; one without gets nothing."""
+    served = sandboxed_app(make_settings, {"PIXAPI_MCP_TOKEN": TOKEN})
+    async with served.http, serving(served) as base:
+        async with httpx2.AsyncClient(base_url=base, timeout=10.0) as raw:
+            denied = await raw.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "resources/list"})
+            assert denied.status_code == 401
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30.0) as http,
+            Client(
+                streamable_http_client(f"{base}/mcp", http_client=http), extensions=[AppsHost()]
+            ) as client,
+        ):
+            page = (await client.read_resource(APP_URI)).contents[0]
+            made = await client.call_tool("generate_image", {"prompt": "a fox"})
+            preview = (await client.read_resource(app_facts(made)["outputs"][0]["preview"])).contents[0]
+    assert isinstance(page, TextResourceContents) and page.mime_type == APP_MIME_TYPE
+    assert images_in(made) == [] and preview.mime_type == "image/jpeg"
