@@ -4,11 +4,15 @@ Money is judged by the sandbox's own request log, not by what the server says.""
 
 from __future__ import annotations
 
+import base64
+import io
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from mcp.client import Client
+from PIL import Image
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import SANDBOX_KEY
@@ -128,3 +132,30 @@ async def test_a_read_only_server_offers_no_paid_action(make_settings: Callable[
     assert rows and all(row["actions"] == [] for row in rows.values())
     # The previews are still there: read-only hides spending, not the work.
     assert all(row["outputs"] for row in rows.values())
+
+
+def _png_data_uri(side: int, noisy: bool) -> str:
+    image = (
+        Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+        if noisy
+        else Image.new("RGB", (side, side), "teal")
+    )
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+async def test_an_edit_variation_carries_its_inputs_unless_they_are_large(
+    make_settings: Callable[..., Settings],
+) -> None:
+    small, large = _png_data_uri(16, noisy=False), _png_data_uri(96, noisy=True)
+    async with harness(make_settings) as h, app_client(h) as client:
+        edited = await client.call_tool("edit_image", {"prompt": "make it blue", "image": small})
+        variation = _action(app_facts(edited), "variation")
+        assert variation["tool"] == "edit_image" and variation["arguments"]["image"] == small
+        big = await client.call_tool("edit_image", {"prompt": "make it blue", "image": large})
+        assert [a["id"] for a in app_facts(big)["actions"]] == ["animate"]
+        # Sent through the host, the repeat uploads the same input again.
+        await _send(client, variation)
+    parts = [r.image_parts for r in h.posts()]
+    assert parts == [1, 1, 1]

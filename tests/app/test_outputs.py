@@ -3,6 +3,7 @@ limited to files the ledger recorded as a row's outputs, and of the MIME type th
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 from collections.abc import Callable
@@ -38,8 +39,6 @@ async def _refused(client: Client, uri: str) -> str:
 
 
 def _decoded(blob: BlobResourceContents) -> bytes:
-    import base64
-
     return base64.b64decode(blob.blob)
 
 
@@ -154,3 +153,13 @@ async def test_a_video_over_the_cap_is_refused_not_sent(make_settings: Callable[
         entry = app_facts(history)["rows"][str(row_id)]["outputs"][0]
         assert entry["kind"] == "video" and entry["full"] is None and "Too large" in entry["note"]
         assert "Too large" in await _refused(client, f"pixapi://outputs/{row_id}/0/video.mp4")
+
+
+def test_a_link_put_in_place_after_the_check_is_not_followed(tmp_path: Path) -> None:
+    """Between the scope check and the read, the file is swapped for a link: the read refuses."""
+    elsewhere = tmp_path / "elsewhere.mp4"
+    elsewhere.write_bytes(b"\0\0\0\x18ftypisom" + b"\0" * 64)
+    swapped = tmp_path / "out.mp4"
+    os.symlink(elsewhere, swapped)
+    with pytest.raises(outputs.OutputRefused, match="changed since it was checked"):
+        outputs.read_variant(swapped, "video.mp4")
