@@ -20,6 +20,7 @@ import httpx2
 from mcp.server import MCPServer
 
 from pixapi_mcp import __version__
+from pixapi_mcp.app import PixapiApp, register_outputs, tool_meta
 from pixapi_mcp.client import open_client
 from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import KEY_FIX, SandboxVideoFormat, Settings
@@ -117,8 +118,11 @@ def build_server(
         instructions=INSTRUCTIONS,
         website_url="https://pixapi.ai",
         lifespan=lifespan,
+        # The MCP App: its ui:// resource, and results shaped for the hosts that render it.
+        extensions=[PixapiApp(settings)],
     )
-    register_tools(server, read_only=settings.read_only)
+    register_tools(server, read_only=settings.read_only, meta=tool_meta())
+    register_outputs(server)
     server.middleware.append(forget_roots_on_change)
     register_docs(server, settings)
     register_check_code(server)

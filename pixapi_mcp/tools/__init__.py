@@ -13,7 +13,8 @@ This package knows no HTTP library: it talks to ``PixapiClient`` and its errors.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pixapi_mcp.tools.images import EDIT_IMAGE, GENERATE_IMAGE
 from pixapi_mcp.tools.models import LIST_MODELS
@@ -40,6 +41,9 @@ __all__ = [
 TOOLS = (GENERATE_IMAGE, EDIT_IMAGE, CREATE_VIDEO, GET_TASK, LIST_MODELS, LIST_TASKS)
 
 
-def register_tools(server: MCPServer[AppState], *, read_only: bool) -> None:
-    """Register the media tools; ``read_only`` leaves out every tool that spends credits."""
-    add_tools(server, TOOLS, read_only=read_only)
+def register_tools(
+    server: MCPServer[AppState], *, read_only: bool, meta: Mapping[str, dict[str, Any]] | None = None
+) -> None:
+    """Register the media tools; ``read_only`` leaves out every tool that spends credits; ``meta``
+    is each tool's ``_meta`` by name (the MCP App binding)."""
+    add_tools(server, TOOLS, read_only=read_only, meta=meta)

@@ -7,7 +7,7 @@ not read-only, not idempotent and open-world; ``--read-only`` leaves out what is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +41,26 @@ class ToolDef:
     def read_only(self) -> bool:
         return self.annotations.read_only_hint is True
 
-    def add_to(self, server: MCPServer[AppState]) -> None:
-        server.add_tool(self.fn, title=self.title, description=self.description, annotations=self.annotations)
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    def add_to(self, server: MCPServer[AppState], meta: dict[str, Any] | None = None) -> None:
+        server.add_tool(
+            self.fn, title=self.title, description=self.description, annotations=self.annotations, meta=meta
+        )
 
 
-def add_tools(server: MCPServer[AppState], tools: Iterable[ToolDef], *, read_only: bool) -> None:
+def add_tools(
+    server: MCPServer[AppState],
+    tools: Iterable[ToolDef],
+    *,
+    read_only: bool,
+    meta: Mapping[str, dict[str, Any]] | None = None,
+) -> None:
     """Register ``tools`` in order; ``read_only`` leaves out every tool that is not read-only (the
-    ones that spend credits)."""
+    ones that spend credits). ``meta`` is the ``_meta`` to list with a tool, by tool name (the MCP
+    App's ``ui.resourceUri`` binding, ``pixapi_mcp.app.tool_meta``)."""
     for tool in tools:
         if tool.read_only or not read_only:
-            tool.add_to(server)
+            tool.add_to(server, (meta or {}).get(tool.name))
