@@ -37,7 +37,7 @@ function el(tag, attrs = {}, ...children) {
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) if (child) node.append(child);
+  for (const child of children.flat()) if (child || child === 0) node.append(child);
   return node;
 }
 
@@ -122,6 +122,11 @@ function creditsText(credits = {}) {
   return parts.join(" · ");
 }
 
+function fileName(item) {
+  const where = item.path ?? item.url ?? "";
+  return where.split(/[\\/]/).pop().split("?")[0];
+}
+
 function outputsOf(sc) {
   return sc?.data?.length ? sc.data : (sc?.result?.data ?? []);
 }
@@ -131,7 +136,7 @@ function gallery(items, described, facts) {
     const entry = described?.[i];
     if (entry?.kind === "video" || item.media_type?.startsWith("video/")) return videoFigure(item, entry, facts);
     const img = el("img", { alt: item.path ? `Image saved at ${item.path}` : "Generated image", loading: "lazy" });
-    const figure = el("figure", { class: "tile" }, img, el("figcaption", { text: item.path ?? item.url ?? "" }));
+    const figure = el("figure", { class: "tile" }, img, el("figcaption", { text: fileName(item) }));
     setMedia(img, "src", item.url, entry?.preview, facts);
     img.addEventListener("click", () => {
       const open = figure.classList.toggle("full");
@@ -144,7 +149,7 @@ function gallery(items, described, facts) {
 
 function videoFigure(item, entry, facts) {
   const video = el("video", { controls: true, preload: "metadata", playsinline: true });
-  const caption = el("figcaption", { text: item.path ?? item.url ?? "" });
+  const caption = el("figcaption", { text: fileName(item) });
   const figure = el("figure", { class: "player" }, video, caption);
   if (entry?.preview) readResource(entry.preview).then((poster) => poster && (video.poster = poster)).catch(() => {});
   if (allowedUrl(item.url, facts) || entry?.full) setMedia(video, "src", item.url, entry?.full, facts);
@@ -201,14 +206,15 @@ function fill(node, result, tool, args, children) {
   }
   if (sc.summary && !FOLLOWABLE.has(status)) body.push(el("p", { class: "summary muted", text: sc.summary }));
   body.push(actionBar(facts, children));
-  node.replaceChildren(...body, children);
+  node.replaceChildren(...body.filter(Boolean), children);
   if (!result.isError && FOLLOWABLE.has(status) && sc.id && !node.dataset.following) follow(node, sc, tool, args, children);
 }
 
 async function follow(node, sc, tool, args, children) {
   node.dataset.following = "1";
   let wait = sc.poll_after_s ?? POLL_MIN_S;
-  while (!stopped && node.isConnected) {
+  // The card is put on the page right after it is made: look for it only after the first wait.
+  while (!stopped) {
     await sleep(clamp(wait, POLL_MIN_S, POLL_MAX_S));
     if (stopped || !node.isConnected) break;
     const res = await callTool("get_task", { task_id: sc.id, wait_s: 0 });
@@ -313,11 +319,8 @@ function showHistory(result) {
   );
   const refresh = el("button", { type: "button", class: "link", text: "Refresh", onclick: loadHistory });
   const intro = el("p", { class: "muted" }, sc.summary ?? "", " ", refresh);
-  view.replaceChildren(
-    intro,
-    result.isError ? el("p", { class: "notice refused", text: textOf(result) }) : null,
-    ...tasks.map((task) => historyRow(task, facts)),
-  );
+  const error = result.isError ? el("p", { class: "notice refused", text: textOf(result) }) : null;
+  view.replaceChildren(...[intro, error, ...tasks.map((task) => historyRow(task, facts))].filter(Boolean));
 }
 
 async function loadHistory() {
