@@ -180,7 +180,6 @@ def main(
             credits=args.credits,
             image_task_seconds=settings.sandbox_image_task_s,
             video_task_seconds=settings.sandbox_video_task_s,
-            video_format=settings.sandbox_video_format,
         )
     if command == "demo":
         from pixapi_mcp.demo import run_demo

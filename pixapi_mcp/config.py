@@ -7,7 +7,6 @@ The API key is a ``SecretStr``: it never shows in ``repr()``, ``str()``, logs or
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import sys
@@ -36,8 +35,6 @@ DEFAULT_VIDEO_CREDITS_ESTIMATE = 20.0
 DEFAULT_CONFIRM_TIMEOUT_S = 30.0
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-# The sandbox's video containers (the sandbox, which imports no config, names them as render.VideoFormat).
-SandboxVideoFormat = Literal["avi", "mp4"]
 
 
 class SettingsError(ValueError):
@@ -206,24 +203,11 @@ class Settings(BaseModel):
         description="PIXAPI_SANDBOX_VIDEO_TASK_S: seconds a video task takes in the sandbox "
         "(unset: the sandbox's own 8 s).",
     )
-    sandbox_video_format: SandboxVideoFormat | None = Field(
-        default=None,
-        description="PIXAPI_SANDBOX_VIDEO_FORMAT: avi (MJPEG; the default) or mp4 (H.264, which browsers "
-        "and the MCP App's player play; needs PyAV, the `video` extra) for sandbox videos.",
-    )
     sandbox: bool = Field(default=False, description="Use the built-in sandbox API (no key, no network).")
     read_only: bool = Field(default=False, description="Register no paid tools.")
     log_level: LogLevel = Field(
         default="INFO", description="PIXAPI_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR (logs go to stderr)."
     )
-
-    @field_validator("sandbox_video_format")
-    @classmethod
-    def _check_video_format(cls, value: SandboxVideoFormat | None) -> SandboxVideoFormat | None:
-        # Refused at start-up rather than when the first video task renders (in a worker thread).
-        if value == "mp4" and importlib.util.find_spec("av") is None:
-            raise ValueError("mp4 needs PyAV: pip install 'pixapi-mcp[video]' (or leave it unset for avi)")
-        return value
 
     @field_validator("base_url")
     @classmethod
@@ -305,7 +289,6 @@ class Settings(BaseModel):
             "PIXAPI_LOG_LEVEL": "log_level",
             "PIXAPI_SANDBOX_IMAGE_TASK_S": "sandbox_image_task_s",
             "PIXAPI_SANDBOX_VIDEO_TASK_S": "sandbox_video_task_s",
-            "PIXAPI_SANDBOX_VIDEO_FORMAT": "sandbox_video_format",
         }
         for var, field in simple.items():
             value = environ.get(var, "").strip()

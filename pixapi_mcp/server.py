@@ -23,7 +23,7 @@ from pixapi_mcp import __version__
 from pixapi_mcp.app import PixapiApp, register_outputs, tool_meta
 from pixapi_mcp.client import open_client
 from pixapi_mcp.codecheck.tool import register_check_code
-from pixapi_mcp.config import KEY_FIX, SandboxVideoFormat, Settings
+from pixapi_mcp.config import KEY_FIX, Settings
 from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
@@ -76,11 +76,7 @@ def build_server(
                     base_url = SANDBOX_BASE_URL
                     transport = httpx2.ASGITransport(
                         app=sandbox_app
-                        or LazySandboxApp(
-                            settings.sandbox_image_task_s,
-                            settings.sandbox_video_task_s,
-                            settings.sandbox_video_format,
-                        )
+                        or LazySandboxApp(settings.sandbox_image_task_s, settings.sandbox_video_task_s)
                     )
                     # Hosts pass the user's whole environment on, PIXAPI_KEY included: the
                     # in-process sandbox knows only its own key, and the real one goes nowhere.
@@ -145,18 +141,11 @@ class LazySandboxApp:
     """The in-process sandbox, imported and built on its first request rather than at start-up, so
     ``serve --sandbox`` lists its tools without waiting for the sandbox's imports (its Starlette
     app, renderers and fault machinery: about 10 ms of a cold start). Its async tasks take
-    ``image_task_s`` / ``video_task_s`` seconds and its videos are ``video_format`` (None: the
-    sandbox's defaults)."""
+    ``image_task_s`` / ``video_task_s`` seconds (None: the sandbox's defaults)."""
 
-    def __init__(
-        self,
-        image_task_s: float | None = None,
-        video_task_s: float | None = None,
-        video_format: SandboxVideoFormat | None = None,
-    ) -> None:
+    def __init__(self, image_task_s: float | None = None, video_task_s: float | None = None) -> None:
         self._app: ASGIApp | None = None
         self._task_seconds = (image_task_s, video_task_s)
-        self._video_format: SandboxVideoFormat | None = video_format
 
     async def __call__(
         self,
@@ -168,8 +157,7 @@ class LazySandboxApp:
             # No await between the check and the assignment: concurrent first requests share one app.
             from pixapi_mcp.sandbox import SandboxConfig, create_app
 
-            config = SandboxConfig().with_task_seconds(*self._task_seconds)
-            self._app = create_app(config.with_video_format(self._video_format))
+            self._app = create_app(SandboxConfig().with_task_seconds(*self._task_seconds))
         await self._app(scope, receive, send)
 
 

@@ -10,9 +10,9 @@ from starlette.requests import Request
 
 from pixapi_mcp.sandbox.state import SandboxState, new_ulid
 
-CONTENT_TYPES = {"png": "image/png", "avi": "video/x-msvideo", "mp4": "video/mp4"}
+CONTENT_TYPES = {"png": "image/png", "avi": "video/x-msvideo"}
 # What an output name looks like; /files/{name} serves nothing else.
-FILE_NAME = re.compile(r"^[a-z0-9_]+\.(png|avi|mp4)$")
+FILE_NAME = re.compile(r"^[a-z0-9_]+\.(png|avi)$")
 
 
 def base_url(state: SandboxState, request: Request) -> str:

@@ -1,12 +1,10 @@
-"""Real, small, deterministic media for the sandbox: PNG images and MJPEG AVI or H.264 MP4 videos.
+"""Real, small, deterministic media for the sandbox: PNG images and MJPEG AVI videos.
 
 Outputs are seeded from a hash of the prompt, so the same request gives the same pixels (tests
 can compare) and different prompts give visibly different images (a client that mixes up
 results shows it). Edits are visibly built from the uploaded images. The video writer produces a
 standard RIFF AVI with JPEG frames, which every common player and ffmpeg decode, written here
-with Pillow alone so the sandbox needs no codec library. Browsers cannot play AVI (Chromium
-answers MEDIA_ERR_SRC_NOT_SUPPORTED), so a sandbox that feeds a player (the MCP App) can write
-H.264 in MP4 instead, as the real models deliver, with PyAV (the optional ``video`` extra).
+with Pillow alone so the sandbox needs no codec library.
 """
 
 from __future__ import annotations
@@ -18,12 +16,9 @@ import io
 import random
 import re
 import struct
-import tempfile
 import textwrap
 import zlib
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -38,10 +33,6 @@ MAX_VIDEO_SECONDS = 3.0
 DEFAULT_VIDEO_SECONDS = 2.0
 # Uploads larger than this many pixels are refused before decoding (decompression bombs).
 MAX_UPLOAD_PIXELS = 40_000_000
-
-# The container of sandbox videos: "avi" (MJPEG, Pillow alone) or "mp4" (H.264, needs PyAV).
-VideoFormat = Literal["avi", "mp4"]
-VIDEO_CONTENT_TYPES: dict[VideoFormat, str] = {"avi": "video/x-msvideo", "mp4": "video/mp4"}
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 RGB = tuple[int, int, int]
@@ -364,54 +355,3 @@ def write_mjpeg_avi(
         junk = _chunk(b"JUNK", bytes(pad_to_bytes - unpadded - 8))
     body = b"AVI " + hdrl + junk + movi + idx1
     return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def write_mp4(frames: Sequence[bytes], size: tuple[int, int], fps: int, *, pad_to_bytes: int = 0) -> bytes:
-    """An MP4 (``video/mp4``) of ``frames`` (JPEG bytes) as H.264 in yuv420p with the index first
-    (``faststart``), which browsers play; with ``pad_to_bytes`` a ``free`` box (which readers skip)
-    grows the file to about that size. Needs PyAV: ``pip install 'pixapi-mcp[video]'``."""
-    if not frames:
-        raise ValueError("a video needs at least one frame")
-    try:
-        import av  # the optional ``video`` extra: FFmpeg's encoders, imported only when asked for
-    except ImportError as exc:
-        raise RuntimeError(
-            "MP4 sandbox videos need PyAV: pip install 'pixapi-mcp[video]' (or use the AVI format)"
-        ) from exc
-    # faststart moves the index to the front in a second pass that reopens the output by name, so
-    # the file is written to a private temporary folder rather than to memory.
-    with tempfile.TemporaryDirectory(prefix="pixapi-sandbox-") as folder:
-        path = Path(folder) / "video.mp4"
-        # PyAV's stubs leave its container, stream and frame types partly unknown to pyright's strict mode.
-        container: Any = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
-        try:
-            stream: Any = container.add_stream("libx264", rate=fps)
-            stream.width, stream.height = size
-            stream.pix_fmt = "yuv420p"  # the profile every browser decodes
-            video_frame: Any = av.VideoFrame
-            for data in frames:
-                with Image.open(io.BytesIO(data)) as picture:
-                    frame: Any = video_frame.from_image(picture.convert("RGB"))
-                container.mux(stream.encode(frame))
-            container.mux(stream.encode(None))
-        finally:
-            container.close()
-        video = path.read_bytes()
-    padding = pad_to_bytes - len(video) - 8
-    if padding > 0:
-        video += struct.pack(">I", padding + 8) + b"free" + bytes(padding)
-    return video
-
-
-def write_video(
-    frames: Sequence[bytes],
-    size: tuple[int, int],
-    fps: int,
-    video_format: VideoFormat,
-    *,
-    pad_to_bytes: int = 0,
-) -> bytes:
-    """The video file of ``frames`` in ``video_format`` (see ``VideoFormat``)."""
-    if video_format == "mp4":
-        return write_mp4(frames, size, fps, pad_to_bytes=pad_to_bytes)
-    return write_mjpeg_avi(frames, size, fps, pad_to_bytes=pad_to_bytes)

@@ -16,7 +16,6 @@ from starlette.applications import Starlette
 from pixapi_mcp.listen import bind_listening_socket, is_loopback
 from pixapi_mcp.sandbox.app import create_app
 from pixapi_mcp.sandbox.injection import DroppedConnection
-from pixapi_mcp.sandbox.render import VideoFormat
 from pixapi_mcp.sandbox.state import SandboxConfig, SandboxState
 
 logger = logging.getLogger("pixapi_mcp.sandbox")
@@ -109,15 +108,12 @@ def run_sandbox(
     *,
     image_task_seconds: float | None = None,
     video_task_seconds: float | None = None,
-    video_format: VideoFormat | None = None,
 ) -> int:
     """Serve the sandbox in the foreground until Ctrl-C (``pixapi-mcp sandbox``); the exit code.
 
     Task durations left None keep ``SandboxConfig``'s defaults."""
-    config = (
-        SandboxConfig(keys=dict.fromkeys(keys, float(credits)))
-        .with_task_seconds(image_task_seconds, video_task_seconds)
-        .with_video_format(video_format)
+    config = SandboxConfig(keys=dict.fromkeys(keys, float(credits))).with_task_seconds(
+        image_task_seconds, video_task_seconds
     )
     app = create_app(config)
     if not is_loopback(host):

@@ -10,14 +10,11 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.sandbox.clock import ManualClock, SystemClock
 from pixapi_mcp.sandbox.faults import Fault, FaultBook
-
-if TYPE_CHECKING:  # render imports Pillow; the state needs only the name
-    from pixapi_mcp.sandbox.render import VideoFormat
 
 # The key the sandbox accepts unless told otherwise; contract holds it, so the server's sandbox
 # mode sends the very key the sandbox expects.
@@ -48,8 +45,7 @@ class SandboxConfig:
     times ``n``; ``video_credits`` are sandbox-only prices per video (the captured docs give none).
     Outputs are capped at ``max_image_side`` pixels on the longer side and kept in memory up to
     ``max_store_mb`` in total (least recently used first out). Output URLs start with
-    ``public_url`` when set, else with the base URL the request came in on. Videos are written as
-    ``video_format``: MJPEG AVI by default, or H.264 MP4 (PyAV) for a browser's player.
+    ``public_url`` when set, else with the base URL the request came in on.
     """
 
     keys: dict[str, float] = field(default_factory=_default_keys)
@@ -61,12 +57,6 @@ class SandboxConfig:
     max_image_side: int = 2048
     public_url: str | None = None
     max_store_mb: int = 256
-    video_format: VideoFormat = "avi"
-
-    def with_video_format(self, video_format: VideoFormat | None) -> SandboxConfig:
-        """A copy that writes videos as ``video_format``; None keeps the current one (how
-        ``PIXAPI_SANDBOX_VIDEO_FORMAT`` reaches a sandbox)."""
-        return self if video_format is None else replace(self, video_format=video_format)
 
     def with_task_seconds(self, image: float | None = None, video: float | None = None) -> SandboxConfig:
         """A copy whose async image and video tasks take ``image`` / ``video`` seconds; None keeps

@@ -61,7 +61,7 @@ class Tasks:
                 "message": "The sandbox failed this task on purpose (task_fail fault); nothing was charged.",
             }
             return
-        ext = self.state.config.video_format if task.media == "video" else "png"
+        ext = "avi" if task.media == "video" else "png"
         outputs = await anyio.to_thread.run_sync(functools.partial(render_task, task, self.state.config))
         if not self.state.try_charge(task.key, task.price):
             task.status = "failed"
@@ -86,8 +86,9 @@ def render_task(task: SandboxTask, config: SandboxConfig) -> list[bytes]:
         frames = render.render_video_frames(
             source, size, render.video_seconds(task.video_duration), task.prompt
         )
-        pad = int(task.pad_mb * render.MIB)
-        return [render.write_video(frames, size, render.VIDEO_FPS, config.video_format, pad_to_bytes=pad)]
+        return [
+            render.write_mjpeg_avi(frames, size, render.VIDEO_FPS, pad_to_bytes=int(task.pad_mb * render.MIB))
+        ]
     sources = [render.read_upload(data) for data in task.sources]
     size = render.image_size(task.size, config.max_image_side)
     return render.render_images(task.prompt, task.model, task.n, size, sources, task.pad_mb)
