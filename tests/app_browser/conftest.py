@@ -43,8 +43,10 @@ def _missing(what: str, install: str) -> NoReturn:
 
 
 def chromium_path() -> str | None:
-    """Debian's Chromium: ``PIXAPI_TEST_CHROMIUM`` when set, else ``chromium`` on PATH."""
-    return os.environ.get("PIXAPI_TEST_CHROMIUM") or shutil.which("chromium")
+    """Debian's Chromium: ``PIXAPI_TEST_CHROMIUM`` when set, else ``chromium`` on PATH; None when
+    it is not there."""
+    found = os.environ.get("PIXAPI_TEST_CHROMIUM") or shutil.which("chromium")
+    return found if found and os.access(found, os.X_OK) else None
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +107,6 @@ def server_env(root: Path, **extra: str) -> dict[str, str]:
             "PIXAPI_MCP_TOKEN": TOKEN,
             "PIXAPI_SANDBOX_IMAGE_TASK_S": "1",
             "PIXAPI_SANDBOX_VIDEO_TASK_S": "4",
-            "PIXAPI_SANDBOX_VIDEO_FORMAT": "mp4",
             "PIXAPI_VIDEO_CREDITS_ESTIMATE": "10",
             "PIXAPI_CONFIRM_ABOVE_CREDITS": "500",
             "PIXAPI_LOG_LEVEL": "INFO",

@@ -17,7 +17,7 @@ import pytest
 from tests.app_browser.conftest import TOKEN, Host
 from tests.app_browser.relay import HOST_DIR
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def app_frame(page: Any, card: int) -> Any:

@@ -76,6 +76,8 @@ async function mountApp(card, index, tool, args, result, html) {
       containerDimensions: { maxHeight: 900, width: 760 },
       platform: "web",
       locale: "en-US",
+      // Which call this app instance renders (the app names the tool from it).
+      toolInfo: tool ? { id: `call-${index}`, tool } : undefined,
     },
   });
   bridge.oncalltool = async (params) => {
