@@ -61,9 +61,11 @@ def host_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium, with a fresh profile folder, for the whole suite."""
+    """Headless Debian Chromium, with a fresh profile folder, for one test module. Not for the
+    session: Playwright's sync API keeps an asyncio loop running in the main thread while it is
+    open, and the anyio tests of later modules cannot start theirs beside it."""
     executable = chromium_path()
     if executable is None:
         _missing("Chromium", "apt-get install chromium")
