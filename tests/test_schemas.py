@@ -26,7 +26,7 @@ async def _tool_listing(settings: Settings) -> list[dict[str, Any]]:
             mode="json",
             by_alias=True,
             exclude_none=True,
-            include={"name", "title", "description", "input_schema", "output_schema", "annotations"},
+            include={"name", "title", "description", "input_schema", "output_schema", "annotations", "meta"},
         )
         for tool in sorted(tools, key=lambda t: t.name)
     ]

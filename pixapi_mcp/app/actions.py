@@ -12,6 +12,7 @@ proposes nothing: its paid tools do not exist.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,9 @@ _DOCUMENTED: Mapping[str, frozenset[str]] = {
     "generate_image": frozenset({"model", "prompt", "n", "size", "quality", "response_format"}),
     "create_video": frozenset({"model", "prompt", "duration", "size", "input_image"}),
 }
+# An edit repeated from its own arguments carries its inputs; data: URIs can be megabytes, and a
+# proposal rides every result the app gets, so an edit whose arguments are larger is not offered.
+MAX_REPEAT_CHARS = 16_384
 # Arguments of a call that are about that one call, never carried into a repeat of it:
 # max_credits confirms that call only; waits and the sync switch are the caller's business.
 _PER_CALL = frozenset({"max_credits", "wait_s", "sync"})
@@ -108,6 +112,8 @@ def for_work(
     again: dict[str, Any] | None
     if tool == "edit_image" and raw is not None and "image" in raw:
         again = {k: v for k, v in raw.items() if k not in _PER_CALL}
+        if len(json.dumps(again, default=str)) > MAX_REPEAT_CHARS:
+            again = None
     else:
         again = repeat_arguments(row)
     if status == "completed":

@@ -21,6 +21,7 @@ MJPEG AVI, which browsers do not play, re-encoded to VP8 by ``playable``), both 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,22 @@ def read_variant(path: Path, variant: str) -> bytes:
                 f"The re-encoded video would exceed {VIDEO_MAX_BYTES} bytes: open the saved file."
             )
         return data
-    return path.read_bytes()
+    return _read_no_link(path)
+
+
+def _read_no_link(path: Path) -> bytes:
+    """The file's bytes, refusing a link put in its place since it was checked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        raise OutputRefused("The output changed since it was checked: read it again.") from None
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(VIDEO_MAX_BYTES + 1)
+    if len(data) > VIDEO_MAX_BYTES:  # it grew since it was checked
+        raise OutputRefused(
+            f"Too large to hand to the app (over {VIDEO_MAX_BYTES} bytes): open the saved file."
+        )
+    return data
 
 
 def _full_jpeg(path: Path) -> bytes:

@@ -16,12 +16,13 @@ in the result's ``_meta`` under ``APP_META`` (hosts hand ``_meta`` to the app, n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from mcp_types import CallToolResult, ImageContent
+from mcp_types import CallToolResult, ImageContent, TextContent
 
 from pixapi_mcp.app import actions, outputs
 from pixapi_mcp.ledger import LedgerRow
@@ -34,6 +35,7 @@ APP_META = "ai.pixapi/app"
 # media from these origins directly; anything else (the sandbox's URLs, other hosts, expired URLs,
 # local files) reaches it through the bounded pixapi://outputs/ resources instead.
 MEDIA_DOMAINS = ("https://cdn.pixapi.ai",)
+_LEDGER_ID = re.compile(r"\bledger_id: (\d{1,18})\b")
 
 
 async def for_app(
@@ -43,12 +45,10 @@ async def for_app(
     facts: dict[str, Any] = {"readOnly": state.settings.read_only, "mediaDomains": list(MEDIA_DOMAINS)}
     structured: dict[str, Any] = result.structured_content or {}
     if result.is_error:
-        task_id = arguments.get("task_id")
-        row = (
-            await state.ledger.find_task(task_id) if tool == "get_task" and isinstance(task_id, str) else None
-        )
-        if row is not None and row.status == "failed":
-            failed = actions.for_work(state, row, status="failed", image_urls=[])
+        row = await _failed_row(state, tool, arguments, result)
+        if row is not None:
+            raw = arguments if row.tool == tool else None
+            failed = actions.for_work(state, row, status="failed", image_urls=[], raw=raw)
             facts.update(prompt=row.prompt, actions=_dump(failed))
     elif tool == "list_tasks":
         rows: dict[str, Any] = {}
@@ -61,6 +61,20 @@ async def for_app(
         facts.update(await _result_facts(state, tool, arguments, MediaResult.model_validate(structured)))
     content = [block for block in result.content if not isinstance(block, ImageContent)]
     return result.model_copy(update={"content": content, "meta": {**(result.meta or {}), APP_META: facts}})
+
+
+async def _failed_row(
+    state: AppState, tool: str, arguments: Mapping[str, Any], result: CallToolResult
+) -> LedgerRow | None:
+    """The ledger row of work that failed, named by the error's ``ledger_id`` fact (the form of
+    every error of this server, ``tools.errors.tool_error``) or, for get_task, by its task id."""
+    text = "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+    found = _LEDGER_ID.search(text)
+    row = await state.ledger.get(int(found[1])) if found else None
+    task_id = arguments.get("task_id")
+    if row is None and tool == "get_task" and isinstance(task_id, str):
+        row = await state.ledger.find_task(task_id)
+    return row if row is not None and row.status == "failed" else None
 
 
 async def _result_facts(
