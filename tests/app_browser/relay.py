@@ -20,7 +20,6 @@ which is exactly what a host must not do.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import socket
@@ -206,11 +205,6 @@ def serving(relay: Relay) -> Iterator[Relay]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
-
-
-def dumps(value: Any) -> str:
-    """JSON for logs and assertion messages."""
-    return json.dumps(value, indent=1, default=str)[:4000]
 
 
 def environment(base: dict[str, str], **extra: str) -> dict[str, str]:
