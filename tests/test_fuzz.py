@@ -788,6 +788,21 @@ def _attacks(base: Path, outside: Path) -> list[tuple[str, str, dict[str, Any]]]
     ]:
         table.append((f"image {value}", "edit_image", {"prompt": "p", "image": value}))
     table.append(("image list with one bad", "edit_image", {"prompt": "p", "image": [image, "/etc/passwd"]}))
+    # Issue 12: what is opened is checked, not the name: a FIFO (opened without blocking, refused
+    # by fstat), a symlink to a device, devices themselves.
+    for value in ["pipe.png", str(base / "pipe.png"), "zero.png", "/dev/urandom", "/dev/stdin"]:
+        table.append((f"image {value}", "edit_image", {"prompt": "p", "image": value}))
+    # Issue 12: IPv6 transition forms whose embedded IPv4 address is private or link-local.
+    for host in [
+        "[64:ff9b::a9fe:a9fe]",
+        "[::7f00:1]",
+        "[2002:a9fe:a9fe::]",
+        "[fec0::1]",
+        "[::ffff:0:7f00:1]",
+    ]:
+        table.append(
+            (f"image http://{host}/", "edit_image", {"prompt": "p", "image": f"http://{host}/x.png"})
+        )
     return table
 
 
@@ -805,6 +820,8 @@ async def test_traversal_and_symlink_attacks_through_the_tools(
         Image.new("RGB", (8, 8), "blue").save(base / "ok.png")
         (base / "escape").symlink_to(outside)
         (base / "secret.png").symlink_to(outside / "key.png")
+        os.mkfifo(base / "pipe.png")
+        (base / "zero.png").symlink_to("/dev/zero")
     before = sorted(p.name for p in outside.iterdir())
     refused = 0
     with recorded_writes() as writes:
