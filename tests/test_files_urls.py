@@ -123,7 +123,7 @@ async def client_of(
 
 
 def _flipper(
-    target: Path, kinds: Iterable[Callable[[Path], None]], stop: threading.Event
+    target: Path, kinds: Iterable[Callable[[Path], object]], stop: threading.Event
 ) -> threading.Thread:
     """A thread that replaces ``target`` atomically (rename over it) by each of ``kinds`` in turn."""
     makers = list(kinds)
