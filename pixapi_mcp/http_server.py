@@ -78,8 +78,10 @@ def _bearer_token(value: bytes) -> bytes:
 
 def http_app(settings: Settings, host: str, port: int, server: MCPServer[AppState] | None = None) -> Any:
     """The streamable-HTTP ASGI app with explicit Host/Origin allow-lists, a health route and the
-    bearer-token check (required off loopback, used on loopback when a token is set)."""
-    mcp_server = server or build_server(settings)
+    bearer-token check (required off loopback, used on loopback when a token is set). The server
+    is built with ``remote=True``: a client's roots never widen what this machine's disk exposes
+    (an injected ``server`` must be built so too)."""
+    mcp_server = server or build_server(settings, remote=True)
 
     @mcp_server.custom_route("/health", methods=["GET"])
     async def health(_: Request) -> JSONResponse:  # pyright: ignore[reportUnusedFunction]

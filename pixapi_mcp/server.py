@@ -21,7 +21,7 @@ from mcp.server import MCPServer
 
 from pixapi_mcp import __version__
 from pixapi_mcp.app import PixapiApp, register_outputs, tool_meta
-from pixapi_mcp.client import open_client
+from pixapi_mcp.client import InputNetwork, open_client
 from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import KEY_FIX, Settings
 from pixapi_mcp.contract import SANDBOX_KEY
@@ -54,8 +54,14 @@ def build_server(
     *,
     timer: Timer | None = None,
     sandbox_app: ASGIApp | None = None,
+    network: InputNetwork | None = None,
+    remote: bool = False,
 ) -> MCPServer[AppState]:
     """The MCP server: tools (paid ones left out with ``read_only``), docs resources, prompts.
+
+    ``remote``: clients connect over the network (HTTP), so their roots are ignored and files stay
+    in the folders the settings allow (``PIXAPI_OUTPUT_DIR``, ``PIXAPI_ALLOWED_DIRS``).
+    ``network``: how URL inputs resolve and connect (tests inject a resolver and a backend).
 
     ``http`` is the HTTP client to use (tests inject one over ``ASGITransport`` or
     ``MockTransport``); without it the lifespan makes one, pointed at the in-process sandbox when
@@ -92,7 +98,13 @@ def build_server(
             # Settings -> client in one place: timeouts, key, pool.
             client = await stack.enter_async_context(
                 open_client(
-                    settings, http, transport=transport, base_url=base_url, api_key=api_key, sleep=clock.sleep
+                    settings,
+                    http,
+                    transport=transport,
+                    base_url=base_url,
+                    api_key=api_key,
+                    network=network,
+                    sleep=clock.sleep,
                 )
             )
             ledger = Ledger(ledger_path)
@@ -104,7 +116,12 @@ def build_server(
                 ", sandbox" if settings.sandbox else "",
             )
             yield AppState(
-                settings=settings, client=client, ledger=ledger, timer=clock, trusted_hosts=trusted
+                settings=settings,
+                client=client,
+                ledger=ledger,
+                timer=clock,
+                trusted_hosts=trusted,
+                remote_clients=remote,
             )
 
     # ToolBoundary: every tool call's raw arguments are checked before the SDK drops or coerces any.

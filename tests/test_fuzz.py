@@ -36,6 +36,7 @@ import os
 import random
 import re
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -406,15 +407,32 @@ _PATH_EVENTS = {"os.mkdir": 0, "os.remove": 0, "os.rmdir": 0, "os.truncate": 0, 
 _DEST_EVENTS = {"os.rename": 1, "os.symlink": 1, "os.link": 1, "shutil.copyfile": 1, "sqlite3.connect": 0}
 
 
+# Files created relative to a folder descriptor: their "open" event has only the name, so the
+# server raises this event with the whole path first (pixapi_mcp.media.paths.CREATE_AT_EVENT).
+_CREATE_AT = "pixapi_mcp.create_at"
+_RELATIVE = threading.local()
+# Events whose path may be relative to a descriptor: the index of that dir_fd argument.
+_DIR_FD_ARG = {"os.mkdir": 2, "os.remove": 1, "os.rmdir": 1}
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if not _SINKS:
         return
     path: Any = None
-    if event == "open":
+    if event == _CREATE_AT:
+        path, _RELATIVE.name = args
+    elif event == "open":
         if len(args) >= 3 and isinstance(args[2], int) and args[2] & _WRITE_FLAGS:
             path = args[0]
+            if path == getattr(_RELATIVE, "name", None):
+                return  # recorded by its whole path just before
+    elif event in ("os.link", "os.rename") and args[1] == getattr(_RELATIVE, "name", None):
+        return  # a temporary file placed under its final name, relative to the same folder
     elif event in _PATH_EVENTS:
         path = args[_PATH_EVENTS[event]]
+        fd = args[_DIR_FD_ARG[event]] if event in _DIR_FD_ARG and len(args) > _DIR_FD_ARG[event] else None
+        if isinstance(fd, int) and fd >= 0 and isinstance(path, str) and not os.path.isabs(path):
+            path = os.path.join(os.readlink(f"/proc/self/fd/{fd}"), path)
     elif event in _DEST_EVENTS and len(args) > _DEST_EVENTS[event]:
         path = args[_DEST_EVENTS[event]]
     if isinstance(path, str | bytes | os.PathLike):
@@ -770,6 +788,21 @@ def _attacks(base: Path, outside: Path) -> list[tuple[str, str, dict[str, Any]]]
     ]:
         table.append((f"image {value}", "edit_image", {"prompt": "p", "image": value}))
     table.append(("image list with one bad", "edit_image", {"prompt": "p", "image": [image, "/etc/passwd"]}))
+    # Issue 12: what is opened is checked, not the name: a FIFO (opened without blocking, refused
+    # by fstat), a symlink to a device, devices themselves.
+    for value in ["pipe.png", str(base / "pipe.png"), "zero.png", "/dev/urandom", "/dev/stdin"]:
+        table.append((f"image {value}", "edit_image", {"prompt": "p", "image": value}))
+    # Issue 12: IPv6 transition forms whose embedded IPv4 address is private or link-local.
+    for host in [
+        "[64:ff9b::a9fe:a9fe]",
+        "[::7f00:1]",
+        "[2002:a9fe:a9fe::]",
+        "[fec0::1]",
+        "[::ffff:0:7f00:1]",
+    ]:
+        table.append(
+            (f"image http://{host}/", "edit_image", {"prompt": "p", "image": f"http://{host}/x.png"})
+        )
     return table
 
 
@@ -787,6 +820,8 @@ async def test_traversal_and_symlink_attacks_through_the_tools(
         Image.new("RGB", (8, 8), "blue").save(base / "ok.png")
         (base / "escape").symlink_to(outside)
         (base / "secret.png").symlink_to(outside / "key.png")
+        os.mkfifo(base / "pipe.png")
+        (base / "zero.png").symlink_to("/dev/zero")
     before = sorted(p.name for p in outside.iterdir())
     refused = 0
     with recorded_writes() as writes:

@@ -134,7 +134,8 @@ class SandboxedApp:
     http: httpx2.AsyncClient
 
     def __call__(self, port: int) -> Any:
-        server = build_server(self.settings, self.http, timer=self.timer)
+        # remote=True, as http_app builds its own: over HTTP the client's roots are ignored.
+        server = build_server(self.settings, self.http, timer=self.timer, remote=True)
         return http_app(self.settings, "127.0.0.1", port, server=server)
 
 
@@ -500,6 +501,11 @@ def ssrf_cases(port: int) -> list[tuple[str, str, bool]]:
         ("metadata", "http://169.254.169.254/latest/meta-data/iam/", False),
         ("private 10/8", "http://10.255.255.1/a.png", False),
         ("file scheme", "file:///etc/passwd", False),
+        # Issue 12: IPv6 transition forms carrying a loopback or link-local IPv4 address.
+        ("nat64 of loopback", f"http://[64:ff9b::7f00:1]:{port}/img.png", False),
+        ("v4-compatible loopback", f"http://[::7f00:1]:{port}/img.png", False),
+        ("6to4 of metadata", "http://[2002:a9fe:a9fe::]/latest/meta-data/", False),
+        ("site-local", "http://[fec0::1]/a.png", False),
     ]
     hops = [
         ("redirect to loopback", local, True),
@@ -509,6 +515,7 @@ def ssrf_cases(port: int) -> list[tuple[str, str, bool]]:
         ("redirect to private 192.168/16", "http://192.168.0.1/a.png", False),
         ("redirect to file", "file:///etc/passwd", False),
         ("redirect to gopher", "gopher://127.0.0.1:25/", False),
+        ("redirect to nat64 metadata", "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", False),
     ]
     for label, target, reachable in hops:
         cases.append((label, f"http://{PUBLIC_IP}/go?to={target}", reachable))
@@ -517,10 +524,15 @@ def ssrf_cases(port: int) -> list[tuple[str, str, bool]]:
 
 @asynccontextmanager
 async def api_server_on(settings: Settings, port: int) -> AsyncIterator[Client]:
-    """The MCP server with a real HTTP client (PUBLIC_IP routed to the image server)."""
+    """The MCP server with a real HTTP client (PUBLIC_IP routed to the image server), for URL
+    inputs too: under their address check, a connection to PUBLIC_IP goes to the image server."""
+    from pixapi_mcp.client import InputNetwork
+    from tests.test_files_urls import RoutingBackend
+
+    network = InputNetwork(connect=RoutingBackend({PUBLIC_IP: port}))
     async with (
         httpx2.AsyncClient(transport=PublicHostRouter(port), timeout=10.0) as http,
-        Client(build_server(settings, http)) as client,
+        Client(build_server(settings, http, network=network)) as client,
     ):
         yield client
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -159,28 +161,230 @@ SSRF_CASES = [
     ("http://0.0.0.0/", ["0.0.0.0"]),
     ("http://100.64.0.1/", ["100.64.0.1"]),
     ("http://rebind.example/x.png", ["93.184.216.34", "127.0.0.1"]),  # one private answer is enough
-    ("file:///etc/passwd", []),
-    ("ftp://example.com/x.png", []),
-    ("gopher://example.com/", []),
+    # IPv6 transition forms whose embedded IPv4 address is private (issue 12), by name and literal.
+    ("http://nat64.example/", ["64:ff9b::a9fe:a9fe"]),
+    ("http://[64:ff9b::a9fe:a9fe]/", ["64:ff9b::a9fe:a9fe"]),
+    ("http://[::7f00:1]/", ["::7f00:1"]),
+    ("http://[2002:a9fe:a9fe::]/", ["2002:a9fe:a9fe::"]),
+    ("http://[fec0::1]/", ["fec0::1"]),
+    ("http://sixtofour.example/", ["2002:7f00:1::1"]),
+    ("http://nothing.example/", []),
 ]
+
+
+class _NoConnect:
+    """A backend under the check that records every connection it is asked for (none, here)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def connect_tcp(self, host: str, port: int, **_: object) -> object:
+        self.asked.append(host)
+        raise AssertionError(f"connected to {host}")
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("url", "addresses"), SSRF_CASES, ids=[c[0] for c in SSRF_CASES])
-async def test_ssrf_attacks_are_refused(url: str, addresses: list[str]) -> None:
+async def test_ssrf_attacks_are_refused_at_connect_time(url: str, addresses: list[str]) -> None:
+    """The check runs where the connection is made: the resolver's one answer is what is judged,
+    and nothing is connected to when any address is private."""
+    from urllib.parse import urlsplit
+
+    from pixapi_mcp.client import UnsafeAddressError
+    from pixapi_mcp.client.guarded import CheckedBackend, InputNetwork
+
     async def resolve(host: str, port: int) -> list[str]:
         return addresses
 
-    guard = media.url_guard(False, resolve=resolve)
-    with pytest.raises(media.MediaError):
-        await guard(url)
+    connector = _NoConnect()
+    backend = CheckedBackend(InputNetwork(resolve, connector))  # pyright: ignore[reportArgumentType]
+    host = urlsplit(url).hostname or ""
+    try:
+        await media.url_guard(False)(url)  # literals and schemes are refused before any lookup
+    except media.MediaError:
+        assert connector.asked == []
+        return
+    with pytest.raises(UnsafeAddressError, match="refused"):
+        await backend.connect_tcp(host, 80)
+    assert connector.asked == []
+
+
+# (address, public?): the address rule, transition forms judged by the IPv4 address they carry.
+ADDRESS_CASES = [
+    ("93.184.216.34", True),
+    ("2606:2800:220:1:248:1893:25c8:1946", True),
+    ("127.0.0.1", False),
+    ("10.1.2.3", False),
+    ("169.254.169.254", False),
+    ("100.64.0.1", False),
+    ("224.0.0.1", False),
+    ("::1", False),
+    ("::", False),
+    ("fe80::1", False),
+    ("fd00::1", False),
+    ("ff02::1", False),
+    ("fec0::1", False),  # site-local (deprecated, still routed by some stacks)
+    ("::ffff:127.0.0.1", False),  # v4-mapped
+    ("::ffff:169.254.169.254", False),
+    ("::ffff:93.184.216.34", True),
+    ("::7f00:1", False),  # v4-compatible ::127.0.0.1
+    ("::a9fe:a9fe", False),
+    ("::ffff:0:7f00:1", False),  # v4-translated (SIIT)
+    ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+    ("64:ff9b::7f00:1", False),
+    ("64:ff9b::5db8:d822", True),  # NAT64 of a public address: what DNS64 networks answer
+    ("64:ff9b:1::a9fe:a9fe", False),  # local-use NAT64, refused whole
+    ("2002:a9fe:a9fe::", False),  # 6to4 of 169.254.169.254
+    ("2002:7f00:1::1", False),
+    ("2002:c000:204::1", False),  # 6to4 of 192.0.2.4 (TEST-NET)
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
+    ("fe80::1%eth0", False),
+    ("not an address", False),
+]
+
+
+@pytest.mark.parametrize(("address", "public"), ADDRESS_CASES, ids=[a for a, _ in ADDRESS_CASES])
+def test_transition_addresses_are_judged_by_their_embedded_ipv4(address: str, public: bool) -> None:
+    assert media.is_public_address(address) is public
 
 
 @pytest.mark.anyio
-async def test_public_urls_pass_and_private_can_be_allowed() -> None:
-    async def resolve(host: str, port: int) -> list[str]:
-        return {"cdn.example": ["93.184.216.34"], "local": ["127.0.0.1"]}[host]
+async def test_hops_are_routed_and_literals_refused_without_a_lookup() -> None:
+    from pixapi_mcp.client import CHECKED, TRUSTED
 
-    await media.url_guard(False, resolve=resolve)("https://cdn.example/a.png")
-    await media.url_guard(True, resolve=resolve)("http://local/a.png")
-    await media.url_guard(False, resolve=resolve, allow_hosts=["local"])("http://local/a.png")
+    assert await media.url_guard(False)("https://cdn.example/a.png") == CHECKED
+    assert await media.url_guard(False)("https://93.184.216.34/a.png") == CHECKED
+    assert await media.url_guard(True)("http://local/a.png") == TRUSTED
+    assert await media.url_guard(False, allow_hosts=["local"])("http://local/a.png") == TRUSTED
+    for url in ("http://[::7f00:1]/", "http://[64:ff9b::a9fe:a9fe]/", "file:///etc/passwd"):
+        with pytest.raises(media.MediaError):
+            await media.url_guard(False)(url)
+
+
+# -- opened once, checked on the descriptor --------------------------------------------------------
+
+
+def test_a_fifo_is_refused_without_blocking(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    """Before: open() of a FIFO waits for a writer, for good. Now: opened non-blocking, refused by fstat."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    os.mkfifo(root / "pipe.png")
+    allowed = media.allowed_folders(make_settings(), [root])
+    with pytest.raises(media.MediaError, match="not a regular file"):
+        media.read_local_image("pipe.png", allowed, [root])
+
+
+def test_devices_are_refused_even_through_an_inside_symlink(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Before: /dev/zero read until memory ran out when allowed. Now: a device is never read."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "zero.png").symlink_to("/dev/zero")
+    allowed = media.allowed_folders(make_settings(), [root])
+    with pytest.raises(media.MediaError, match="outside the allowed folders"):
+        media.read_local_image("zero.png", allowed, [root])
+    # Even with / allowed (PIXAPI_ALLOWED_DIRS=/), a device is refused by fstat, before a read.
+    everything = [Path("/")]
+    with pytest.raises(media.MediaError, match="not a regular file"):
+        media.read_local_image("/dev/zero", everything, [root])
+
+
+def test_a_file_that_grows_past_the_cap_is_refused(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    big = root / "big.png"
+    big.write_bytes(_png())
+    fd, _ = media.open_inside(big, [root.resolve()])
+    big.write_bytes(_png() + b"\0" * 64)  # grows after it was opened (and fstat'ed)
+    with pytest.raises(media.MediaError, match="MB or more"):
+        media.read_regular(fd, "big.png", len(_png()) + 10)
+
+
+def test_symlinks_inside_are_followed_by_the_walk(tmp_path: Path) -> None:
+    root = (tmp_path / "ws").resolve()
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "real.png").write_bytes(_png())
+    (root / "up").symlink_to("a/b")
+    (root / "abs").symlink_to(root / "a")
+    (root / "loop").symlink_to("loop")
+    for text in ("up/real.png", "abs/b/real.png", "a/b/../b/./real.png", "up/../b/real.png"):
+        fd, real = media.open_inside(root / text, [root])
+        os.close(fd)
+        assert real == root / "a" / "b" / "real.png", text
+    with pytest.raises(media.MediaError, match="symlink loop"):
+        media.open_inside(root / "loop" / "x.png", [root])
+
+
+def test_a_swapped_output_folder_is_refused_at_write(tmp_path: Path) -> None:
+    """The folder is checked when the call is placed; a symlink swapped in afterwards is refused
+    when the file is written (before: written through it, outside the workspace)."""
+    ws = (tmp_path / "ws").resolve()
+    outside = (tmp_path / "outside").resolve()
+    (ws / "out").mkdir(parents=True)
+    outside.mkdir()
+    folder = ws / "out"
+    assert media.write_new_file(folder, "a.png", b"one") == folder / "a.png"
+    (ws / "out").rename(ws / "moved")
+    (ws / "out").symlink_to(outside)
+    with pytest.raises(media.MediaError, match="symlink"):
+        media.write_new_file(folder, "b.png", b"two")
+    assert list(outside.iterdir()) == []
+    # A symlink swapped in for the file name itself is never written through either.
+    (ws / "moved" / "c.png").symlink_to(outside / "c.png")
+    assert media.write_new_file(ws / "moved", "c.png", b"three") == ws / "moved" / "c-2.png"
+    assert list(outside.iterdir()) == []
+
+
+def test_a_racing_symlink_never_leads_outside(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    """A second thread flips ``img.png`` between a real file and a symlink to a file outside while
+    it is read 2000 times: every read is the inside file or refused, never the outside one."""
+    import threading
+
+    root = (tmp_path / "ws").resolve()
+    root.mkdir()
+    outside = tmp_path / "secret.png"
+    secret, mine = _png(color="black"), _png(color="white")
+    outside.write_bytes(secret)
+    allowed = media.allowed_folders(make_settings(), [root])
+    stop = threading.Event()
+    flips = _start_flipper(root, outside, mine, stop)
+    got: dict[str, int] = {"inside": 0, "refused": 0, "outside": 0}
+    try:
+        for _ in range(2000):
+            try:
+                data = media.read_local_image("img.png", allowed, [root]).content
+            except media.MediaError:
+                got["refused"] += 1
+                continue
+            got["outside" if data == secret else "inside"] += 1
+    finally:
+        stop.set()
+        flips.join(10)
+    assert got["outside"] == 0, got
+    assert got["inside"] > 0 and got["refused"] > 0, got  # the race really ran both ways
+    del threading
+
+
+def _start_flipper(root: Path, outside: Path, mine: bytes, stop: Any) -> Any:
+    """A thread that swaps ``root/img.png`` atomically between a file and a symlink to ``outside``."""
+    import threading
+
+    def flip() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            staged = root / f".staged-{n % 2}"
+            staged.unlink(missing_ok=True)
+            if n % 2:
+                staged.symlink_to(outside)
+            else:
+                staged.write_bytes(mine)
+            os.replace(staged, root / "img.png")
+
+    (root / "img.png").write_bytes(mine)
+    thread = threading.Thread(target=flip, daemon=True)
+    thread.start()
+    return thread

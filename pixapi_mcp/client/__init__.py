@@ -7,6 +7,7 @@
 - ``responses``: answers into results or errors, with the key scrubbed out.
 - ``api``: ``PixapiClient``, the API calls behind the contract guard.
 - ``download``: ``Downloader``, which fetches output and input URLs and never holds the key.
+- ``guarded``: the transport URL inputs go through: one lookup, every address checked, at connect.
 - ``build``: ``open_client``, settings to a client in one place (server and doctor).
 """
 
@@ -22,6 +23,7 @@ from pixapi_mcp.client.errors import (
     ContractError,
     DownloadError,
     DownloadInterruptedError,
+    FetchDeadlineError,
     InsufficientCreditsError,
     InvalidResponseError,
     MissingKeyError,
@@ -30,25 +32,40 @@ from pixapi_mcp.client.errors import (
     RateLimitError,
     ServerError,
     UnprocessableEntityError,
+    UnsafeAddressError,
+)
+from pixapi_mcp.client.guarded import (
+    CHECKED,
+    TRUSTED,
+    CheckedTransport,
+    Hop,
+    InputNetwork,
+    is_public_address,
 )
 from pixapi_mcp.client.retry import DEFAULT_MAX_RETRIES, MAX_SENDS_PER_CALL, RetryPolicy
 from pixapi_mcp.client.wire import USER_AGENT
 
 __all__ = [
+    "CHECKED",
     "DEFAULT_MAX_RETRIES",
     "MAX_REDIRECTS",
     "MAX_SENDS_PER_CALL",
+    "TRUSTED",
     "USER_AGENT",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CheckedTransport",
     "ContractError",
     "Download",
     "DownloadError",
     "DownloadInterruptedError",
     "Downloader",
+    "FetchDeadlineError",
+    "Hop",
+    "InputNetwork",
     "InsufficientCreditsError",
     "InvalidResponseError",
     "MissingKeyError",
@@ -59,6 +76,8 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "UnprocessableEntityError",
+    "UnsafeAddressError",
     "UrlGuard",
+    "is_public_address",
     "open_client",
 ]

@@ -80,6 +80,7 @@ class PixapiClient:
         api_key: str | None,
         timeout: httpx2.Timeout | None = None,
         missing_key: str | None = None,
+        checked: httpx2.AsyncClient | None = None,
         **retry: Unpack[RetryOptions],
     ) -> None:
         self._http = http
@@ -93,8 +94,9 @@ class PixapiClient:
         self._redact = Redactor(self._api_key)
         self._retry = RetryPolicy(**retry)
         self._timeout = timeout
-        # Same pool, same retry policy, no key: it is never handed one.
-        self.downloader = Downloader(http, retry=self._retry, timeout=timeout)
+        # Same pool, same retry policy, no key: it is never handed one. ``checked``: the client URL
+        # inputs are fetched through (addresses checked at connect time), from open_client.
+        self.downloader = Downloader(http, retry=self._retry, timeout=timeout, checked=checked)
         self.known_models = frozenset()
         self._models_loaded = False
         self._models_lock = anyio.Lock()
@@ -107,6 +109,7 @@ class PixapiClient:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
+        checked: httpx2.AsyncClient | None = None,
         **retry: Unpack[RetryOptions],
     ) -> PixapiClient:
         """The client ``settings`` describe: the one place settings become a client.
@@ -127,6 +130,7 @@ class PixapiClient:
             api_key=key,
             timeout=timeout,
             missing_key=f"{problem}." if problem else None,
+            checked=checked,
             **retry,
         )
 
@@ -212,16 +216,27 @@ class PixapiClient:
         return models
 
     async def download(
-        self, url: str, dest: Path, *, max_bytes: int, url_guard: UrlGuard | None = None
+        self,
+        url: str,
+        dest: Path,
+        *,
+        max_bytes: int,
+        url_guard: UrlGuard | None = None,
+        dir_fd: int | None = None,
     ) -> Download:
         """``Downloader.download``: ``url`` into the new file ``dest``, without the key."""
-        return await self.downloader.download(url, dest, max_bytes=max_bytes, url_guard=url_guard)
+        return await self.downloader.download(
+            url, dest, max_bytes=max_bytes, url_guard=url_guard, dir_fd=dir_fd
+        )
 
     async def fetch_bytes(
-        self, url: str, *, max_bytes: int, url_guard: UrlGuard | None = None
+        self, url: str, *, max_bytes: int, url_guard: UrlGuard | None = None, deadline_s: float | None = None
     ) -> tuple[bytes, str | None]:
-        """``Downloader.fetch_bytes``: ``url`` into memory (input images), without the key."""
-        return await self.downloader.fetch_bytes(url, max_bytes=max_bytes, url_guard=url_guard)
+        """``Downloader.fetch_bytes``: ``url`` into memory (input images), without the key, within
+        ``deadline_s`` overall."""
+        return await self.downloader.fetch_bytes(
+            url, max_bytes=max_bytes, url_guard=url_guard, deadline_s=deadline_s
+        )
 
     # ---------------------------------------------------------------------------- contract guard
 

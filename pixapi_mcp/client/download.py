@@ -2,16 +2,21 @@
 
 ``Downloader`` is never given the API key: output URLs live on CDNs and other hosts, so whatever
 it sends cannot carry the key, even when a URL points at the API's own host. It follows redirects
-itself so a ``url_guard`` (private-address and allow-list checks) sees every hop, caps the size,
-writes through a temporary file that only becomes ``dest`` when complete (never replacing an
-existing file), and retries passing failures through the client's one retry loop.
+itself so a ``url_guard`` sees every hop and says how it connects: through the shared client, or
+through the ``checked`` client whose transport resolves the name once and connects only to public
+addresses (``guarded.py``). It caps the size, writes through a temporary file that only becomes
+``dest`` when complete (never replacing an existing file; relative to an open folder descriptor
+when one is given, so a folder swapped for a symlink cannot redirect the write), bounds an input
+fetch by one overall deadline, and retries passing failures through the client's one retry loop.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import shutil
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -23,7 +28,8 @@ import anyio
 import anyio.to_thread
 import httpx2
 
-from pixapi_mcp.client.errors import DownloadError, DownloadInterruptedError
+from pixapi_mcp.client.errors import DownloadError, DownloadInterruptedError, FetchDeadlineError
+from pixapi_mcp.client.guarded import CHECKED, Hop
 from pixapi_mcp.client.retry import Retry, RetryPolicy
 from pixapi_mcp.client.wire import (
     NEVER_SENT,
@@ -42,7 +48,9 @@ __all__ = ["MAX_REDIRECTS", "Download", "Downloader", "UrlGuard"]
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
-UrlGuard = Callable[[str], Awaitable[None]]
+# Run before every hop: raises to refuse the URL; returns how the hop connects (None: the guard
+# checked it itself, the shared client).
+UrlGuard = Callable[[str], Awaitable[Hop | None]]
 _Sink = Callable[[bytes], Awaitable[None]]
 
 
@@ -60,7 +68,8 @@ class Downloader:
 
     Every request it sends has its ``Authorization`` header removed, so not even a default header
     of a shared ``AsyncClient`` can carry a key to a file host. ``timeout`` is passed per request
-    (None: the ``AsyncClient``'s own).
+    (None: the ``AsyncClient``'s own). ``checked`` is the client whose transport checks addresses
+    at connect time (``CheckedTransport``); hops a guard marks ``CHECKED`` go through it only.
     """
 
     def __init__(
@@ -69,37 +78,46 @@ class Downloader:
         *,
         retry: RetryPolicy | None = None,
         timeout: httpx2.Timeout | None = None,
+        checked: httpx2.AsyncClient | None = None,
     ) -> None:
         self._http = http
         self._retry = retry or RetryPolicy()
         self._timeout = timeout
+        self._checked = checked
 
     def __repr__(self) -> str:
         return "Downloader()"
 
     async def download(
-        self, url: str, dest: Path, *, max_bytes: int, url_guard: UrlGuard | None = None
+        self,
+        url: str,
+        dest: Path,
+        *,
+        max_bytes: int,
+        url_guard: UrlGuard | None = None,
+        dir_fd: int | None = None,
     ) -> Download:
         """Stream ``url`` into the new file ``dest`` (never replacing an existing file).
 
         ``url_guard`` runs before the first request and before every redirect hop; whatever it
         raises propagates. More than ``max_bytes`` raises DownloadError. The data goes to a
-        temporary file beside ``dest`` first, so a failed download leaves nothing behind.
+        temporary file beside ``dest`` first, so a failed download leaves nothing behind. With
+        ``dir_fd`` (an open descriptor of ``dest.parent``) every file operation is relative to
+        it and never follows a symlink; without it, ``dest.parent`` is made if missing.
         """
         dest = Path(dest)
         _check_scheme(url)
-        if await anyio.Path(dest).exists():
+        place = _Place(dest, dir_fd)
+        if await anyio.to_thread.run_sync(place.exists):
             raise _exists_error(dest, FileExistsError(str(dest)))
         try:
-            await anyio.Path(dest.parent).mkdir(parents=True, exist_ok=True)
-            tmp = await anyio.to_thread.run_sync(_create_temp, dest)
+            if dir_fd is None:
+                await anyio.Path(dest.parent).mkdir(parents=True, exist_ok=True)
+            tmp, fd = await anyio.to_thread.run_sync(place.create_temp)
         except OSError as exc:
             raise _write_error(dest, exc) from exc
         try:
-            try:
-                fh = await anyio.open_file(tmp, "wb")
-            except OSError as exc:
-                raise _write_error(dest, exc) from exc
+            fh = anyio.wrap_file(os.fdopen(fd, "wb"))
             async with fh:
 
                 async def sink(chunk: bytes) -> None:
@@ -113,7 +131,7 @@ class Downloader:
                     url, max_bytes, url_guard, sink, reset, media_only=True
                 )
             try:
-                await anyio.to_thread.run_sync(_place_file, tmp, dest)
+                await anyio.to_thread.run_sync(place.finish, tmp)
             except FileExistsError as exc:
                 raise _exists_error(dest, exc) from exc
             except OSError as exc:
@@ -121,16 +139,23 @@ class Downloader:
         except BaseException:
             # Shielded so a cancelled download still removes its partial file.
             with anyio.CancelScope(shield=True), suppress(OSError):
-                await anyio.Path(tmp).unlink(missing_ok=True)
+                await anyio.to_thread.run_sync(place.remove, tmp)
             raise
         return Download(path=dest, size=size, content_type=content_type)
 
     async def fetch_bytes(
-        self, url: str, *, max_bytes: int, url_guard: UrlGuard | None = None
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        url_guard: UrlGuard | None = None,
+        deadline_s: float | None = None,
     ) -> tuple[bytes, str | None]:
         """Fetch ``url`` into memory (for input images): the bytes and the content type.
 
         Same rules as ``download``: the guard runs before every hop, at most ``max_bytes``.
+        ``deadline_s`` bounds the whole fetch (resolving, connecting, every redirect, the body,
+        retries): a host that trickles or never answers raises ``FetchDeadlineError`` then.
         """
         buffer = bytearray()
 
@@ -140,8 +165,15 @@ class Downloader:
         async def reset() -> None:
             buffer.clear()
 
-        content_type, _ = await self._stream(url, max_bytes, url_guard, sink, reset)
-        return bytes(buffer), content_type
+        with anyio.move_on_after(deadline_s if deadline_s is not None else math.inf) as scope:
+            content_type, _ = await self._stream(url, max_bytes, url_guard, sink, reset)
+            return bytes(buffer), content_type
+        assert scope.cancelled_caught
+        raise FetchDeadlineError(
+            f"Fetching {short_url(url)} did not finish within {deadline_s:g} s (connecting, redirects "
+            f"and the body together; {len(buffer)} bytes had arrived)",
+            sent=True,
+        )
 
     async def _stream(
         self,
@@ -169,10 +201,17 @@ class Downloader:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             _check_scheme(current)
-            if url_guard is not None:
-                await url_guard(current)
+            hop = await url_guard(current) if url_guard is not None else None
+            http = self._http
+            if hop == CHECKED:
+                if self._checked is None:
+                    raise DownloadError(
+                        "This URL must be fetched through the address-checking transport, and none is set up",
+                        fix="Build the client with open_client (it sets one up).",
+                    )
+                http = self._checked
             try:
-                request = self._http.build_request(
+                request = http.build_request(
                     "GET",
                     current,
                     headers={"User-Agent": USER_AGENT},
@@ -186,7 +225,7 @@ class Downloader:
             request.headers.pop("Authorization", None)
             started = time.perf_counter()
             try:
-                response = await self._http.send(request, stream=True, follow_redirects=False, auth=None)
+                response = await http.send(request, stream=True, follow_redirects=False, auth=None)
             except (httpx2.RequestError, OSError) as caught:
                 # A download is a read, so a dropped connection is retried the same either way.
                 exc = as_request_error(caught)
@@ -320,33 +359,78 @@ def _is_text_type(media_type: str | None) -> bool:
     return media_type.startswith("text/") or media_type.endswith(("/json", "+json", "/xml", "+xml"))
 
 
-def _place_file(tmp: Path, dest: Path) -> None:
-    """Move ``tmp`` to ``dest`` without ever replacing an existing file (FileExistsError if one is
-    there). A hard link is atomic and refuses to overwrite; where links are unsupported, an
-    exclusive create ('xb') and copy does the same job."""
-    try:
-        os.link(tmp, dest)
-    except FileExistsError:
-        raise
-    except OSError:
-        with dest.open("xb") as out:
+class _Place:
+    """Where a download lands: ``dest``, by name, or relative to ``dir_fd`` (its open folder), never
+    following a symlink there. The data goes to an exclusive temporary name first and is linked
+    to ``dest`` only when complete, never replacing an existing file."""
+
+    def __init__(self, dest: Path, dir_fd: int | None) -> None:
+        self.dest = dest
+        self.dir_fd = dir_fd
+
+    def _name(self, name: str) -> str | Path:
+        if self.dir_fd is None:
+            return self.dest.parent / name
+        # Audit hooks see only ``name`` in the "open"/"os.link" event: this one names the whole path.
+        sys.audit("pixapi_mcp.create_at", str(self.dest.parent / name), name)
+        return name
+
+    def exists(self) -> bool:
+        try:
+            os.stat(self._name(self.dest.name), dir_fd=self.dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def create_temp(self) -> tuple[str, int]:
+        # O_EXCL so the name is ours alone; mode 0o666 so the umask decides the final permissions.
+        flags = (
+            os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+        )
+        while True:
+            tmp = f".{self.dest.name}.{secrets.token_hex(6)}.part"
             try:
-                with tmp.open("rb") as src:
+                return tmp, os.open(self._name(tmp), flags, 0o666, dir_fd=self.dir_fd)
+            except FileExistsError:
+                continue
+
+    def finish(self, tmp: str) -> None:
+        """Move ``tmp`` to ``dest`` without ever replacing an existing file (FileExistsError if one
+        is there). A hard link is atomic and refuses to overwrite; where links are unsupported, an
+        exclusive create and copy does the same job."""
+        dest = self._name(self.dest.name)
+        try:
+            if self.dir_fd is None:
+                os.link(self._name(tmp), dest)
+            else:  # linkat without AT_SYMLINK_FOLLOW: the temporary file itself, never a link
+                os.link(tmp, dest, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd, follow_symlinks=False)
+        except FileExistsError:
+            raise
+        except OSError:
+            flags = (
+                os.O_CREAT
+                | os.O_EXCL
+                | os.O_WRONLY
+                | getattr(os, "O_BINARY", 0)
+                | getattr(os, "O_NOFOLLOW", 0)
+            )
+            out_fd = os.open(dest, flags, 0o666, dir_fd=self.dir_fd)
+            try:
+                with (
+                    os.fdopen(out_fd, "wb") as out,
+                    open(
+                        os.open(
+                            self._name(tmp), os.O_RDONLY | getattr(os, "O_BINARY", 0), dir_fd=self.dir_fd
+                        ),
+                        "rb",
+                    ) as src,
+                ):
                     shutil.copyfileobj(src, out)
             except BaseException:
-                out.close()
-                dest.unlink(missing_ok=True)
+                self.remove(self.dest.name)
                 raise
-    tmp.unlink(missing_ok=True)
+        self.remove(tmp)
 
-
-def _create_temp(dest: Path) -> Path:
-    # O_EXCL so the name is ours alone; mode 0o666 so the umask decides the final permissions.
-    while True:
-        tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
-        try:
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o666)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return tmp
+    def remove(self, name: str) -> None:
+        with suppress(FileNotFoundError):
+            os.unlink(self._name(name), dir_fd=self.dir_fd)

@@ -25,6 +25,7 @@ __all__ = [
     "ContractError",
     "DownloadError",
     "DownloadInterruptedError",
+    "FetchDeadlineError",
     "InsufficientCreditsError",
     "InvalidResponseError",
     "MissingKeyError",
@@ -33,6 +34,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "UnprocessableEntityError",
+    "UnsafeAddressError",
     "status_error_class",
 ]
 
@@ -272,6 +274,26 @@ class DownloadInterruptedError(DownloadError):
 
     retryable = True
     default_fix = "Try the download again shortly (get_task downloads a completed task's outputs again)."
+
+
+class UnsafeAddressError(DownloadError):
+    """A URL input's host resolved to an address it may not reach (loopback, private, link-local,
+    or one of those inside an IPv6 transition form): refused at connect time, nothing was sent."""
+
+    category = "invalid_request"
+    default_fix = (
+        "Pass a public http(s) URL, or save the image and pass its path; set "
+        "PIXAPI_ALLOW_PRIVATE_URLS=1 to allow local URLs on purpose."
+    )
+
+
+class FetchDeadlineError(DownloadError):
+    """Fetching a URL input (connect, redirects and body together) outlived its deadline."""
+
+    category = "timeout"
+    default_fix = (
+        "The host is too slow or does not answer: save the image and pass its path, or use another host."
+    )
 
 
 def _sentence(text: str) -> str:

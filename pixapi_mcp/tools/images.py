@@ -12,7 +12,7 @@ import anyio
 from mcp_types import CallToolResult
 
 from pixapi_mcp import media
-from pixapi_mcp.client import PixapiClient, PixapiError
+from pixapi_mcp.client import PixapiClient, PixapiError, UnsafeAddressError
 from pixapi_mcp.contract import (
     DEFAULT_IMAGE_MODEL,
     Endpoint,
@@ -44,6 +44,8 @@ from pixapi_mcp.tools.state import AppContext, AppState, app_state
 
 # More reference images than this are refused before any is read or fetched.
 MAX_EDIT_INPUTS = 16
+# The share of the tool deadline reading (fetching) the inputs may take.
+INPUT_SHARE = 0.5
 
 GENERATE_JOB = JobSpec[ImageGenerationRequest](
     tool="generate_image",
@@ -115,7 +117,7 @@ async def edit_image(
     started = state.timer.now()  # reading the inputs counts against the call's deadline
     inputs = _image_list(image)
     workspace = root_paths(roots)
-    files = [await _load_input(state, value, workspace) for value in inputs]
+    files = await _load_inputs(state, inputs, workspace)
     return await run_job(
         ctx,
         EDIT_JOB,
@@ -162,19 +164,32 @@ def _image_list(image: str | list[str]) -> list[str]:
     return values
 
 
-async def _load_input(state: AppState, value: str, roots: Sequence[Path]) -> ImageFile:
+async def _load_inputs(state: AppState, values: Sequence[str], roots: Sequence[Path]) -> list[ImageFile]:
+    """Every input, read within ``INPUT_SHARE`` of the tool deadline, in real time (the network's
+    and the disk's, not the server's timer): one deadline over all URL fetches, so a host that
+    trickles a byte at a time or never answers ends the call with a clear error, and the
+    submission and the wait keep the rest of the deadline."""
+    budget = state.settings.tool_deadline_s * INPUT_SHARE
+    until = anyio.current_time() + budget
+    return [await _load_input(state, value, roots, until - anyio.current_time()) for value in values]
+
+
+async def _load_input(state: AppState, value: str, roots: Sequence[Path], deadline_s: float) -> ImageFile:
     kind = media.input_kind(value)
     try:
         if kind == "data":
             return media.read_data_uri(value)
         if kind == "url":
             data, _ = await state.client.fetch_bytes(
-                value, max_bytes=media.MAX_INPUT_BYTES, url_guard=state.guard()
+                value,
+                max_bytes=media.MAX_INPUT_BYTES,
+                url_guard=state.guard(),
+                deadline_s=max(deadline_s, 0.0),
             )
             return media.check_input_image(value, data)
         allowed = media.allowed_folders(state.settings, roots)
         return await anyio.to_thread.run_sync(media.read_local_image, value, allowed, roots)
-    except media.MediaError as exc:
+    except (media.MediaError, UnsafeAddressError) as exc:
         raise tool_error(
             f"Input image refused: {exc}",
             category="invalid_request",

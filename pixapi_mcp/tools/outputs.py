@@ -66,6 +66,7 @@ def _connection_of(session: object) -> object | None:
 
 async def workspace_roots(ctx: AppContext) -> ListRootsResult | ListRoots | None:
     """The host's workspace roots, or None to fall back to ``PIXAPI_OUTPUT_DIR`` (DESIGN §5).
+    Always None for clients over HTTP (``AppState.remote_clients``): see the comment below.
 
     On the 2026-07-28 protocol the question rides the tool call's ``InputRequiredResult``: the
     server holds nothing while the client answers. On earlier protocols it is a request to the
@@ -73,6 +74,10 @@ async def workspace_roots(ctx: AppContext) -> ListRootsResult | ListRoots | None
     an error: that wait is bounded by ``PIXAPI_ROOTS_TIMEOUT_S``, any failure falls back, and the
     outcome is kept for the connection (asked once, concurrent calls share the question).
     """
+    if app_state(ctx).remote_clients:
+        # Over HTTP the client's roots are folders on another machine (or any folder it cares to
+        # name, file:/// included): this server's disk is scoped by its own configuration only.
+        return None
     caps = ctx.client_capabilities
     if caps is None or caps.roots is None:
         return None
@@ -229,10 +234,28 @@ async def save_outputs(
     A download that fails or outlives the budget keeps its URL and says so: the paid output is
     never dropped, and ``get_task`` retries it.
     """
-    outputs: list[SavedOutput] = []
     deadline = state.timer.now() + max(budget_s, 1.0)
-    # The folder may be gone since the work was submitted (get_task resumes into it).
-    await anyio.to_thread.run_sync(lambda: place.output_dir.mkdir(parents=True, exist_ok=True))
+    # Opened now, at the moment of writing, not trusted from when the call was placed: the
+    # folder may be gone since the work was submitted (get_task resumes into it: made again), or
+    # swapped for a symlink (refused: every output keeps its URL and says why).
+    try:
+        folder = await anyio.to_thread.run_sync(lambda: media.OpenFolder(place.output_dir, create=True))
+    except media.MediaError as exc:
+        return [SavedOutput(url=url, download_error=str(exc)) for url, _ in items]
+    try:
+        return await _save_into(state, place, folder, items, deadline)
+    finally:
+        folder.close()
+
+
+async def _save_into(
+    state: AppState,
+    place: CallPlace,
+    folder: media.OpenFolder,
+    items: Sequence[tuple[str | None, str | None]],
+    deadline: float,
+) -> list[SavedOutput]:
+    outputs: list[SavedOutput] = []
     for index, (url, b64) in enumerate(items, start=1):
         out = SavedOutput(url=url)
         try:
@@ -240,11 +263,11 @@ async def save_outputs(
                 data = base64.b64decode(b64)
                 saved_as = media.output_format(data)
                 name = media.output_name(place.kind, place.model, place.prompt, index, saved_as.extension)
-                path = await anyio.to_thread.run_sync(media.write_new_file, place.output_dir, name, data)
+                path = await anyio.to_thread.run_sync(media.write_new_file, folder, name, data)
                 out.path, out.bytes, out.media_type = str(path), len(data), saved_as.media_type
             elif url is not None:
                 remaining = deadline - state.timer.now()
-                download = await _download_new(state, place, url, index, remaining)
+                download = await _download_new(state, place, folder, url, index, remaining)
                 if download is None:
                     out.download_error = "not downloaded within the call's time; call get_task to fetch it"
                 else:
@@ -301,17 +324,16 @@ async def describe_file(out: SavedOutput, kind: OutputKind) -> None:
 
 
 async def _download_new(
-    state: AppState, place: CallPlace, url: str, index: int, budget_s: float
+    state: AppState, place: CallPlace, folder: media.OpenFolder, url: str, index: int, budget_s: float
 ) -> Download | None:
     ext = media.extension_for(None, url, place.kind)
     name = media.output_name(place.kind, place.model, place.prompt, index, ext)
     with anyio.move_on_after(max(budget_s, 0.5)):
-        for path in media.candidate_paths(place.output_dir, name):
-            if path.exists():
-                continue
+        for path in media.candidate_paths(folder.path, name):
             try:
+                # Written relative to the folder opened for this save, never through a symlink.
                 return await state.client.download(
-                    url, path, max_bytes=state.settings.max_download_bytes, url_guard=None
+                    url, path, max_bytes=state.settings.max_download_bytes, url_guard=None, dir_fd=folder.fd
                 )
             except PixapiError as exc:
                 if isinstance(exc.__cause__, FileExistsError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,7 +12,7 @@ import anyio
 from mcp.server.mcpserver import Context
 
 from pixapi_mcp import media
-from pixapi_mcp.client import PixapiClient
+from pixapi_mcp.client import PixapiClient, UrlGuard
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate
 from pixapi_mcp.ledger import Ledger
@@ -140,6 +139,9 @@ class AppState:
     ledger: Ledger
     timer: Timer
     trusted_hosts: tuple[str, ...] = ()
+    # Clients reach this server over the network (HTTP): their roots name folders on their own
+    # machine, so files stay in the folders the server's configuration allows (outputs.py).
+    remote_clients: bool = False
     # Credits this process has spent or holds for calls in flight (the per-session cap).
     spend: SpendBook = field(default_factory=SpendBook)
     # When this process first saw each task (timer time): the polling policy works from the
@@ -158,7 +160,8 @@ class AppState:
                 del self.task_origin[old]
         return now - self.task_origin.setdefault(task_id, now)
 
-    def guard(self) -> Callable[[str], Awaitable[None]]:
+    def guard(self) -> UrlGuard:
+        """The check before every hop of a URL input's fetch (``media.url_guard``)."""
         return media.url_guard(self.settings.allow_private_urls, allow_hosts=self.trusted_hosts)
 
 

@@ -277,11 +277,11 @@ async def test_fetch_bytes_follows_redirects_caps_and_carries_no_key(make: Facto
 
 @pytest.mark.anyio
 async def test_the_downloader_is_never_given_the_key(make: Factory) -> None:
-    """Its constructor takes no key, and the client's own downloader holds a pool, a retry policy and
-    a timeout: nothing that is or carries the key."""
+    """Its constructor takes no key, and the client's own downloader holds a pool, a retry policy,
+    a timeout and the address-checked pool for URL inputs: nothing that is or carries the key."""
     assert not {"api_key", "key", "headers", "auth"} & set(inspect.signature(Downloader).parameters)
     h = make()
     state = vars(h.downloader)
-    assert set(state) == {"_http", "_retry", "_timeout"}
+    assert set(state) == {"_http", "_retry", "_timeout", "_checked"}
     assert all(CANARY_KEY not in repr(value) for value in state.values())
     assert "authorization" not in state["_http"].headers
