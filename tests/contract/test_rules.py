@@ -31,10 +31,16 @@ class Case:
     body: dict[str, Any]
     multipart: bool | None = None
     known_models: tuple[str, ...] = ()
+    content_type: str | None = None
 
     def check(self, rules: Any = RULES) -> list[contract.Violation]:
         return check_request(
-            self.path, self.body, multipart=self.multipart, known_models=self.known_models, rules=rules
+            self.path,
+            self.body,
+            multipart=self.multipart,
+            known_models=self.known_models,
+            rules=rules,
+            content_type=self.content_type,
         )
 
 
@@ -64,6 +70,19 @@ TABLE: dict[str, tuple[list[Case], list[Case]]] = {
             Case("/v1/images/generate", IMG),
             Case("/v2/images/generations", IMG),
             Case("/v1/async/videos", VID),
+        ],
+    ),
+    "base-url": (
+        [
+            Case("https://api.pixapi.ai" + GEN, IMG),
+            Case("http://127.0.0.1:8787" + VIDEO, VID),
+            Case("https://proxy.example/pixapi" + GEN, IMG),  # another host is not judged
+        ],
+        [
+            Case("https://pixapi.ai/api" + GEN, IMG),
+            Case("https://pixapi.ai" + VIDEO, VID),
+            Case("https://api.pixapi.ai/api" + GEN, IMG),
+            Case("/api" + GEN, IMG),
         ],
     ),
     "model-required": (
@@ -180,6 +199,19 @@ TABLE: dict[str, tuple[list[Case], list[Case]]] = {
             Case(EDIT, EDIT_BODY, multipart=False),
             mp(ASYNC_EDIT, IMG),
             mp(EDIT, EDIT_BODY | {"image": []}),
+        ],
+    ),
+    "json-content-type": (
+        [
+            Case(GEN, IMG, multipart=False, content_type="application/json"),
+            Case(VIDEO, VID, multipart=False, content_type="application/json; charset=utf-8"),
+            Case(GEN, IMG, multipart=False),  # None: the header is not known
+            mp(EDIT, EDIT_BODY),
+        ],
+        [
+            Case(GEN, IMG, multipart=False, content_type=""),
+            Case(VIDEO, VID, multipart=False, content_type="application/x-www-form-urlencoded"),
+            Case(ASYNC_GEN, IMG, multipart=False, content_type="text/plain"),
         ],
     ),
 }
