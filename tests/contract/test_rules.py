@@ -76,7 +76,6 @@ TABLE: dict[str, tuple[list[Case], list[Case]]] = {
         [
             Case("https://api.pixapi.ai" + GEN, IMG),
             Case("http://127.0.0.1:8787" + VIDEO, VID),
-            Case("https://proxy.example/pixapi" + GEN, IMG),  # another host is not judged
         ],
         [
             Case("https://pixapi.ai/api" + GEN, IMG),
