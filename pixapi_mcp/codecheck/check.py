@@ -16,12 +16,15 @@ from pixapi_mcp import contract
 from pixapi_mcp.codecheck.detect_auth import detect_bearer, detect_key_exposure
 from pixapi_mcp.codecheck.detect_endpoints import (
     detect_async_flag,
+    detect_base_url,
+    detect_openai_base_url,
     detect_sync_video,
     detect_unknown_endpoint,
 )
 from pixapi_mcp.codecheck.detect_fields import (
     detect_edit_json,
     detect_image_url,
+    detect_json_content_type,
     detect_seconds,
     detect_value,
 )
@@ -32,6 +35,7 @@ from pixapi_mcp.codecheck.detect_models import (
 )
 from pixapi_mcp.codecheck.detect_results import (
     detect_image_url_field,
+    detect_submission_id,
     detect_task_polling,
     detect_task_result_field,
 )
@@ -45,6 +49,8 @@ DETECTORS: dict[str, Detector] = {
     "async-endpoint": detect_async_flag,
     "video-async-only": detect_sync_video,
     "unknown-endpoint": detect_unknown_endpoint,
+    "base-url": detect_base_url,
+    "openai-base-url": detect_openai_base_url,
     "unknown-model": detect_unknown_model,
     "video-model-on-image-endpoint": detect_video_model_on_image,
     "image-model-on-video-endpoint": detect_image_model_on_video,
@@ -53,9 +59,14 @@ DETECTORS: dict[str, Detector] = {
     "response-format-value": detect_value("response_format", "response-format-value"),
     "quality-value": detect_value("quality", "quality-value"),
     "size-value": detect_value("size", "size-value"),
+    "n-value": detect_value("n", "n-value"),
+    "duration-value": detect_value("duration", "duration-value"),
+    "input-image-url": detect_value("input_image", "input-image-url"),
     "edit-multipart": detect_edit_json,
+    "json-content-type": detect_json_content_type,
     "image-url-field": detect_image_url_field,
     "task-result-field": detect_task_result_field,
+    "submission-id-field": detect_submission_id,
     "task-polling": detect_task_polling,
     "bearer-auth": detect_bearer,
     "key-server-side": detect_key_exposure,

@@ -1,0 +1,374 @@
+"""Value tracking inside one file: the part every language reader shares.
+
+A reader (``lang_*``) indexes its tree once (``index``): where each name is bound (assignments,
+parameters, loop variables), which functions the file defines and what they return, and the
+in-place changes to a variable (``payload["seconds"] = 5``, ``req.Header.Set(...)``,
+``curl_setopt($ch, ...)``). ``Program.value`` then evaluates an expression node to a ``Value``:
+a name resolves to its last binding before the use in the nearest scope that has one, with the
+changes made to it since applied; a call to a simple local helper is inlined with its arguments
+bound to its parameters.
+
+Requests are judged one by one. A request sent inside a helper whose URL, headers or body depend
+on the helper's parameters is instantiated at each call site of the helper (``requests``), so
+``post("/v1/images/edits", body)`` is judged with its own path and body.
+
+Bounded: every evaluation step counts against a budget proportional to the input, cycles between
+bindings are cut, and inlining goes at most ``MAX_DEPTH`` calls deep, so the work stays linear in
+the size of the input whatever it contains.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pixapi_mcp.codecheck.request import Request
+from pixapi_mcp.codecheck.syntax import Node, Tree
+from pixapi_mcp.codecheck.values import Obj, Resp, Str, Unknown, Value, literal, unescape, unknown
+
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Binding:
+    """``name`` bound at ``pos`` in ``scope`` to the value of ``node`` (or to ``value``)."""
+
+    pos: int
+    scope: int
+    node: Node | None = None
+    value: Value | None = None
+    param_of: int | None = None  # the function (by position) whose parameter this is
+    index: int | None = None  # take this element of a tuple/array value (destructuring)
+    key: str | None = None  # take this field (JS destructuring ``const { id } = ...``)
+    out: bool = False  # written through a pointer argument of the call ``node`` (Go ``&task``)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Mutation:
+    """An in-place change of a variable: a field set (``key``), a merge, or a method call."""
+
+    pos: int
+    scope: int
+    kind: Literal["set", "merge", "call", "append"]
+    line: int
+    key: str | None = None
+    node: Node | None = None
+    args: tuple[Node, ...] = ()
+
+
+@dataclass(eq=False)
+class Function:
+    name: str
+    node: Node
+    params: list[str]
+    defaults: dict[str, Node] = field(default_factory=dict[str, Node])
+    returns: list[Node] = field(default_factory=list[Node])
+
+    @property
+    def pos(self) -> int:
+        return self.node.start_byte
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Read:
+    """A chain of field reads on a value: ``task["result"]["data"][0]["url"]`` is the root node
+    ``task`` with keys ``("result", "data", 0, "url")``."""
+
+    line: int
+    root: Node
+    keys: tuple[str | int, ...]
+    root_text: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ctx:
+    """Where an expression is evaluated: parameter values of the inlined call, if any."""
+
+    func: Function | None = None
+    bindings: dict[str, Value] | None = None
+    depth: int = 0
+    via: int | None = None  # the call site that instantiated this context
+
+    def bound(self, name: str) -> Value | None:
+        return self.bindings.get(name) if self.bindings is not None else None
+
+
+TOP = Ctx()
+
+
+class Program:
+    """A parsed file with its bindings, helpers and changes indexed; subclasses read one language."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        self.bindings: dict[str, list[Binding]] = {}
+        self.mutations: dict[str, list[Mutation]] = {}
+        self.functions: dict[str, Function] = {}
+        self.calls_of: dict[str, list[Node]] = {}  # local helper name -> its call sites
+        self.scopes: list[tuple[int, int, int]] = []  # (start, end, function pos), sorted by start
+        self.budget = max(200_000, len(tree.src) // 2)
+        self.truncated = False
+        self._memo: dict[tuple[int, int], tuple[Value, frozenset[int]]] = {}
+        self._active: set[tuple[int, int]] = set()
+        self._touched: set[int] = set()
+        self.index()
+        self.scopes.sort()
+        self._scope_starts = [s for s, _, _ in self.scopes]
+
+    # -- what a language reader provides ---------------------------------------------------------
+
+    def index(self) -> None:
+        raise NotImplementedError
+
+    def eval_node(self, node: Node, ctx: Ctx) -> Value:
+        raise NotImplementedError
+
+    def send_sites(self) -> list[Node]:
+        """Calls that may send a request."""
+        raise NotImplementedError
+
+    def build_request(self, node: Node, ctx: Ctx) -> Request | None:
+        raise NotImplementedError
+
+    def apply_mutation(self, value: Value, mutation: Mutation, ctx: Ctx) -> Value:
+        return value
+
+    def out_value(self, call: Node | None, ctx: Ctx) -> Value:
+        """What a call writes through a pointer argument (only Go has them)."""
+        return Unknown("", 0)
+
+    def reads(self) -> list[Read]:
+        """Every chain of field reads (outermost only)."""
+        raise NotImplementedError
+
+    # The node kinds holding the text of string literals (their content, without quotes).
+    STRING_PIECES = "(string_content) @s"
+    # The node kinds of object/dict/map literals.
+    OBJECT_LITERALS = "(dictionary) @o"
+
+    def strings(self) -> list[Str]:
+        """Every piece of literal string text, with its line."""
+        found: list[Str] = []
+        for node in self.tree.captures(self.STRING_PIECES).get("s", []):
+            text = self.tree.text(node)
+            if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                text = text[1:-1]
+            found.append(literal(unescape(text), self.tree.line(node), node.start_byte))
+        return found
+
+    def objects(self) -> list[Obj]:
+        """Every outermost object literal, evaluated where it is written."""
+        found: list[Obj] = []
+        for node in self.tree.captures(self.OBJECT_LITERALS).get("o", []):
+            self._touched.clear()
+            value = self.value(node, TOP)
+            if isinstance(value, Obj):
+                found.append(value)
+        return found
+
+    # -- indexing helpers ------------------------------------------------------------------------
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def mutate(self, name: str, mutation: Mutation) -> None:
+        self.mutations.setdefault(name, []).append(mutation)
+
+    def add_function(self, function: Function, body: Node) -> None:
+        self.functions.setdefault(function.name, function)
+        self.scopes.append((body.start_byte, body.end_byte, function.pos))
+
+    def scope_of(self, pos: int) -> int:
+        """The innermost function (by its position) containing ``pos``; 0 at module level."""
+        chain = self.scope_chain(pos)
+        return chain[0] if chain else 0
+
+    def scope_chain(self, pos: int) -> list[int]:
+        """The functions containing ``pos``, innermost first."""
+        found: list[int] = []
+        at = bisect.bisect_right(self._scope_starts, pos) if hasattr(self, "_scope_starts") else 0
+        for start, end, fn in reversed(self.scopes[:at]):
+            if start <= pos < end:
+                found.append(fn)
+            if len(found) >= 8:
+                break
+        return found
+
+    def function_at(self, pos: int) -> Function | None:
+        chain = self.scope_chain(pos)
+        if not chain:
+            return None
+        for function in self.functions.values():
+            if function.pos == chain[0]:
+                return function
+        return None
+
+    # -- evaluation -----------------------------------------------------------------------------
+
+    def value(self, node: Node | None, ctx: Ctx = TOP) -> Value:
+        if node is None:
+            return Unknown("", 0)
+        self.budget -= 1
+        if self.budget < 0:
+            self.truncated = True
+            return unknown(self.tree.text(node), self.tree.line(node))
+        return self.eval_node(node, ctx)
+
+    def resolve(self, name: str, node: Node, ctx: Ctx) -> Value:
+        """The value ``name`` holds where ``node`` uses it."""
+        bound = ctx.bound(name)
+        if bound is not None:
+            return bound
+        pos = node.start_byte
+        line = self.tree.line(node)
+        candidates = self.bindings.get(name)
+        if not candidates:
+            return Unknown(name, line)
+        chain = [*self.scope_chain(pos), 0]
+        for scope in chain:
+            in_scope = [b for b in candidates if b.scope == scope]
+            if not in_scope:
+                continue
+            before = [b for b in in_scope if b.pos < pos]
+            binding = before[-1] if before else (in_scope[0] if scope == 0 else None)
+            if binding is None:
+                continue
+            if binding.param_of is not None:
+                if ctx.func is not None and ctx.func.pos == binding.param_of and ctx.bindings is not None:
+                    return Unknown(name, line, param=True)
+                self._touched.add(binding.param_of)
+                return Unknown(name, line, param=True)
+            value = self._binding_value(name, binding, ctx if scope != 0 else TOP)
+            return self._mutated(name, binding, value, pos, ctx)
+        return Unknown(name, line)
+
+    def _binding_value(self, name: str, binding: Binding, ctx: Ctx) -> Value:
+        if binding.value is not None:
+            return binding.value
+        key = (id(binding), id(ctx.bindings) if ctx.bindings is not None else 0)
+        if key in self._memo:
+            value, touched = self._memo[key]
+            self._touched.update(touched)  # a memoized value still depends on the same parameters
+            return value
+        if key in self._active:
+            return Unknown(name, self.tree.line(binding.node) if binding.node else 0)
+        self._active.add(key)
+        outer, self._touched = self._touched, set[int]()
+        try:
+            value = self.out_value(binding.node, ctx) if binding.out else self.value(binding.node, ctx)
+            if binding.index is not None:
+                value = self.element(value, binding.index)
+            if binding.key is not None:
+                value = self.member(value, binding.key)
+        finally:
+            self._active.discard(key)
+            inner, self._touched = self._touched, outer
+            self._touched.update(inner)
+        self._memo[key] = (value, frozenset(inner))
+        return value
+
+    def _mutated(self, name: str, binding: Binding, value: Value, pos: int, ctx: Ctx) -> Value:
+        changes = self.mutations.get(name)
+        if not changes:
+            return value
+        for mutation in changes:
+            if binding.pos < mutation.pos < pos and mutation.scope == binding.scope:
+                value = self.apply_mutation(value, mutation, ctx)
+        return value
+
+    def element(self, value: Value, index: int) -> Value:
+        from pixapi_mcp.codecheck.values import Arr
+
+        if isinstance(value, Arr) and 0 <= index < len(value.items):
+            return value.items[index]
+        if isinstance(value, Resp) and index == 0:
+            return value
+        return value if index == 0 else Unknown("", getattr(value, "line", 0))
+
+    def member(self, value: Value, key: str) -> Value:
+        if isinstance(value, Obj):
+            found = value.get(key)
+            return found if found is not None else Unknown(key, value.line)
+        if isinstance(value, Resp):
+            return Unknown(f"{key}", value.line)
+        return Unknown(key, getattr(value, "line", 0))
+
+    # -- local helpers ----------------------------------------------------------------------------
+
+    def inline(self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node) -> Value:
+        """The value a call to the local ``function`` returns, its parameters bound to the arguments."""
+        if ctx.depth >= MAX_DEPTH or not function.returns:
+            return Unknown(function.name, self.tree.line(site))
+        inner = self.bind_call(function, args, kwargs, ctx, site)
+        fallback: Value = Unknown(function.name, self.tree.line(site))
+        for node in function.returns:
+            result = self.value(node, inner)
+            if isinstance(result, Resp):
+                return result
+            if not isinstance(result, Unknown):
+                fallback = result if isinstance(fallback, Unknown) else fallback
+        return fallback
+
+    def bind_call(self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node) -> Ctx:
+        bindings: dict[str, Value] = {}
+        for index, name in enumerate(function.params):
+            if index < len(args):
+                bindings[name] = args[index]
+            elif name in kwargs:
+                bindings[name] = kwargs[name]
+            elif name in function.defaults:
+                bindings[name] = self.value(function.defaults[name], ctx)
+            else:
+                bindings[name] = Unknown(name, self.tree.line(site))
+        return Ctx(function, bindings, ctx.depth + 1, via=site.start_byte)
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def requests(self) -> list[Request]:
+        """Every request, each at its own call site; requests inside helpers once per call site."""
+        found: list[Request] = []
+        seen: set[tuple[int, int | None]] = set()
+        for site in self.send_sites():
+            for request in self._instances(site, TOP, 0):
+                key = (request.site, request.via)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(request)
+        return found
+
+    def _instances(self, site: Node, ctx: Ctx, depth: int) -> Iterator[Request]:
+        function = self.function_at(site.start_byte)
+        self._touched.clear()
+        request = self.build_request(site, ctx if function is not None else TOP)
+        touched = function is not None and function.pos in self._touched
+        calls = self.calls_of.get(function.name, []) if function is not None else []
+        if not touched or not calls or depth >= 2:
+            if request is not None:
+                yield request
+            return
+        for call in calls:
+            inner = self.call_context(function, call)  # pyright: ignore[reportArgumentType]
+            if inner is None:
+                continue
+            built = self.build_request(site, inner)
+            if built is not None:
+                built.via = call.start_byte
+                yield built
+
+    def call_context(self, function: Function, call: Node) -> Ctx | None:
+        """The context of ``function`` called at ``call``: its parameters bound to the arguments."""
+        raise NotImplementedError
+
+    def request_at(self, call: Node, function: Function) -> Request | None:
+        """The request ``function`` sends when called at ``call`` (for output parameters)."""
+        for site in self.send_sites():
+            if function.node.start_byte <= site.start_byte < function.node.end_byte:
+                inner = self.call_context(function, call)
+                if inner is not None:
+                    built = self.build_request(site, inner)
+                    if built is not None:
+                        built.via = call.start_byte
+                        return built
+        return None

@@ -1,0 +1,140 @@
+"""The parsers: tree-sitter with its published grammars, one per language the checker reads.
+
+The grammars are wheels (``tree-sitter-python`` and friends, declared in pyproject.toml), so they
+ship with the package and nothing is fetched at run time. Parsing is linear in the input; a parser
+is made once per language and thread (``tree_sitter.Parser`` is not shared between threads).
+
+``Tree`` wraps a parse: the source bytes, node text and line helpers, the comment-blanked lines,
+and ``captures`` (a tree-sitter query run in C, so the checker visits only the node kinds it needs
+instead of walking every node in Python).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import cache
+from typing import Literal
+
+import tree_sitter
+
+SourceLanguage = Literal["curl", "python", "node", "go", "java", "php"]
+
+
+def _grammar(language: SourceLanguage, typescript: bool) -> object:
+    # Imported here: each grammar is a compiled module; load only the ones a check needs.
+    if language == "python":
+        import tree_sitter_python
+
+        return tree_sitter_python.language()
+    if language == "node":
+        if typescript:
+            import tree_sitter_typescript
+
+            return tree_sitter_typescript.language_typescript()
+        import tree_sitter_javascript
+
+        return tree_sitter_javascript.language()
+    if language == "go":
+        import tree_sitter_go
+
+        return tree_sitter_go.language()
+    if language == "java":
+        import tree_sitter_java
+
+        return tree_sitter_java.language()
+    if language == "php":
+        import tree_sitter_php
+
+        return tree_sitter_php.language_php()
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
+
+
+@cache
+def grammar(language: SourceLanguage, typescript: bool = False) -> tree_sitter.Language:
+    return tree_sitter.Language(_grammar(language, typescript))
+
+
+_local = threading.local()
+
+
+def _parser(language: SourceLanguage, typescript: bool) -> tree_sitter.Parser:
+    parsers: dict[tuple[str, bool], tree_sitter.Parser] | None = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = {}
+        _local.parsers = parsers
+    key = (language, typescript)
+    if key not in parsers:
+        parsers[key] = tree_sitter.Parser(grammar(language, typescript))
+    return parsers[key]
+
+
+@cache
+def _query(language: SourceLanguage, typescript: bool, source: str) -> tree_sitter.Query:
+    return tree_sitter.Query(grammar(language, typescript), source)
+
+
+Node = tree_sitter.Node
+
+# Node kinds that are comments, per grammar (PHP and Java name them differently).
+_COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
+
+
+class Tree:
+    """One parsed source: bytes, root node and helpers that give text and lines of nodes."""
+
+    def __init__(self, text: str, language: SourceLanguage, typescript: bool = False) -> None:
+        self.language: SourceLanguage = language
+        self.typescript = typescript
+        self.src = text.encode("utf-8", "surrogatepass")
+        self.tree = _parser(language, typescript).parse(self.src)
+        self.root: Node = self.tree.root_node
+
+    def text(self, node: Node) -> str:
+        return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    @staticmethod
+    def line(node: Node) -> int:
+        return node.start_point.row
+
+    def captures(self, query: str) -> dict[str, list[Node]]:
+        """The nodes ``query`` captures, by capture name, in source order."""
+        found = tree_sitter.QueryCursor(_query(self.language, self.typescript, query)).captures(self.root)
+        return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+
+    def blanked_lines(self, count: int) -> list[str]:
+        """The source lines with every comment replaced by spaces (line numbers kept)."""
+        kinds = "\n".join(f"({kind}) @c" for kind in sorted(_COMMENTS) if _has_kind(self, kind))
+        data = bytearray(self.src)
+        if kinds:
+            for node in self.captures(kinds).get("c", []):
+                for i in range(node.start_byte, node.end_byte):
+                    if data[i] not in (10, 13):
+                        data[i] = 32
+        lines = bytes(data).decode("utf-8", "replace").splitlines()
+        return lines + [""] * (count - len(lines))
+
+    def error_ratio(self) -> float:
+        """How much of the source the grammar could not parse (0 = all of it parsed)."""
+        if not self.src:
+            return 0.0
+        bad = 0
+        for node in self.captures("(ERROR) @e").get("e", []):
+            bad += node.end_byte - node.start_byte
+        return bad / len(self.src)
+
+
+def _has_kind(tree: Tree, kind: str) -> bool:
+    return grammar(tree.language, tree.typescript).id_for_node_kind(kind, True) is not None
+
+
+def parent_chain(node: Node, stop: Callable[[Node], bool]) -> Node | None:
+    """The nearest ancestor of ``node`` for which ``stop`` is true."""
+    current = node.parent
+    while current is not None:
+        if stop(current):
+            return current
+        current = current.parent
+    return None
