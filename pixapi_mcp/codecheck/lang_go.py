@@ -352,7 +352,7 @@ class GoProgram(Program):
             fields[_snake(mutation.key) if mutation.key[:1].isupper() else mutation.key] = Field(new, mutation.line)
             return Obj(fields, value.line, value.open)
         if isinstance(value, Call) and value.name == "multipart" and mutation.key is not None:
-            return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new)))
+            return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new, mutation.line)))
         return value
 
     # -- requests -------------------------------------------------------------------------------

@@ -394,7 +394,7 @@ class NodeProgram(Program):
         if isinstance(value, Arr) and mutation.kind == "append" and mutation.key is None:
             return Arr((*value.items, new), value.line)
         if isinstance(value, Call) and mutation.key is not None:
-            return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new)))
+            return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new, mutation.line)))
         return value
 
     # -- requests -------------------------------------------------------------------------------

@@ -380,9 +380,9 @@ class PythonProgram(Program):
             return Arr((*value.items, new), value.line)
         if isinstance(value, Call):
             if mutation.key is not None and mutation.key.startswith("header:"):
-                return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new)))
+                return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new, mutation.line)))
             if mutation.key == "headers" and isinstance(new, Obj):
-                parts = tuple((f"header:{k}", f.value) for k, f in new.fields.items())
+                parts = tuple((f"header:{k}", f.value, f.line) for k, f in new.fields.items())
                 return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, *parts))
         return value
 

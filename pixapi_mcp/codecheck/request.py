@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pixapi_mcp.codecheck.values import HOLE, UNKNOWN, Arr, Call, Obj, Str, Unknown, Value, concat, plain
+from pixapi_mcp.codecheck.values import HOLE, UNKNOWN, Arr, Call, Field, Obj, Str, Unknown, Value, concat, plain
 
 Encoding = Literal["json", "multipart", "form", "raw", "none", "unknown"]
 
@@ -129,7 +129,7 @@ class Request:
         if isinstance(body, Obj):
             return body
         if isinstance(body, Call) and body.parts:
-            return Obj({name: _field(value) for name, value in body.parts}, body.line)
+            return Obj({name: Field(value, at) for name, value, at in body.parts}, body.line)
         return None
 
     def contract_body(self) -> dict[str, Any]:
@@ -145,12 +145,6 @@ class Request:
         if self.encoding in ("json", "raw", "form"):
             return False
         return None
-
-
-def _field(value: Value) -> Any:
-    from pixapi_mcp.codecheck.values import Field
-
-    return Field(value, getattr(value, "line", 0))
 
 
 def header_entries(value: Value | None) -> list[tuple[str | None, Value, int]] | None:

@@ -42,9 +42,9 @@ def client_parts(receiver: Value | None) -> tuple[Value | None, list[tuple[str |
     headers = header_entries(receiver.kwarg("headers", "defaultHeaders", "default_headers"))
     if headers is None:
         headers = [(None, Unknown("headers", receiver.line), receiver.line)]
-    for name, value in receiver.parts:
+    for name, value, line in receiver.parts:
         if name.startswith("header:"):
-            headers.append((name[7:].lower() or None, value, getattr(value, "line", receiver.line)))
+            headers.append((name[7:].lower() or None, value, line))
     return base, headers
 
 

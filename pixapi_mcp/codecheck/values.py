@@ -107,7 +107,7 @@ class Call:
     args: tuple[Value, ...]
     kwargs: dict[str, Value]
     line: int
-    parts: tuple[tuple[str, Value], ...] = field(default=())  # appended (name, value) pairs
+    parts: tuple[tuple[str, Value, int], ...] = field(default=())  # appended (name, value, line)
 
     def kwarg(self, *names: str) -> Value | None:
         for name in names:
