@@ -47,6 +47,9 @@ def _bad_bearer(value: object) -> str | None:
     if isinstance(value, Str):
         text = value.text
         if text.startswith(HOLE):
+            hint = value.hole_hint(0)
+            if text == HOLE and _KEYISH.search(hint) and "bearer" not in hint.lower():
+                return "Sends the key in `Authorization` without the `Bearer ` scheme."
             return None  # built from something not known statically
         lowered = text.lower()
         if lowered.startswith("bearer "):

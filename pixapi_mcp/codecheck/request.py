@@ -171,7 +171,13 @@ def header_line(item: Value) -> list[tuple[str | None, Value, int]]:
     if isinstance(item, Str) and ":" in item.text and not item.text.startswith(HOLE):
         name, _, rest = item.text.partition(":")
         offset = len(name) + 1 + (len(rest) - len(rest.lstrip()))
-        value = Str(rest.strip(), item.line_at(offset), tuple((max(0, o - offset), ln, k) for o, ln, k in item.marks))
+        first = item.text.count(HOLE, 0, offset)
+        value = Str(
+            rest.strip(),
+            item.line_at(offset),
+            tuple((max(0, o - offset), ln, k) for o, ln, k in item.marks),
+            item.holes[first:],
+        )
         return [(name.strip().lower(), value, item.line)]
     return [(None, item, getattr(item, "line", 0))]
 

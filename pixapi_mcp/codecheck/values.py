@@ -35,6 +35,12 @@ class Str:
     text: str
     line: int
     marks: tuple[tuple[int, int, int], ...] = ()
+    holes: tuple[str, ...] = ()  # what each hole stands for (a name, ``env:KEY``), in order
+
+    def hole_hint(self, offset: int) -> str:
+        """The hint of the hole at ``offset`` in ``text``."""
+        index = self.text.count(HOLE, 0, offset)
+        return self.holes[index] if index < len(self.holes) else ""
 
     def line_at(self, offset: int) -> int:
         line = self.line
@@ -137,6 +143,7 @@ def concat(values: list[Value], line: int) -> Str:
     """The string made of ``values`` one after another; what is not a known string is a hole."""
     text: list[str] = []
     marks: list[tuple[int, int, int]] = []
+    holes: list[str] = []
     size = 0
     first_line = line
     for value in values:
@@ -145,12 +152,14 @@ def concat(values: list[Value], line: int) -> Str:
                 first_line = value.line
             marks.extend((size + off, at, key) for off, at, key in value.marks)
             piece = value.text
+            holes.extend(value.holes[: piece.count(HOLE)] + ("",) * max(0, piece.count(HOLE) - len(value.holes)))
         elif isinstance(value, Num):
             piece = _number_text(value.value)
         elif isinstance(value, Bool):
             piece = "true" if value.value else "false"
         else:
             piece = HOLE
+            holes.append(value.hint if isinstance(value, Unknown) else (value.name if isinstance(value, Call) else ""))
         text.append(piece)
         size += len(piece)
         if size > MAX_TEXT:
@@ -158,7 +167,7 @@ def concat(values: list[Value], line: int) -> Str:
     joined = "".join(text)[:MAX_TEXT]
     if not marks:
         first_line = line
-    return Str(re.sub(HOLE + "+", HOLE, joined) if HOLE in joined else joined, first_line, tuple(marks))
+    return Str(joined, first_line, tuple(marks), tuple(holes))
 
 
 def _number_text(value: float) -> str:
@@ -379,4 +388,6 @@ def _slice(value: Str, start: int, end: int) -> Str:
     marks = tuple((max(0, o - start), ln, k) for o, ln, k in value.marks if o < end)
     if not marks:
         marks = ((0, value.line_at(start), -1),)
-    return Str(value.text[start:end], value.line_at(start), marks)
+    first = value.text.count(HOLE, 0, start)
+    holes = value.holes[first : first + value.text.count(HOLE, start, end)]
+    return Str(value.text[start:end], value.line_at(start), marks, holes)
