@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from pixapi_mcp.codecheck.findings import BEARER_TOKEN, KEY_ASSIGNMENT, Hit
-from pixapi_mcp.codecheck.source import Source
+from pixapi_mcp.codecheck.source import Source, endpoint_of
 from pixapi_mcp.codecheck.values import HOLE, Call, Obj, Str, Unknown
 
 _KEY_HEADERS = frozenset({"x-api-key", "api-key", "x-pixapi-key", "apikey", "x-key"})
@@ -20,6 +20,9 @@ def detect_bearer(source: Source) -> Iterator[Hit]:
     for request in source.pixapi_requests:
         if request.sdk is not None:
             continue  # the SDK sends the key as a Bearer token itself
+        endpoint = endpoint_of(request)
+        if endpoint is None or endpoint.kind == "other":
+            continue  # a path Pixapi does not have: that is the finding there
         url = request.full_url()
         query = request.query
         if (url is not None and re.search(r"(?i)[?&](?:api_?key|key|token)=", url.text)) or (

@@ -111,8 +111,11 @@ class PhpProgram(Program):
             if left.named_child_count == 1:
                 self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "append", line, None, right))
                 return
-            key = self.value(left.named_children[1])
-            if isinstance(key, Str) and key.known:
+            key_node = left.named_children[1]
+            key = self.value(key_node)
+            if key_node.type == "name":  # a constant such as CURLOPT_HTTPHEADER
+                self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, self.tree.text(key_node), right))
+            elif isinstance(key, Str) and key.known:
                 self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, key.text, right))
         elif left.type == "member_access_expression":
             obj, name = left.child_by_field_name("object"), left.child_by_field_name("name")
