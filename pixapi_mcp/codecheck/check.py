@@ -24,6 +24,7 @@ from pixapi_mcp.codecheck.detect_endpoints import (
 from pixapi_mcp.codecheck.detect_fields import (
     detect_edit_json,
     detect_image_url,
+    detect_input_image_url,
     detect_json_content_type,
     detect_seconds,
     detect_value,
@@ -61,7 +62,7 @@ DETECTORS: dict[str, Detector] = {
     "size-value": detect_value("size", "size-value"),
     "n-value": detect_value("n", "n-value"),
     "duration-value": detect_value("duration", "duration-value"),
-    "input-image-url": detect_value("input_image", "input-image-url"),
+    "input-image-url": detect_input_image_url,
     "edit-multipart": detect_edit_json,
     "json-content-type": detect_json_content_type,
     "image-url-field": detect_image_url_field,

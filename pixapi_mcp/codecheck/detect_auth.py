@@ -75,7 +75,7 @@ _SECRET_LITERAL = re.compile(r"""["'`](?P<key>sk-[A-Za-z0-9_-]{8,})["'`]""")
 _KEY_ASSIGN = re.compile(rf"""(?i){KEY_ASSIGNMENT}(?P<key>[^"'`\s]{{12,}})["'`]""")
 _BEARER_LITERAL = re.compile(rf"""(?i)\bBearer[ \t]+(?P<key>{BEARER_TOKEN})""")
 _PLACEHOLDER = re.compile(
-    r"(?i)your|xxx|\.\.\.|<|>|\$|\{|example|placeholder|changeme|here|dummy|sandbox|redacted"
+    r"(?i)your|xxx|\.\.\.|<|>|\$|\{|placeholder|changeme|here|dummy|sandbox|redacted"
 )
 _SHELL_KEY = re.compile(r"\bPIXAPI_KEY=(?P<key>[A-Za-z0-9_\-]{12,})")
 _PUBLIC_ENV = re.compile(

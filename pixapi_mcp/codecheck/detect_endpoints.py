@@ -54,7 +54,8 @@ def detect_async_flag(source: Source) -> Iterator[Hit]:
         video = "videos" in bare
         target = _async_target(bare if not bare.startswith("/v1/async/") else "", video)
         if in_query:
-            line = request.path_line()
+            flag = re.search(r"[?&]async=", url.text) if url is not None else None
+            line = url.line_at(flag.start()) if url is not None and flag is not None else request.path_line()
             if isinstance(query, Obj) and "async" in query.fields:
                 line = query.fields["async"].line
             shown = f"`{bare}?async=true`" if request.sdk is None else "`extra_query={'async': ...}`"
@@ -126,6 +127,8 @@ def detect_unknown_endpoint(source: Source) -> Iterator[Hit]:
         route = request.route()
         if endpoint is None or endpoint.sdk or route is None:
             continue
+        if HOLE in "/".join(route.split("/")[:4]):
+            continue  # the path is built at run time: nothing to judge
         bare = route.split("?", 1)[0].replace(HOLE, "{id}").rstrip("/")
         url = request.url_for_contract() or bare
         if contract.RULES_BY_ID["base-url"].check is not None and fix_for("base-url", url, {}) is not None:

@@ -8,13 +8,14 @@ Each body is judged where it is sent (``judge.sent_bodies``), with the values it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pixapi_mcp import contract
 from pixapi_mcp.codecheck.findings import Detector, Hit
 from pixapi_mcp.codecheck.judge import body_dict, fix_for, sent_bodies
 from pixapi_mcp.codecheck.source import Source, endpoint_of
-from pixapi_mcp.codecheck.values import UNKNOWN, Obj, Str
+from pixapi_mcp.codecheck.values import HOLE, UNKNOWN, Call, Obj, Str
 
 
 def _chat_part(body: Obj) -> bool:
@@ -66,6 +67,33 @@ def detect_value(field: str, rule_id: str) -> Detector:
                 yield Hit(found.line, f"Sends `{field}` = `{shown}`, which Pixapi does not accept here.", fix)
 
     return detect
+
+
+_LOCAL_PATH = re.compile(r"(?i)path|dir|cwd|file|open|resolve|__DIR__|__dirname|Paths?\.|readFile")
+
+
+def detect_input_image_url(source: Source) -> Iterator[Hit]:
+    """``input_image`` that is not an http(s) URL: a literal, or a value built from a local path."""
+    for sent in sent_bodies(source):
+        found = sent.body.fields.get("input_image")
+        if found is None:
+            continue
+        value = found.value
+        shown: str | None = None
+        if isinstance(value, Str) and value.known:
+            shown = value.text
+        elif isinstance(value, Str) and not value.text.startswith(HOLE):
+            if not value.text.startswith(("http://", "https://", "data:")):
+                shown = value.text.replace(HOLE, "...")
+        elif isinstance(value, Str) and _LOCAL_PATH.search(value.hole_hint(0)):
+            shown = value.text.replace(HOLE, "...")
+        elif isinstance(value, Call) and _LOCAL_PATH.search(value.name):
+            shown = f"{value.name}(...)"
+        if shown is None:
+            continue
+        fix = fix_for("input-image-url", contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value, {"input_image": shown})
+        if fix is not None:
+            yield Hit(found.line, f"Sends `input_image` = `{shown}`: Pixapi fetches it, so it must be an http(s) URL.", fix)
 
 
 def detect_edit_json(source: Source) -> Iterator[Hit]:

@@ -135,6 +135,19 @@ _CASE_WORD = re.compile(r"""(?i)^[ \t]*(?:case[ \t]+)?["'`]?(?P<s>""" + "|".join
 _WRONG_CASE = re.compile(r"""["'`](COMPLETED|FAILED|Completed|Failed)["'`]""")
 
 
+_OUTCOME = re.compile(r"""["'`](?:completed|failed|succeeded|done|complete|finished|ready)["'`]""")
+_LOOP = re.compile(r"\b(?:while|for|until|loop|setInterval|setTimeout|sleep|Sleep|usleep)\b")
+
+
+def _expects_output(source: Source) -> bool:
+    """True when the code goes on to use the task's outcome (its status, result or media URL); code
+    that submits and hands the id on may poll elsewhere."""
+    for read in _reads(source):
+        if "result" in read.keys or _url_read(read.keys) is not None:
+            return True
+    return bool(_OUTCOME.search(source.text))
+
+
 def _polls(source: Source) -> list[Request]:
     return [r for r in source.pixapi_requests if (r.route() or "").startswith("/v1/tasks/")]
 
@@ -147,7 +160,7 @@ def detect_task_polling(source: Source) -> Iterator[Hit]:
         if (e := endpoint_of(r)) is not None and e.is_async and e.kind in ("image", "edit", "video") and not e.trailing_id
     ]
     polls = _polls(source)
-    if submissions and not polls and "/tasks" not in source.text:
+    if submissions and not polls and "/tasks" not in source.text and _expects_output(source):
         yield Hit(
             submissions[0].path_line(),
             "Submits an async task but never polls `GET /v1/tasks/{id}`: the output only exists on the task.",
@@ -204,7 +217,7 @@ def detect_task_polling(source: Source) -> Iterator[Hit]:
             )
     text = source.text
     completed = [i for i, line in source.lines() if re.search(r"""["'`]completed["'`]""", line)]
-    if polls and completed and not re.search(r"""["'`]failed["'`]|\bfailed\)""", text):
+    if polls and completed and _LOOP.search(text) and not re.search(r"""["'`]failed["'`]|\bfailed\)""", text):
         yield Hit(
             completed[0],
             "Waits for `completed` but never handles `failed`: a failed task would be polled until the loop "

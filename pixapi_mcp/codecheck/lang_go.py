@@ -39,6 +39,7 @@ _QUERY = """
 (type_spec) @type
 (short_var_declaration) @decl
 (var_spec) @var
+(const_spec) @var
 (assignment_statement) @assign
 (call_expression) @call
 (return_statement) @ret
@@ -63,6 +64,8 @@ class GoProgram(Program):
     def index(self) -> None:
         found = self.tree.captures(_QUERY)
         self.structs: dict[str, dict[str, str]] = {}
+        self.struct_lines: dict[str, dict[str, int]] = {}
+        self.param_types: dict[int, dict[str, str]] = {}
         for node in found.get("type", []):
             self._struct(node)
         for node in found.get("func", []):
@@ -95,6 +98,7 @@ class GoProgram(Program):
         if name is None or body is None or body.type != "struct_type":
             return
         fields: dict[str, str] = {}
+        lines: dict[str, int] = {}
         for decl in body.named_children[0].named_children if body.named_child_count else []:
             field_name, tag = decl.child_by_field_name("name"), decl.child_by_field_name("tag")
             if field_name is None:
@@ -102,18 +106,28 @@ class GoProgram(Program):
             text = self.tree.text(field_name)
             match = _TAG.search(self.tree.text(tag)) if tag is not None else None
             fields[text] = match.group(1) if match and match.group(1) else _snake(text)
+            lines[fields[text]] = self.tree.line(decl)
         self.structs[self.tree.text(name)] = fields
+        self.struct_lines[self.tree.text(name)] = lines
 
     def _function(self, node: Node) -> None:
         name, params, body = (node.child_by_field_name(f) for f in ("name", "parameters", "body"))
         if name is None or params is None or body is None:
             return
         function = Function(self.tree.text(name), node, [])
+        types: dict[str, str] = {}
         for decl in params.named_children:
+            type_node = decl.child_by_field_name("type")
             for child in decl.children_by_field_name("name"):
                 text = self.tree.text(child)
-                function.params.append(text)
+                if decl.type == "variadic_parameter_declaration":
+                    function.rest = text
+                else:
+                    function.params.append(text)
+                if type_node is not None:
+                    types[text] = self.tree.text(type_node).lstrip("*")
                 self.bind(text, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
+        self.param_types[node.start_byte] = types
         self.add_function(function, body)
 
     def _assign(self, node: Node) -> None:
@@ -259,9 +273,12 @@ class GoProgram(Program):
         type_name = self.tree.text(type_node) if type_node is not None else ""
         if type_name.startswith("[]"):
             return Arr(tuple(self.value(c, ctx) for c in body.named_children if c.type != "comment"), self.tree.line(node))
-        return self._literal_value(body, ctx, self.structs.get(type_name.lstrip("*&")))
+        struct = type_name.lstrip("*&")
+        return self._literal_value(body, ctx, self.structs.get(struct), self.struct_lines.get(struct))
 
-    def _literal_value(self, body: Node, ctx: Ctx, tags: dict[str, str] | None) -> Value:
+    def _literal_value(
+        self, body: Node, ctx: Ctx, tags: dict[str, str] | None, lines: dict[str, int] | None = None
+    ) -> Value:
         fields: dict[str, Field] = {}
         items: list[Value] = []
         for element in body.named_children:
@@ -273,6 +290,9 @@ class GoProgram(Program):
                 if inner.type in ("identifier", "field_identifier"):
                     name = self.tree.text(inner)
                     name = tags.get(name, _snake(name)) if tags is not None else _snake(name)
+                    if lines is not None and name in lines:  # the wire name is the struct's tag
+                        fields[name] = Field(self.value(value, ctx), lines[name])
+                        continue
                 else:
                     evaluated = self.value(inner, ctx)
                     if not isinstance(evaluated, Str) or not evaluated.known:
@@ -312,6 +332,11 @@ class GoProgram(Program):
             return unknown(f"env:{hint}", line)
         if callee in ("url.JoinPath", "path.Join"):
             return concat([a for pair in zip(args, [Str("/", line)] * len(args), strict=False) for a in pair][:-1], line)
+        if callee == "strings.Join" and len(args) == 2 and isinstance(args[0], Arr):
+            pieces: list[Value] = []
+            for index, item in enumerate(args[0].items):
+                pieces.extend([args[1], item] if index else [item])
+            return concat(pieces, line)
         if callee == "strings.TrimRight" or callee == "strings.TrimSuffix":
             return args[0] if args else unknown(callee, line)
         if method == "Do" and args:
@@ -322,6 +347,16 @@ class GoProgram(Program):
         if local is not None and (function.type == "identifier" or function.type == "selector_expression"):
             return self.inline(local, args, {}, ctx, node)
         return Call(callee, tuple(args), {}, line)
+
+    def resolve(self, name: str, node: Node, ctx: Ctx) -> Value:
+        value = super().resolve(name, node, ctx)
+        if isinstance(value, Unknown) and value.param:
+            function = self.function_at(node.start_byte)
+            type_name = self.param_types.get(function.pos, {}).get(name) if function is not None else None
+            if type_name in self.structs:  # a struct parameter: its fields, at their declarations
+                lines = self.struct_lines[type_name]
+                return Obj({tag: Field(Unknown(tag, at), at) for tag, at in lines.items()}, value.line)
+        return value
 
     def out_value(self, call: Node | None, ctx: Ctx) -> Value:
         if call is None:

@@ -63,6 +63,13 @@ class JavaProgram(Program):
             function = Function(self.tree.text(name), node, [])
             for param in params.named_children:
                 pname = param.child_by_field_name("name")
+                if param.type == "spread_parameter":
+                    declarator = next((c for c in param.named_children if c.type == "variable_declarator"), None)
+                    rest = declarator.child_by_field_name("name") if declarator is not None else None
+                    if rest is not None:
+                        function.rest = self.tree.text(rest)
+                        self.bind(function.rest, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
+                    continue
                 if pname is not None:
                     text = self.tree.text(pname)
                     function.params.append(text)
@@ -158,6 +165,12 @@ class JavaProgram(Program):
                 return json_object(args[0]) or unknown(name, line)
             if name in ("URI", "URL") and args:
                 return args[0]
+            if name in ("Request.Builder", "okhttp3.Request.Builder"):
+                return Call("builder", (), {}, line)
+            if name in ("MultipartBody.Builder", "okhttp3.MultipartBody.Builder"):
+                return Call("multipart", (), {}, line)
+            if name in ("HttpPost", "HttpGet", "HttpPut") and args:
+                return Call("builder", (), {"url": args[0], "method": Str(name[4:].upper(), line)}, line)
             return Call(name, tuple(args), {}, line)
         if kind == "field_access":
             base = self.value(node.child_by_field_name("object"), ctx)
@@ -201,6 +214,12 @@ class JavaProgram(Program):
             return printf(args[0], args[1:], line) if qualified == "String.format" and args else printf(self.value(obj, ctx), args, line)
         if qualified == "System.getenv":
             return unknown(f"env:{args[0].text if args and isinstance(args[0], Str) else ''}", line)
+        if qualified == "String.join" and len(args) >= 2:
+            items = list(args[1].items) if len(args) == 2 and isinstance(args[1], Arr) else args[1:]
+            pieces: list[Value] = []
+            for index, item in enumerate(items):
+                pieces.extend([args[0], item] if index else [item])
+            return concat(pieces, line)
         if qualified.endswith(("Map.of", "ImmutableMap.of")):
             return self._map_of(node, args)
         if method in ("writeValueAsString", "toJson", "writeValueAsBytes") and args:

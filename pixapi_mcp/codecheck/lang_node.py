@@ -86,6 +86,7 @@ class NodeProgram(Program):
         for node in self._calls:
             self._call_index(node)
         self._reads = found.get("read", [])
+        self._destructured = [d for d in found.get("decl", []) if (n := d.child_by_field_name("name")) is not None and n.type == "object_pattern"]
 
     def _function(self, name: str, node: Node) -> None:
         params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
@@ -99,6 +100,10 @@ class NodeProgram(Program):
                 target, default = param.child_by_field_name("pattern"), param.child_by_field_name("value")
             elif param.type == "assignment_pattern":
                 target, default = param.child_by_field_name("left"), param.child_by_field_name("right")
+            if target is not None and target.type == "rest_pattern" and target.named_child_count:
+                function.rest = self.tree.text(target.named_children[0])
+                self.bind(function.rest, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
+                continue
             if target is None or target.type != "identifier":
                 function.params.append("")
                 continue
@@ -140,6 +145,9 @@ class NodeProgram(Program):
         line = self.tree.line(node)
         if left.type == "identifier":
             self.bind(self.tree.text(left), Binding(node.start_byte, scope, right))
+            return
+        if left.type == "member_expression" and self.tree.text(left).startswith("this."):
+            self.bind(self.tree.text(left), Binding(node.start_byte, 0, right))  # a field of the object
             return
         target, key = self._target(left)
         if target is not None and key is not None:
@@ -237,6 +245,8 @@ class NodeProgram(Program):
             return self._call(node, ctx)
         if kind == "new_expression":
             return self._new(node, ctx)
+        if kind == "member_expression" and self.tree.text(node) in self.bindings:
+            return self.resolve(self.tree.text(node), node, ctx)
         if kind == "member_expression":
             owner = node.child_by_field_name("object")
             name = self._prop(node) or ""
@@ -546,6 +556,14 @@ class NodeProgram(Program):
                 continue
             keys.reverse()
             found.append(Read(self.tree.line(node), root, tuple(keys), self.tree.text(root)[:60]))
+        for node in self._destructured:  # const { id } = await res.json()
+            pattern, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if pattern is None or value is None:
+                continue
+            for child in pattern.named_children:
+                key = child if child.type == "shorthand_property_identifier_pattern" else child.child_by_field_name("key")
+                if key is not None:
+                    found.append(Read(self.tree.line(child), value, (self.tree.text(key).strip("'\""),), self.tree.text(value)[:60]))
         return found
 
     def _unroll(self, node: Node, keys: list[str | int]) -> Node | None:

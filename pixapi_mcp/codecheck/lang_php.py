@@ -37,6 +37,7 @@ _QUERY = """
 (method_declaration) @func
 (assignment_expression) @assign
 (foreach_statement) @for
+(const_element) @const
 (function_call_expression) @call
 (member_call_expression) @mcall
 (return_statement) @ret
@@ -62,6 +63,10 @@ class PhpProgram(Program):
                 if pname is None:
                     continue
                 text = self.tree.text(pname)
+                if param.type == "variadic_parameter":
+                    function.rest = text
+                    self.bind(text, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
+                    continue
                 function.params.append(text)
                 default = param.child_by_field_name("default_value")
                 if default is not None:
@@ -81,6 +86,10 @@ class PhpProgram(Program):
                 if child.type == "variable_name":
                     text = self.tree.text(child)
                     self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(text, self.tree.line(node))))
+        for node in found.get("const", []):
+            children = node.named_children
+            if len(children) >= 2:
+                self.bind(self.tree.text(children[0]), Binding(node.start_byte, 0, children[-1]))
         self._calls = found.get("call", [])
         self._mcalls = found.get("mcall", [])
         for node in self._calls:
@@ -88,6 +97,10 @@ class PhpProgram(Program):
             name = self.tree.text(function) if function is not None else ""
             self.calls_of.setdefault(name, []).append(node)
             args = self._arg_nodes(node)
+            if name == "define" and len(args) >= 2:
+                constant = self.value(args[0])
+                if isinstance(constant, Str) and constant.known:
+                    self.bind(constant.text, Binding(node.start_byte, 0, args[1]))
             if name in ("curl_setopt", "curl_setopt_array") and len(args) >= 2 and args[0].type == "variable_name":
                 scope, line = self.scope_of(node.start_byte), self.tree.line(node)
                 self.mutate(self.tree.text(args[0]), Mutation(node.start_byte, scope, "call", line, name, node, tuple(args[1:])))
@@ -117,6 +130,8 @@ class PhpProgram(Program):
                 self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, self.tree.text(key_node), right))
             elif isinstance(key, Str) and key.known:
                 self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, key.text, right))
+        elif left.type == "member_access_expression" and self.tree.text(left).startswith("$this->"):
+            self.bind(self.tree.text(left), Binding(node.start_byte, 0, right))  # a property of the object
         elif left.type == "member_access_expression":
             obj, name = left.child_by_field_name("object"), left.child_by_field_name("name")
             if obj is not None and name is not None and obj.type == "variable_name":
@@ -133,7 +148,7 @@ class PhpProgram(Program):
     def eval_node(self, node: Node, ctx: Ctx) -> Value:
         kind = node.type
         line = self.tree.line(node)
-        if kind == "variable_name":
+        if kind == "variable_name" or (kind in ("name", "member_access_expression") and self.tree.text(node) in self.bindings):
             return self.resolve(self.tree.text(node), node, ctx)
         if kind == "string":
             text = self.tree.text(node)

@@ -92,6 +92,10 @@ class PythonProgram(Program):
             name = param.child_by_field_name("name") if param.type.endswith("default_parameter") else param
             if param.type == "typed_parameter":
                 name = param.named_children[0] if param.named_children else None
+            if param.type == "list_splat_pattern" and param.named_child_count:
+                function.rest = self.tree.text(param.named_children[0])
+                self.bind(function.rest, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
+                continue
             if name is None or name.type != "identifier":
                 continue
             text = self.tree.text(name)
@@ -136,7 +140,9 @@ class PythonProgram(Program):
                     self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, "header:" + name, right))
         elif left.type == "attribute":
             owner, attr = left.child_by_field_name("object"), left.child_by_field_name("attribute")
-            if owner is not None and owner.type == "identifier" and attr is not None:
+            if owner is not None and attr is not None and self.tree.text(owner) in ("self", "cls"):
+                self.bind(self.tree.text(left), Binding(node.start_byte, 0, right))  # an attribute of the object
+            elif owner is not None and owner.type == "identifier" and attr is not None:
                 self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, self.tree.text(attr), right))
 
     def _key(self, node: Node) -> str | None:
@@ -212,6 +218,8 @@ class PythonProgram(Program):
             return unknown(self.tree.text(node), line)
         if kind == "call":
             return self._call(node, ctx)
+        if kind == "attribute" and self.tree.text(node) in self.bindings:
+            return self.resolve(self.tree.text(node), node, ctx)
         if kind == "attribute":
             owner, attr = node.child_by_field_name("object"), node.child_by_field_name("attribute")
             base = self.value(owner, ctx)
@@ -334,6 +342,14 @@ class PythonProgram(Program):
             if method == "format":
                 args, kwargs = self._arguments(node, ctx)
                 return brace_format(self.value(owner, ctx), args, kwargs, line)
+            if method == "join" and owner is not None and owner.type == "string":
+                args, _ = self._arguments(node, ctx)
+                sep = self.value(owner, ctx)
+                if args and isinstance(args[0], Arr):
+                    pieces: list[Value] = []
+                    for index, item in enumerate(args[0].items):
+                        pieces.extend([sep, item] if index else [item])
+                    return concat(pieces, line)
             if method in ("json", "read", "text", "raise_for_status") and owner is not None:
                 base = self.value(owner, ctx)
                 if isinstance(base, Resp):

@@ -132,6 +132,8 @@ class ShellProgram(Program):
         if name in ("echo", "printf"):
             args = self._args(node)
             return self.value(args[-1], ctx) if args else unknown(name, line)
+        if name == "jq" and any(self.tree.text(a) in ("-n", "--null-input") for a in self._args(node)):
+            return self._jq_object(node, ctx)
         if name == "jq":
             source = self._jq_input(node)
             base = self.value(source, ctx) if source is not None else None
@@ -142,6 +144,47 @@ class ShellProgram(Program):
             if request is not None:
                 return Resp(request, line)
         return unknown(name, line)
+
+    def _jq_object(self, command: Node, ctx: Ctx) -> Value:
+        """The object ``jq -n --arg k v '{...}'`` prints."""
+        line = self.tree.line(command)
+        args = self._args(command)
+        variables: dict[str, Value] = {}
+        program: Str | None = None
+        index = 0
+        while index < len(args):
+            flag = self.tree.text(args[index])
+            if flag in ("--arg", "--argjson") and index + 2 < len(args):
+                value = self.value(args[index + 2], ctx)
+                if flag == "--argjson" and isinstance(value, Str) and value.known:
+                    value = _json_scalar(value) or value
+                variables[self.tree.text(args[index + 1])] = value
+                index += 3
+                continue
+            if not flag.startswith("-"):
+                evaluated = self.value(args[index], ctx)
+                program = evaluated if isinstance(evaluated, Str) else None
+            index += 1
+        if program is None or not program.text.strip().startswith("{"):
+            return unknown("jq", line)
+        fields: dict[str, Field] = {}
+        text = program.text
+        start = text.find("{") + 1
+        for begin, entry in _top_level(text, start):
+            key, colon, rest = entry.partition(":")
+            key = key.strip().strip('"')
+            at = program.line_at(begin + len(entry) - len(entry.lstrip()))
+            if not colon:
+                key = key.lstrip("$")
+                fields[key] = Field(variables.get(key, Unknown(key, at)), at)
+                continue
+            raw = rest.strip()
+            if raw.startswith("$"):
+                value = variables.get(raw[1:], Unknown(raw, at))
+            else:
+                value = _json_scalar(Str(raw, at)) or Unknown(raw, at)
+            fields[key] = Field(value, at)
+        return Obj(fields, program.line)
 
     def _jq(self, command: Node, value: Resp) -> Value:
         filters = [a for a in self._args(command) if not self.tree.text(a).startswith("-")]
@@ -293,6 +336,50 @@ class ShellProgram(Program):
                         found.append(Read(self.tree.line(command), source, tuple(keys), self.tree.text(source).strip('"$')[:60]))
                 break
         return found
+
+
+def _top_level(text: str, start: int) -> list[tuple[int, str]]:
+    """The comma-separated entries of a jq object literal starting after ``{`` at ``start``."""
+    entries: list[tuple[int, str]] = []
+    depth, quoted, begin = 0, False, start
+    for index in range(start, len(text)):
+        ch = text[index]
+        if quoted:
+            quoted = ch != '"' or text[index - 1] == "\\"
+            continue
+        if ch == '"':
+            quoted = True
+        elif ch in "{[(":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                entries.append((begin, text[begin:index]))
+                return [(b, e) for b, e in entries if e.strip()]
+            depth -= 1
+        elif ch == "," and depth == 0:
+            entries.append((begin, text[begin:index]))
+            begin = index + 1
+    return [(b, e) for b, e in entries if e.strip()]
+
+
+def _json_scalar(value: Str) -> Value | None:
+    import json
+
+    try:
+        parsed = json.loads(value.text)
+    except ValueError:
+        return None
+    if isinstance(parsed, bool):
+        from pixapi_mcp.codecheck.values import Bool
+
+        return Bool(parsed, value.line)
+    if isinstance(parsed, int | float):
+        from pixapi_mcp.codecheck.values import Num
+
+        return Num(parsed, value.line)
+    if isinstance(parsed, str):
+        return Str(parsed, value.line, value.marks)
+    return None
 
 
 def _jq_keys(path: str) -> list[str | int]:

@@ -65,6 +65,7 @@ class Function:
     params: list[str]
     defaults: dict[str, Node] = field(default_factory=dict[str, Node])
     returns: list[Node] = field(default_factory=list[Node])
+    rest: str | None = None  # the parameter that collects the remaining arguments (``*parts``)
 
     @property
     def pos(self) -> int:
@@ -313,6 +314,10 @@ class Program:
 
     def bind_call(self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node) -> Ctx:
         bindings: dict[str, Value] = {}
+        if function.rest is not None:
+            from pixapi_mcp.codecheck.values import Arr
+
+            bindings[function.rest] = Arr(tuple(args[len(function.params) :]), self.tree.line(site))
         for index, name in enumerate(function.params):
             if index < len(args):
                 bindings[name] = args[index]

@@ -49,8 +49,8 @@ class Request:
             return None
         if url is None:
             return base
-        joined = base.text.rstrip("/") + "/" + url.text.lstrip("/")
-        return concat([Str(base.text.rstrip("/") + "/", base.line, base.marks), Str(url.text.lstrip("/"), url.line, url.marks)], url.line) if joined else None
+        stem = Str(base.text.rstrip("/") + ("" if url.text.startswith("/") else "/"), base.line, base.marks, base.holes)
+        return concat([stem, url], url.line)
 
     def api_path(self) -> tuple[str, int] | None:
         """``(path with query, offset in the full URL)`` of the Pixapi API path, if the URL has one."""
