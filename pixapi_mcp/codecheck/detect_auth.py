@@ -43,7 +43,7 @@ def detect_bearer(source: Source) -> Iterator[Hit]:
             yield Hit(line, f"Sends the key in `{other}`: Pixapi reads `Authorization: Bearer <key>`.", _FIX)
             continue
         if request.headers_known:
-            yield Hit(request.line, "Calls Pixapi without an `Authorization: Bearer` header.", _FIX)
+            yield Hit(request.anchor_line(), "Calls Pixapi without an `Authorization: Bearer` header.", _FIX)
 
 
 def _bad_bearer(value: object) -> str | None:

@@ -125,4 +125,4 @@ def detect_json_content_type(source: Source) -> Iterator[Hit]:
             continue
         fix = fix_for("json-content-type", path, {}, multipart=False, content_type=content_type)
         if fix is not None:
-            yield Hit(request.line, "Sends a JSON body without `Content-Type: application/json`.", fix)
+            yield Hit(request.anchor_line(), "Sends a JSON body without `Content-Type: application/json`.", fix)

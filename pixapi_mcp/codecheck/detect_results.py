@@ -136,14 +136,14 @@ _WRONG_CASE = re.compile(r"""["'`](COMPLETED|FAILED|Completed|Failed)["'`]""")
 
 
 _OUTCOME = re.compile(r"""["'`](?:completed|failed|succeeded|done|complete|finished|ready)["'`]""")
-_LOOP = re.compile(r"\b(?:while|for|until|loop|setInterval|setTimeout|sleep|Sleep|usleep)\b")
+_LOOP = re.compile(r"(?m)^[ \t]*(?:while|for|until|loop|do)\b|\b(?:setInterval|setTimeout|sleep|Sleep|usleep)\(")
 
 
 def _expects_output(source: Source) -> bool:
     """True when the code goes on to use the task's outcome (its status, result or media URL); code
     that submits and hands the id on may poll elsewhere."""
     for read in _reads(source):
-        if "result" in read.keys or _url_read(read.keys) is not None:
+        if read.origin != "image" and ("result" in read.keys or _url_read(read.keys) is not None):
             return True
     return bool(_OUTCOME.search(source.text))
 

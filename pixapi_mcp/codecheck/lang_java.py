@@ -202,7 +202,7 @@ class JavaProgram(Program):
     def _invoke(self, node: Node, ctx: Ctx) -> Value:
         obj, name_node = node.child_by_field_name("object"), node.child_by_field_name("name")
         method = self.tree.text(name_node) if name_node is not None else ""
-        line = self.tree.line(node)
+        line = self.tree.line(name_node) if name_node is not None else self.tree.line(node)
         owner_text = self.tree.text(obj) if obj is not None else ""
         if method in ("send", "sendAsync", "newCall", "execute") and obj is not None:
             request = self._send(node, ctx)

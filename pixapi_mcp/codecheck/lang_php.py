@@ -138,7 +138,9 @@ class PhpProgram(Program):
                 self.mutate(self.tree.text(obj), Mutation(node.start_byte, scope, "set", line, self.tree.text(name), right))
 
     def _arg_nodes(self, node: Node) -> list[Node]:
-        arguments = node.child_by_field_name("arguments")
+        arguments = node.child_by_field_name("arguments") or next(
+            (c for c in node.named_children if c.type == "arguments"), None
+        )
         if arguments is None:
             return []
         return [a.named_children[-1] if a.type == "argument" and a.named_child_count else a for a in arguments.named_children if a.type != "comment"]
@@ -296,6 +298,10 @@ class PhpProgram(Program):
                     joined.append(args[0])
                 joined.append(item)
             return concat(joined, line)
+        if name == "file_get_contents":
+            request = self.build_request(node, ctx)
+            if request is not None and request.is_pixapi():
+                return Resp(request, line)
         if name in ("curl_file_create", "fopen", "file_get_contents", "base64_encode"):
             return unknown(name, line)
         local = self.functions.get(name)
@@ -370,12 +376,19 @@ class PhpProgram(Program):
         return method in _GUZZLE_METHODS and node.type in ("member_call_expression", "nullsafe_member_call_expression", "scoped_call_expression")
 
     def send_sites(self) -> list[Node]:
-        sites = [n for n in self._calls if self.tree.text(n.child_by_field_name("function") or n) == "curl_exec"]
+        sites = [
+            n
+            for n in self._calls
+            if self.tree.text(n.child_by_field_name("function") or n) in ("curl_exec", "file_get_contents")
+        ]
         return sites + [n for n in self._mcalls if self._is_http(n)]
 
     def build_request(self, node: Node, ctx: Ctx) -> Request | None:
         line = self.tree.line(node)
         args = [self.value(a, ctx) for a in self._arg_nodes(node)]
+        function = node.child_by_field_name("function")
+        if function is not None and self.tree.text(function) == "file_get_contents":
+            return self._stream(args, line, node.start_byte)
         if node.type == "function_call_expression":
             handle = args[0] if args else None
             if not isinstance(handle, Call) or handle.name != "curl":
@@ -436,6 +449,32 @@ class PhpProgram(Program):
             body = Obj(fields, line)
         encoding = "multipart" if multipart else ("form" if form else ("json" if isinstance(data, Obj) else "none"))
         return Request(line=line, site=site, method=verb, url=url, base=client.kwargs.get("base_url"), headers=headers, body=body, encoding=encoding, auto_json=encoding == "json")  # pyright: ignore[reportArgumentType]
+
+    def _stream(self, args: list[Value], line: int, site: int) -> Request | None:
+        """``file_get_contents($url, false, stream_context_create(['http' => [...]]))``."""
+        url = args[0] if args else None
+        if not isinstance(url, Str):
+            return None
+        context = args[2] if len(args) > 2 else None
+        options = context.args[0] if isinstance(context, Call) and context.args else None
+        http = options.get("http") if isinstance(options, Obj) else None
+        request = Request(line=line, site=site, method="GET", url=url, headers=[])
+        if isinstance(http, Obj):
+            method = http.get("method")
+            request.method = method.text.upper() if isinstance(method, Str) else "GET"
+            header = http.get("header")
+            lines: list[Value] = []
+            if isinstance(header, Str):
+                lines = [Str(part, header.line, header.marks, header.holes) for part in header.text.split("\r\n") if part]
+            elif isinstance(header, Arr):
+                lines = list(header.items)
+            request.headers = header_entries(Arr(tuple(lines), line))
+            content = http.get("content")
+            if content is not None:
+                request.body, request.encoding = encoded_body(content)
+        elif context is not None:
+            request.headers = None
+        return request
 
     def _curl(self, handle: Call, line: int, site: int) -> Request:
         options = handle.kwargs

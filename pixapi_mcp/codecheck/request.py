@@ -93,6 +93,14 @@ class Request:
         path = found[0].split("?", 1)[0].split("#", 1)[0]
         return path
 
+    def anchor_line(self) -> int:
+        """Where a finding about the whole request goes: the line of its URL when that is part of
+        the request (at the call, or at the helper call site it was made from), else the call."""
+        at = self.path_line()
+        if self.via is not None or self.line - 12 <= at <= self.line + 3:
+            return at
+        return self.line
+
     def path_line(self) -> int:
         url = self.full_url()
         found = self.api_path()
