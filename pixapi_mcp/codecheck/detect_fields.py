@@ -125,4 +125,5 @@ def detect_json_content_type(source: Source) -> Iterator[Hit]:
             continue
         fix = fix_for("json-content-type", path, {}, multipart=False, content_type=content_type)
         if fix is not None:
-            yield Hit(request.anchor_line(), "Sends a JSON body without `Content-Type: application/json`.", fix)
+            line = request.body_line if request.body_line is not None and request.via is None else request.anchor_line()
+            yield Hit(line, "Sends a JSON body without `Content-Type: application/json`.", fix)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pixapi_mcp import contract
 from pixapi_mcp.codecheck.findings import Finding, make_finding
-from pixapi_mcp.codecheck.source import split_request_text
+from pixapi_mcp.codecheck.source import split_request
 
 # Fields only the video endpoint takes, right or wrong: their presence means the body is a video's.
 _VIDEO_FIELDS = ("duration", "input_image", "image_url", "seconds")
@@ -24,7 +24,8 @@ _VIDEO_FIELDS = ("duration", "input_image", "image_url", "seconds")
 def check_json(text: str, path: str | None) -> list[Finding]:
     """The contract violations of the JSON request body in ``text``, sent to ``path`` (else the
     request line's path, else a guess). Raises ``ValueError`` when the body is not a JSON object."""
-    found_path, body_text, first_line, request_line = split_request_text(text)
+    found_url, body_text, first_line, request_line, headers = split_request(text)
+    found_path = _route(found_url) if found_url is not None else None
     try:
         body = json.loads(body_text)
     except ValueError as exc:
@@ -36,7 +37,12 @@ def check_json(text: str, path: str | None) -> list[Finding]:
     route = path or found_path or guess_path(fields)
     lines = text.splitlines()
     findings: list[Finding] = []
-    for violation in contract.check_request(route, fields, multipart=False):
+    content_type = None
+    if headers is not None:  # the headers are written out: a missing Content-Type is known
+        content_type = next(
+            (h.split(":", 1)[1].strip() for h in headers if h.lower().startswith("content-type:")), ""
+        )
+    for violation in contract.check_request(route, fields, multipart=False, content_type=content_type):
         rule = contract.RULES_BY_ID[violation.rule_id]
         line = request_line
         if violation.field:
@@ -52,6 +58,15 @@ def check_json(text: str, path: str | None) -> list[Finding]:
             )
         )
     return findings
+
+
+def _route(url: str) -> str:
+    """The URL as the contract judges it: a full http(s) URL as written (its host and base are
+    judged too), else the path from ``/v1/`` on (``{{host}}/v1/...`` templates)."""
+    if url.lower().startswith(("http://", "https://")):
+        return url
+    found = re.search(r"/v1/\S*", url)
+    return found.group(0) if found else url
 
 
 def guess_path(body: Mapping[str, Any]) -> str:

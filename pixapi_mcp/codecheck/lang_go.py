@@ -435,6 +435,7 @@ class GoProgram(Program):
             request.body, request.encoding = raw, "multipart"
             return
         body, encoding = encoded_body(raw)
+        request.body_line = request.line  # the body is handed over at the NewRequest call
         request.body, request.encoding = body, encoding
 
     def _headers(self, node: Node, ctx: Ctx) -> list[tuple[str | None, Value, int]] | None:

@@ -345,12 +345,14 @@ class JavaProgram(Program):
             if isinstance(content, Str) and isinstance(raw.args[-1], Str) and len(raw.args) > 1 and "/" in content.text and "/" not in raw.args[-1].text[:1]:
                 content, media = raw.args[-1], content  # OkHttp's older create(MediaType, String)
             request.body, request.encoding = encoded_body(content)
+            request.body_line = raw.line
             if media is not None and request.header("content-type") is None:
                 request.headers = [*(request.headers or []), ("content-type", media, line)]
         elif isinstance(raw, Call) and raw.name == "multipart":
             request.body, request.encoding = raw, "multipart"
         elif raw is not None and not isinstance(raw, Null):
             request.body, request.encoding = encoded_body(raw)
+            request.body_line = getattr(raw, "line", None)
         return request
 
     def call_context(self, function: Function, call: Node) -> Ctx | None:

@@ -474,10 +474,12 @@ class NodeProgram(Program):
         body: Value | None = None
         encoding: Encoding = "none"
         auto = False
+        body_line: int | None = None
         if options is not None and options.get("json") is not None:
             body, encoding, auto = options.get("json"), "json", True  # got, ky
         elif options is not None and options.get("body") is not None:
             body, encoding = encoded_body(options.get("body"))
+            body_line = options.fields["body"].line
         elif len(args) > 1 and not isinstance(args[1], Obj):
             headers = None  # options built elsewhere
         if options is not None and options.open:
@@ -491,6 +493,7 @@ class NodeProgram(Program):
             body=body,
             encoding=encoding,
             auto_json=auto,
+            body_line=body_line,
         )
 
     def _axios_style(self, verb: str | None, args: list[Value], receiver: Value | None, line: int, site: int) -> Request:

@@ -425,6 +425,7 @@ class PhpProgram(Program):
             request.body, request.encoding = opts.get("form_params"), "form"
         elif opts.get("body") is not None:
             request.body, request.encoding = encoded_body(opts.get("body"))
+            request.body_line = opts.fields["body"].line
         request.query = opts.get("query")
         return request
 
@@ -472,6 +473,7 @@ class PhpProgram(Program):
             content = http.get("content")
             if content is not None:
                 request.body, request.encoding = encoded_body(content)
+                request.body_line = http.fields["content"].line
         elif context is not None:
             request.headers = None
         return request
@@ -489,6 +491,7 @@ class PhpProgram(Program):
             request.body, request.encoding = (fields.args[0] if fields.args else None), "form"
         elif fields is not None:
             request.body, request.encoding = encoded_body(fields)
+            request.body_line = getattr(fields, "line", None)
         return request
 
     def call_context(self, function: Function, call: Node) -> Ctx | None:

@@ -267,6 +267,7 @@ class ShellProgram(Program):
             if isinstance(body, Str) and body.text == "@-":
                 body = self._heredoc(node)
             request.body, request.encoding = encoded_body(body) if body is not None else (None, "unknown")
+            request.body_line = data[0].line if isinstance(data[0], Str) else None
             if json_body:
                 request.encoding, request.auto_json = "json", True
             if isinstance(body, Str) and body.text.startswith("@"):

@@ -91,6 +91,7 @@ class Ctx:
     bindings: dict[str, Value] | None = None
     depth: int = 0
     via: int | None = None  # the call site that instantiated this context
+    serial: int = 0  # tells contexts apart for memoisation (0: no parameters bound)
 
     def bound(self, name: str) -> Value | None:
         return self.bindings.get(name) if self.bindings is not None else None
@@ -114,6 +115,7 @@ class Program:
         self._memo: dict[tuple[int, int], tuple[Value, frozenset[int]]] = {}
         self._active: set[tuple[int, int]] = set()
         self._touched: set[int] = set()
+        self._serial = 0
         self.index()
         self.scopes.sort()
         self._scope_starts = [s for s, _, _ in self.scopes]
@@ -248,7 +250,7 @@ class Program:
     def _binding_value(self, name: str, binding: Binding, ctx: Ctx) -> Value:
         if binding.value is not None:
             return binding.value
-        key = (id(binding), id(ctx.bindings) if ctx.bindings is not None else 0)
+        key = (id(binding), ctx.serial)
         if key in self._memo:
             value, touched = self._memo[key]
             self._touched.update(touched)  # a memoized value still depends on the same parameters
@@ -327,7 +329,8 @@ class Program:
                 bindings[name] = self.value(function.defaults[name], ctx)
             else:
                 bindings[name] = Unknown(name, self.tree.line(site))
-        return Ctx(function, bindings, ctx.depth + 1, via=site.start_byte)
+        self._serial += 1
+        return Ctx(function, bindings, ctx.depth + 1, via=site.start_byte, serial=self._serial)
 
     # -- requests ---------------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class Request:
     sdk: str | None = None  # an openai SDK call such as "images.generate"
     via: int | None = None  # the helper call site this request was instantiated at
     wrapped: bool = False  # the JSON answer is under `.data` of the response (axios)
+    body_line: int | None = None  # where the body is handed to the request (``data=``, ``.POST(...)``)
 
     # -- the URL -------------------------------------------------------------------------------
 

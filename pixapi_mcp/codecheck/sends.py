@@ -115,7 +115,9 @@ def keyword_request(
         body = Obj(fields, line)
     elif "data" in kwargs or "content" in kwargs:
         body, encoding = encoded_body(kwargs.get("data") or kwargs.get("content"))
+    raw = kwargs.get("json") or kwargs.get("data") or kwargs.get("content")
     return Request(
+        body_line=getattr(raw, "line", None),
         line=line,
         site=site,
         method=method,
