@@ -45,7 +45,6 @@ _QUERY = """
 (return_statement) @ret
 (selector_expression) @read
 (index_expression) @read
-(field_declaration) @tag
 (range_clause) @range
 """
 
@@ -66,12 +65,13 @@ class GoProgram(Program):
         self.structs: dict[str, dict[str, str]] = {}
         self.struct_lines: dict[str, dict[str, int]] = {}
         self.param_types: dict[int, dict[str, str]] = {}
+        self._tag_reads: list[tuple[int, Node]] = []  # struct fields tagged json:"task_id"
+        self._assigned: dict[int, tuple[int, str]] = {}  # call node id -> (statement start, variable)
         for node in found.get("type", []):
             self._struct(node)
         for node in found.get("func", []):
             self._function(node)
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
         for node in found.get("ret", []):
             function = self.function_at(node.start_byte)
             if function is not None and node.named_child_count:
@@ -91,12 +91,12 @@ class GoProgram(Program):
         for node in self._calls:
             self._call_index(node)
         self._reads = found.get("read", [])
-        self._tags = found.get("tag", [])
 
     def _struct(self, node: Node) -> None:
         name, body = node.child_by_field_name("name"), node.child_by_field_name("type")
         if name is None or body is None or body.type != "struct_type":
             return
+        self._struct_tags(body, name)
         fields: dict[str, str] = {}
         lines: dict[str, int] = {}
         for decl in body.named_children[0].named_children if body.named_child_count else []:
@@ -109,6 +109,13 @@ class GoProgram(Program):
             lines[fields[text]] = self.tree.line(decl)
         self.structs[self.tree.text(name)] = fields
         self.struct_lines[self.tree.text(name)] = lines
+
+    def _struct_tags(self, body: Node, owner: Node) -> None:
+        for decl in body.named_children[0].named_children if body.named_child_count else []:
+            tag = decl.child_by_field_name("tag")
+            match = _TAG.search(self.tree.text(tag)) if tag is not None else None
+            if match is not None and match.group(1) in ("task_id", "taskId"):
+                self._tag_reads.append((self.tree.line(decl), owner))
 
     def _function(self, node: Node) -> None:
         name, params, body = (node.child_by_field_name(f) for f in ("name", "parameters", "body"))
@@ -139,6 +146,8 @@ class GoProgram(Program):
         for index, target in enumerate(left.named_children):
             source = values[index] if len(values) > 1 and index < len(values) else (values[0] if values else None)
             element = index if len(values) == 1 and index > 0 else None
+            if target.type == "identifier" and index == 0 and source is not None and source.type == "call_expression":
+                self._assigned[source.id] = (node.start_byte, self.tree.text(target))
             if target.type == "identifier":
                 if len(values) == 1 and index > 0:
                     self.bind(self.tree.text(target), Binding(node.start_byte, scope, value=Unknown(self.tree.text(target), line)))
@@ -159,7 +168,10 @@ class GoProgram(Program):
         scope, line = self.scope_of(node.start_byte), self.tree.line(node)
         values = value.named_children if value is not None else []
         type_node = node.child_by_field_name("type")
-        for index, name in enumerate(node.children_by_field_name("name")):
+        names = node.children_by_field_name("name")
+        if type_node is not None and type_node.type == "struct_type" and names:
+            self._struct_tags(type_node, names[0])
+        for index, name in enumerate(names):
             text = self.tree.text(name)
             if index < len(values):
                 self.bind(text, Binding(node.start_byte, scope, values[index]))
@@ -440,22 +452,15 @@ class GoProgram(Program):
 
     def _headers(self, node: Node, ctx: Ctx) -> list[tuple[str | None, Value, int]] | None:
         """The headers set on the variable the request is assigned to, after it is made."""
-        holder = node.parent
-        while holder is not None and holder.type in ("expression_list",):
-            holder = holder.parent
-        if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
+        assigned = self._assigned.get(node.id)
+        if assigned is None:
             return None
-        left = holder.child_by_field_name("left")
-        target = left.named_children[0] if left is not None and left.named_child_count else None
-        if target is None or target.type != "identifier":
-            return None
-        name = self.tree.text(target)
+        holder, name = assigned
         scope = self.scope_of(node.start_byte)
-        later = [b.pos for b in self.bindings.get(name, []) if b.scope == scope and b.pos > holder.start_byte]
-        end = min(later) if later else 1 << 62
+        end = self.next_binding(name, scope, holder) or (1 << 62)
         headers: list[tuple[str | None, Value, int]] = []
-        for mutation in self.mutations.get(name, []):
-            if mutation.scope == scope and holder.start_byte < mutation.pos < end and mutation.key and mutation.key.startswith("header:"):
+        for mutation in self.changes(name, scope, holder, end):
+            if mutation.key and mutation.key.startswith("header:"):
                 value = self.value(mutation.node, ctx) if mutation.node is not None else Unknown("", mutation.line)
                 headers.append((mutation.key[7:].lower(), value, mutation.line))
         return headers
@@ -466,34 +471,20 @@ class GoProgram(Program):
     # -- reads ------------------------------------------------------------------------------------
 
     def reads(self) -> list[Read]:
-        found: list[Read] = []
-        for node in self._reads:
-            parent = node.parent
-            if parent is not None and parent.type in ("selector_expression", "index_expression") and parent.child_by_field_name("operand") == node:
-                continue
-            keys: list[str | int] = []
-            current: Node | None = node
-            while current is not None and current.type in ("selector_expression", "index_expression"):
-                if current.type == "selector_expression":
-                    keys.append(self._field(current) or "?")
-                else:
-                    index = current.child_by_field_name("index")
-                    text = self.tree.text(index) if index is not None else ""
-                    keys.append(int(text) if text.isdigit() else text.strip('"'))
-                current = current.child_by_field_name("operand")
-            if current is None or not keys:
-                continue
-            keys.reverse()
-            found.append(Read(self.tree.line(node), current, tuple(keys), self.tree.text(current)[:60]))
-        for node in self._tags:
-            tag = node.child_by_field_name("tag")
-            match = _TAG.search(self.tree.text(tag)) if tag is not None else None
-            if match is None or match.group(1) not in ("task_id", "taskId"):
-                continue
-            owner = node.parent
-            while owner is not None and owner.type not in ("type_spec", "var_spec", "short_var_declaration"):
-                owner = owner.parent
-            name = owner.child_by_field_name("name") if owner is not None else None
-            if name is not None:
-                found.append(Read(self.tree.line(node), name, (match.group(1),), self.tree.text(name)))
+        found = self.outermost(self._reads, self._unroll)
+        for line, name in self._tag_reads:
+            found.append(Read(line, name, ("task_id",), self.tree.text(name)))
         return found
+
+    def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:
+        current: Node | None = node
+        while current is not None and current.type in ("selector_expression", "index_expression"):
+            seen.add(current.id)
+            if current.type == "selector_expression":
+                keys.append(self._field(current) or "?")
+            else:
+                index = current.child_by_field_name("index")
+                text = self.tree.text(index) if index is not None and index.end_byte - index.start_byte < 80 else "?"
+                keys.append(int(text) if text.isdigit() else text.strip('"'))
+            current = current.child_by_field_name("operand")
+        return current

@@ -43,6 +43,7 @@ _QUERY = """
 (return_statement) @ret
 (field_access) @read
 (array_access) @read
+(expression_statement (method_invocation) @statement)
 """
 
 # Builder methods and what they set: the URL, a header, the method and body.
@@ -75,8 +76,7 @@ class JavaProgram(Program):
                     function.params.append(text)
                     self.bind(text, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
             self.add_function(function, body)
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
         for node in found.get("ret", []):
             function = self.function_at(node.start_byte)
             if function is not None and node.named_child_count:
@@ -100,6 +100,7 @@ class JavaProgram(Program):
                 text = self.tree.text(name)
                 self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(text, self.tree.line(node))))
         self._calls = found.get("call", [])
+        statements = {n.id for n in found.get("statement", [])}
         for node in self._calls:
             obj, name = node.child_by_field_name("object"), node.child_by_field_name("name")
             method = self.tree.text(name) if name is not None else ""
@@ -109,9 +110,13 @@ class JavaProgram(Program):
                 args = node.child_by_field_name("arguments")
                 nodes = args.named_children if args is not None else []
                 # Only statements change the variable; a chain's value is its own.
-                if node.parent is not None and node.parent.type == "expression_statement" and nodes:
+                if node.id in statements and nodes:
                     self.mutate(self.tree.text(obj), Mutation(node.start_byte, self.scope_of(node.start_byte), "call", self.tree.line(node), method, node, tuple(nodes)))
-        self._reads = [*found.get("read", []), *[c for c in self._calls if self._getter(c)]]
+        self._reads = [*found.get("read", []), *[c for c in self._calls if self._getter(c) or self._text_call(c)]]
+
+    def _text_call(self, node: Node) -> bool:
+        name = node.child_by_field_name("name")
+        return name is not None and self.tree.text(name) in ("asText", "textValue")
 
     def _getter(self, node: Node) -> bool:
         name = node.child_by_field_name("name")
@@ -364,34 +369,32 @@ class JavaProgram(Program):
     # -- reads ------------------------------------------------------------------------------------
 
     def reads(self) -> list[Read]:
-        found: list[Read] = []
-        for node in self._reads:
-            parent = node.parent
-            if parent is not None and parent.type in ("method_invocation", "field_access", "array_access") and parent.child_by_field_name("object" if parent.type != "array_access" else "array") == node:
-                pname = parent.child_by_field_name("name")
-                if parent.type != "method_invocation" or (pname is not None and self.tree.text(pname) in _GETTERS):
-                    continue
-            keys: list[str | int] = []
-            current: Node | None = node
-            while current is not None:
-                if current.type == "method_invocation" and self._getter(current):
-                    arguments = current.child_by_field_name("arguments")
-                    text = self.tree.text(arguments.named_children[0]) if arguments is not None and arguments.named_child_count else "?"
-                    keys.append(int(text) if text.isdigit() else text.strip('"'))
-                    current = current.child_by_field_name("object")
-                elif current.type == "field_access":
-                    fld = current.child_by_field_name("field")
-                    keys.append(self.tree.text(fld) if fld is not None else "?")
-                    current = current.child_by_field_name("object")
-                elif current.type == "array_access":
-                    index = current.child_by_field_name("index")
-                    text = self.tree.text(index) if index is not None else "?"
-                    keys.append(int(text) if text.isdigit() else text)
-                    current = current.child_by_field_name("array")
-                else:
-                    break
-            if current is None or not keys:
-                continue
-            keys.reverse()
-            found.append(Read(self.tree.line(node), current, tuple(keys), self.tree.text(current)[:60]))
-        return found
+        return self.outermost(self._reads, self._unroll)
+
+    def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:
+        current: Node | None = node
+        while current is not None:
+            seen.add(current.id)
+            if current.type == "method_invocation" and self._getter(current):
+                arguments = current.child_by_field_name("arguments")
+                first = arguments.named_children[0] if arguments is not None and arguments.named_child_count else None
+                text = self.tree.text(first) if first is not None and first.end_byte - first.start_byte < 80 else "?"
+                keys.append(int(text) if text.isdigit() else text.strip('"'))
+                current = current.child_by_field_name("object")
+            elif current.type == "method_invocation":
+                name = current.child_by_field_name("name")
+                if name is None or self.tree.text(name) not in ("asText", "textValue", "toString"):
+                    return current
+                current = current.child_by_field_name("object")
+            elif current.type == "field_access":
+                fld = current.child_by_field_name("field")
+                keys.append(self.tree.text(fld) if fld is not None else "?")
+                current = current.child_by_field_name("object")
+            elif current.type == "array_access":
+                index = current.child_by_field_name("index")
+                text = self.tree.text(index) if index is not None and index.end_byte - index.start_byte < 80 else "?"
+                keys.append(int(text) if text.isdigit() else text)
+                current = current.child_by_field_name("array")
+            else:
+                return current
+        return None

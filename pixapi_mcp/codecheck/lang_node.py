@@ -42,6 +42,7 @@ _QUERY = """
 (return_statement) @ret
 (member_expression) @read
 (subscript_expression) @read
+(call_expression function: (member_expression property: (property_identifier) @json (#eq? @json "json"))) @read
 """
 
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression", "non_null_expression", "type_assertion"})
@@ -63,8 +64,7 @@ class NodeProgram(Program):
             name = node.child_by_field_name("name")
             if value is not None and name is not None and name.type == "identifier" and value.type in ("arrow_function", "function_expression", "function"):
                 self._function(self.tree.text(name), value)
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
         for node in found.get("ret", []):
             function = self.function_at(node.start_byte)
             if function is not None and node.named_child_count:
@@ -546,19 +546,7 @@ class NodeProgram(Program):
     # -- reads ------------------------------------------------------------------------------------
 
     def reads(self) -> list[Read]:
-        found: list[Read] = []
-        for node in self._reads:
-            parent = node.parent
-            if parent is not None and parent.type in ("member_expression", "subscript_expression") and parent.child_by_field_name("object") == node:
-                continue
-            if parent is not None and parent.type == "call_expression" and node.type == "member_expression" and self._prop(node) == "json":
-                continue
-            keys: list[str | int] = []
-            root = self._unroll(node, keys)
-            if root is None or not keys:
-                continue
-            keys.reverse()
-            found.append(Read(self.tree.line(node), root, tuple(keys), self.tree.text(root)[:60]))
+        found = self.outermost(self._reads, self._unroll)
         for node in self._destructured:  # const { id } = await res.json()
             pattern, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if pattern is None or value is None:
@@ -569,21 +557,23 @@ class NodeProgram(Program):
                     found.append(Read(self.tree.line(child), value, (self.tree.text(key).strip("'\""),), self.tree.text(value)[:60]))
         return found
 
-    def _unroll(self, node: Node, keys: list[str | int]) -> Node | None:
+    def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:
         current: Node | None = node
         while current is not None:
+            seen.add(current.id)
             if current.type == "member_expression":
                 keys.append(self._prop(current) or "?")
                 current = current.child_by_field_name("object")
             elif current.type == "subscript_expression":
                 index = current.child_by_field_name("index")
-                text = self.tree.text(index) if index is not None else ""
+                text = self.tree.text(index) if index is not None and index.end_byte - index.start_byte < 80 else "?"
                 keys.append(int(text) if text.isdigit() else text.strip("'\"`"))
                 current = current.child_by_field_name("object")
             elif current.type == "call_expression":
                 function = current.child_by_field_name("function")
                 if function is None or function.type != "member_expression" or self._prop(function) != "json":
                     return current
+                seen.add(function.id)
                 current = function.child_by_field_name("object")
             elif current.type in _WRAPPERS and current.named_child_count:
                 current = current.named_children[0]

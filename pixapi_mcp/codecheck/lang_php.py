@@ -73,8 +73,7 @@ class PhpProgram(Program):
                     function.defaults[text] = default
                 self.bind(text, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
             self.add_function(function, body)
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
         for node in found.get("ret", []):
             function = self.function_at(node.start_byte)
             if function is not None and node.named_child_count:
@@ -500,26 +499,23 @@ class PhpProgram(Program):
     # -- reads ------------------------------------------------------------------------------------
 
     def reads(self) -> list[Read]:
-        found: list[Read] = []
-        for node in self._reads:
-            parent = node.parent
-            if parent is not None and parent.type in ("subscript_expression", "member_access_expression") and parent.named_child_count and parent.named_children[0] == node:
-                continue
-            keys: list[str | int] = []
-            current: Node | None = node
-            while current is not None and current.type in ("subscript_expression", "member_access_expression"):
-                if current.type == "subscript_expression":
-                    if current.named_child_count < 2:
-                        break
-                    text = self.tree.text(current.named_children[1])
-                    keys.append(int(text) if text.isdigit() else text.strip("'\""))
-                    current = current.named_children[0]
-                else:
-                    name = current.child_by_field_name("name")
-                    keys.append(self.tree.text(name) if name is not None else "?")
-                    current = current.child_by_field_name("object")
-            if current is None or not keys:
-                continue
-            keys.reverse()
-            found.append(Read(self.tree.line(node), current, tuple(keys), self.tree.text(current)[:60].lstrip("$")))
-        return found
+        return [
+            Read(r.line, r.root, r.keys, r.root_text.lstrip("$")) for r in self.outermost(self._reads, self._unroll)
+        ]
+
+    def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:
+        current: Node | None = node
+        while current is not None and current.type in ("subscript_expression", "member_access_expression"):
+            seen.add(current.id)
+            if current.type == "subscript_expression":
+                if current.named_child_count < 2:
+                    return None
+                index = current.named_children[1]
+                text = self.tree.text(index) if index.end_byte - index.start_byte < 80 else "?"
+                keys.append(int(text) if text.isdigit() else text.strip("'\""))
+                current = current.named_children[0]
+            else:
+                name = current.child_by_field_name("name")
+                keys.append(self.tree.text(name) if name is not None else "?")
+                current = current.child_by_field_name("object")
+        return current

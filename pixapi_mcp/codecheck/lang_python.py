@@ -43,6 +43,7 @@ _QUERY = """
 (return_statement) @ret
 (subscript) @read
 (attribute) @read
+(call function: (attribute)) @read
 """
 
 _CLIENTS = {"Client", "AsyncClient", "Session", "ClientSession", "OpenAI", "AsyncOpenAI", "AzureOpenAI"}
@@ -53,8 +54,7 @@ class PythonProgram(Program):
         found = self.tree.captures(_QUERY)
         for node in found.get("func", []):
             self._function(node)
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
         for node in found.get("ret", []):
             function = self.function_at(node.start_byte)
             if function is not None and node.named_child_count:
@@ -466,31 +466,15 @@ class PythonProgram(Program):
     # -- reads ------------------------------------------------------------------------------------
 
     def reads(self) -> list[Read]:
-        found: list[Read] = []
-        for node in self._reads:
-            parent = node.parent
-            if parent is not None and parent.type in ("subscript", "attribute") and parent.child(0) == node:
-                continue  # a piece of a longer chain
-            if parent is not None and parent.type == "call" and node.type == "attribute":
-                attr = node.child_by_field_name("attribute")
-                if attr is not None and self.tree.text(attr) in ("get", "json"):
-                    grand = parent.parent
-                    if grand is not None and grand.type in ("subscript", "attribute"):
-                        continue
-            keys: list[str | int] = []
-            root = self._unroll(node, keys)
-            if root is None or not keys:
-                continue
-            keys.reverse()
-            found.append(Read(self.tree.line(node), root, tuple(keys), self.tree.text(root)[:60]))
-        return found
+        return self.outermost(self._reads, self._unroll)
 
-    def _unroll(self, node: Node, keys: list[str | int]) -> Node | None:
+    def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:
         current: Node | None = node
         while current is not None:
+            seen.add(current.id)
             if current.type == "subscript":
                 key = current.child_by_field_name("subscript")
-                text = self.tree.text(key) if key is not None else ""
+                text = self.tree.text(key) if key is not None and key.end_byte - key.start_byte < 80 else ""
                 if text.isdigit():
                     keys.append(int(text))
                 elif len(text) >= 2 and text[0] in "\"'" and text[-1] == text[0]:
@@ -509,8 +493,10 @@ class PythonProgram(Program):
                 attr = function.child_by_field_name("attribute")
                 name = self.tree.text(attr) if attr is not None else ""
                 if name == "json":
+                    seen.add(function.id)
                     current = function.child_by_field_name("object")
                 elif name == "get":
+                    seen.add(function.id)
                     args, _ = self._arguments(current, Ctx())
                     if not args or not isinstance(args[0], Str):
                         return current

@@ -19,6 +19,8 @@ _QUERY = """
 (variable_assignment) @assign
 (command) @cmd
 (for_statement) @for
+(pipeline) @pipe
+(redirected_statement) @redir
 """
 
 # curl options that take a value (the value is the next argument unless attached).
@@ -49,8 +51,7 @@ class ShellProgram(Program):
             for param in function.params:
                 self.bind(param, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
             self.add_function(function, body)
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
         for node in found.get("assign", []):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None:
@@ -61,6 +62,19 @@ class ShellProgram(Program):
                 text = self.tree.text(variable)
                 self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(text, self.tree.line(node))))
         self._commands = found.get("cmd", [])
+        # Where each command sits (tree-sitter finds a parent by walking down from the root).
+        self._in_pipe: dict[int, tuple[list[Node], int]] = {}
+        for pipe in found.get("pipe", []):
+            members = [c for c in pipe.named_children if c.type in ("command", "redirected_statement")]
+            for index, member in enumerate(members):
+                inner = member.child_by_field_name("body") if member.type == "redirected_statement" else member
+                if inner is not None:
+                    self._in_pipe[inner.id] = (members, index)
+        self._redirected: dict[int, Node] = {}
+        for redirected in found.get("redir", []):
+            body = redirected.child_by_field_name("body")
+            if body is not None:
+                self._redirected[body.id] = redirected
         for node in self._commands:
             name = self._name(node)
             if name in self.functions:
@@ -195,17 +209,17 @@ class ShellProgram(Program):
         return Resp(value.request, value.line, (*value.keys, *keys))
 
     def _jq_input(self, command: Node) -> Node | None:
-        parent = command.parent
-        if parent is not None and parent.type == "redirected_statement":
-            for redirect in parent.children_by_field_name("redirect"):
+        redirected = self._redirected.get(command.id)
+        if redirected is not None:
+            for redirect in redirected.children_by_field_name("redirect"):
                 if redirect.type == "herestring_redirect" and redirect.named_child_count:
                     return redirect.named_children[-1]
         for redirect in command.children_by_field_name("redirect"):
             if redirect.type == "herestring_redirect" and redirect.named_child_count:
                 return redirect.named_children[-1]
-        if parent is not None and parent.type == "pipeline":
-            siblings = [c for c in parent.named_children if c.type in ("command", "redirected_statement")]
-            index = next((i for i, c in enumerate(siblings) if c == command), 0)
+        placed = self._in_pipe.get(command.id)
+        if placed is not None:
+            siblings, index = placed
             if index > 0:
                 before = siblings[index - 1]
                 if self._name(before) in ("echo", "printf"):
@@ -300,8 +314,8 @@ class ShellProgram(Program):
             request.headers = [*(request.headers or []), ("authorization", concat([Str("Bearer ", line), value], line), line)]
 
     def _heredoc(self, node: Node) -> Value | None:
-        parent = node.parent
-        if parent is None or parent.type != "redirected_statement":
+        parent = self._redirected.get(node.id)
+        if parent is None:
             return None
         for redirect in parent.children_by_field_name("redirect"):
             if redirect.type == "heredoc_redirect":

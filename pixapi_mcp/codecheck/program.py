@@ -20,7 +20,7 @@ the size of the input whatever it contains.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -116,9 +116,14 @@ class Program:
         self._active: set[tuple[int, int]] = set()
         self._touched: set[int] = set()
         self._serial = 0
+        self._functions_at: dict[int, Function] = {}
+        self._scope_parent: list[int] = []
         self.index()
-        self.scopes.sort()
-        self._scope_starts = [s for s, _, _ in self.scopes]
+        self.finish_scopes()
+        self._by_scope = _group(self.bindings)
+        self._changes_by_scope = _group(self.mutations)
+        self._sites: list[Node] | None = None
+        self._site_starts: list[int] = []
 
     # -- what a language reader provides ---------------------------------------------------------
 
@@ -145,6 +150,23 @@ class Program:
     def reads(self) -> list[Read]:
         """Every chain of field reads (outermost only)."""
         raise NotImplementedError
+
+    def outermost(self, nodes: list[Node], unroll: Callable[[Node, list[str | int], set[int]], Node | None]) -> list[Read]:
+        """Reads for the outermost chains among ``nodes``: each chain is unrolled once, and the
+        pieces it passes through are not read again (no parent lookups, which cost a walk from
+        the root in tree-sitter)."""
+        found: list[Read] = []
+        seen: set[int] = set()
+        for node in sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte)):
+            if node.id in seen:
+                continue
+            keys: list[str | int] = []
+            root = unroll(node, keys, seen)
+            if root is None or not keys:
+                continue
+            keys.reverse()
+            found.append(Read(self.tree.line(node), root, tuple(keys), self.tree.text(root)[:60]))
+        return found
 
     # The node kinds holding the text of string literals (their content, without quotes).
     STRING_PIECES = "(string_content) @s"
@@ -181,7 +203,22 @@ class Program:
 
     def add_function(self, function: Function, body: Node) -> None:
         self.functions.setdefault(function.name, function)
+        self._functions_at[function.pos] = function
         self.scopes.append((body.start_byte, body.end_byte, function.pos))
+
+    def finish_scopes(self) -> None:
+        """Sort the function scopes and link each to the one enclosing it (they nest), so finding
+        the scopes around a position is a binary search and a walk up, not a scan."""
+        self.scopes.sort()
+        self._scope_starts = [s for s, _, _ in self.scopes]
+        parents: list[int] = []
+        stack: list[int] = []
+        for index, (start, _, _) in enumerate(self.scopes):
+            while stack and self.scopes[stack[-1]][1] <= start:
+                stack.pop()
+            parents.append(stack[-1] if stack else -1)
+            stack.append(index)
+        self._scope_parent = parents
 
     def scope_of(self, pos: int) -> int:
         """The innermost function (by its position) containing ``pos``; 0 at module level."""
@@ -191,22 +228,17 @@ class Program:
     def scope_chain(self, pos: int) -> list[int]:
         """The functions containing ``pos``, innermost first."""
         found: list[int] = []
-        at = bisect.bisect_right(self._scope_starts, pos) if hasattr(self, "_scope_starts") else 0
-        for start, end, fn in reversed(self.scopes[:at]):
+        index = bisect.bisect_right(self._scope_starts, pos) - 1 if self.scopes else -1
+        while index >= 0 and len(found) < 8:
+            start, end, fn = self.scopes[index]
             if start <= pos < end:
                 found.append(fn)
-            if len(found) >= 8:
-                break
+            index = self._scope_parent[index] if index < len(self._scope_parent) else -1
         return found
 
     def function_at(self, pos: int) -> Function | None:
         chain = self.scope_chain(pos)
-        if not chain:
-            return None
-        for function in self.functions.values():
-            if function.pos == chain[0]:
-                return function
-        return None
+        return self._functions_at.get(chain[0]) if chain else None
 
     # -- evaluation -----------------------------------------------------------------------------
 
@@ -226,16 +258,16 @@ class Program:
             return bound
         pos = node.start_byte
         line = self.tree.line(node)
-        candidates = self.bindings.get(name)
-        if not candidates:
+        if name not in self.bindings:
             return Unknown(name, line)
         chain = [*self.scope_chain(pos), 0]
         for scope in chain:
-            in_scope = [b for b in candidates if b.scope == scope]
-            if not in_scope:
+            group = self._by_scope.get((name, scope))
+            if group is None:
                 continue
-            before = [b for b in in_scope if b.pos < pos]
-            binding = before[-1] if before else (in_scope[0] if scope == 0 else None)
+            positions, in_scope = group
+            at = bisect.bisect_left(positions, pos)
+            binding = in_scope[at - 1] if at > 0 else (in_scope[0] if scope == 0 else None)
             if binding is None:
                 continue
             if binding.param_of is not None:
@@ -273,13 +305,32 @@ class Program:
         return value
 
     def _mutated(self, name: str, binding: Binding, value: Value, pos: int, ctx: Ctx) -> Value:
-        changes = self.mutations.get(name)
-        if not changes:
+        group = self._changes_by_scope.get((name, binding.scope))
+        if group is None:
             return value
-        for mutation in changes:
-            if binding.pos < mutation.pos < pos and mutation.scope == binding.scope:
-                value = self.apply_mutation(value, mutation, ctx)
+        positions, changes = group
+        first = bisect.bisect_right(positions, binding.pos)
+        last = bisect.bisect_left(positions, pos)
+        for mutation in changes[first : min(last, first + 64)]:  # a bounded number of changes
+            value = self.apply_mutation(value, mutation, ctx)
         return value
+
+    def changes(self, name: str, scope: int, after: int, before: int) -> list[Mutation]:
+        """The changes made to ``name`` in ``scope`` between two positions."""
+        group = self._changes_by_scope.get((name, scope))
+        if group is None:
+            return []
+        positions, changes = group
+        return changes[bisect.bisect_right(positions, after) : bisect.bisect_left(positions, before)]
+
+    def next_binding(self, name: str, scope: int, after: int) -> int | None:
+        """Where ``name`` is bound next in ``scope`` after ``after``."""
+        group = self._by_scope.get((name, scope))
+        if group is None:
+            return None
+        positions, _ = group
+        at = bisect.bisect_right(positions, after)
+        return positions[at] if at < len(positions) else None
 
     def element(self, value: Value, index: int) -> Value:
         from pixapi_mcp.codecheck.values import Arr
@@ -334,11 +385,18 @@ class Program:
 
     # -- requests ---------------------------------------------------------------------------------
 
+    def sites(self) -> list[Node]:
+        """``send_sites()``, computed once, in source order."""
+        if self._sites is None:
+            self._sites = sorted(self.send_sites(), key=lambda n: n.start_byte)
+            self._site_starts = [s.start_byte for s in self._sites]
+        return self._sites
+
     def requests(self) -> list[Request]:
         """Every request, each at its own call site; requests inside helpers once per call site."""
         found: list[Request] = []
         seen: set[tuple[int, int | None]] = set()
-        for site in self.send_sites():
+        for site in self.sites():
             for request in self._instances(site, TOP, 0):
                 key = (request.site, request.via)
                 if key not in seen:
@@ -351,7 +409,8 @@ class Program:
         self._touched.clear()
         request = self.build_request(site, ctx if function is not None else TOP)
         touched = function is not None and function.pos in self._touched
-        calls = self.calls_of.get(function.name, []) if function is not None else []
+        canonical = function is not None and self.functions.get(function.name) is function
+        calls = self.calls_of.get(function.name, []) if function is not None and canonical else []
         if not touched or not calls or depth >= 2:
             if request is not None:
                 yield request
@@ -371,7 +430,10 @@ class Program:
 
     def request_at(self, call: Node, function: Function) -> Request | None:
         """The request ``function`` sends when called at ``call`` (for output parameters)."""
-        for site in self.send_sites():
+        sites = self.sites()
+        for site in sites[bisect.bisect_left(self._site_starts, function.node.start_byte) :]:
+            if site.start_byte >= function.node.end_byte:
+                break
             if function.node.start_byte <= site.start_byte < function.node.end_byte:
                 inner = self.call_context(function, call)
                 if inner is not None:
@@ -380,3 +442,16 @@ class Program:
                         built.via = call.start_byte
                         return built
         return None
+
+
+def _group(table: dict[str, list[Binding]] | dict[str, list[Mutation]]) -> dict[tuple[str, int], tuple[list[int], list]]:  # pyright: ignore[reportMissingTypeArgument]
+    """Entries by (name, scope), sorted by position, with the positions for binary search."""
+    grouped: dict[tuple[str, int], list[Binding | Mutation]] = {}
+    for name, entries in table.items():
+        for entry in entries:
+            grouped.setdefault((name, entry.scope), []).append(entry)
+    result: dict[tuple[str, int], tuple[list[int], list]] = {}  # pyright: ignore[reportMissingTypeArgument]
+    for key, entries in grouped.items():
+        entries.sort(key=lambda e: e.pos)
+        result[key] = ([e.pos for e in entries], entries)
+    return result

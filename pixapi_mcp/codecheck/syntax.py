@@ -12,7 +12,6 @@ instead of walking every node in Python).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from functools import cache
 from typing import Literal
 
@@ -128,13 +127,3 @@ class Tree:
 
 def _has_kind(tree: Tree, kind: str) -> bool:
     return grammar(tree.language, tree.typescript).id_for_node_kind(kind, True) is not None
-
-
-def parent_chain(node: Node, stop: Callable[[Node], bool]) -> Node | None:
-    """The nearest ancestor of ``node`` for which ``stop`` is true."""
-    current = node.parent
-    while current is not None:
-        if stop(current):
-            return current
-        current = current.parent
-    return None
