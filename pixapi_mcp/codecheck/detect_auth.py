@@ -85,8 +85,12 @@ _BROWSER_STORE = re.compile(r"\b(?:localStorage|sessionStorage|document\.cookie|
 _MENTIONS_KEY = re.compile(r"(?i)pixapi|api_?key|apikey")
 
 
+# Lines that can expose a key name one of these; the line checks below run only there.
+_KEY_HINTS = re.compile(r"(?i)sk-|key|bearer|token|secret|public_|vite_|react_app|gatsby|storage|cookie|window\.|dangerously")
+
+
 def detect_key_exposure(source: Source) -> Iterator[Hit]:
-    for index, line in source.lines():
+    for index, line in source.lines_matching(_KEY_HINTS):
         for pattern in (_SECRET_LITERAL, _KEY_ASSIGN, _BEARER_LITERAL, _SHELL_KEY):
             match = pattern.search(line)
             if match is not None and not _PLACEHOLDER.search(match.group("key")):

@@ -36,6 +36,8 @@ def _reads(source: Source) -> list[_Read]:
         return source.__dict__["_reads_cache"]["found"]
     found: list[_Read] = []
     for read in source.reads:
+        if not _RELEVANT.intersection(k.lower() for k in read.keys if isinstance(k, str)):
+            continue  # only reads of media URLs, ids and statuses are judged
         value = source.program.value(read.root)
         origin, prefix, _ = read_origin(value, read.root_text)
         keys = tuple(k.lower() if isinstance(k, str) else k for k in (*prefix, *read.keys))
@@ -45,6 +47,9 @@ def _reads(source: Source) -> list[_Read]:
         found.append(_Read(read.line, read.root_text, keys, origin, request))
     source.__dict__["_reads_cache"] = {"found": found}
     return found
+
+
+_RELEVANT = frozenset({"url", "task_id", "taskid", "result", "data", "status"})
 
 
 def _url_read(keys: tuple[str | int, ...]) -> bool | None:
@@ -132,6 +137,7 @@ _COMPARISON = re.compile(
 )
 _QUOTED = re.compile(r"""(?i)["'`](?P<s>""" + "|".join(_BAD_STATUSES) + r""")["'`]""")
 _CASE_WORD = re.compile(r"""(?i)^[ \t]*(?:case[ \t]+)?["'`]?(?P<s>""" + "|".join(_BAD_STATUSES) + r""")["'`]?[ \t]*(?:\)|:)""")
+_STATUS_HINTS = re.compile(r"(?i)status|state|case|" + "|".join(_BAD_STATUSES))
 _WRONG_CASE = re.compile(r"""["'`](COMPLETED|FAILED|Completed|Failed)["'`]""")
 
 
@@ -189,7 +195,7 @@ def detect_task_polling(source: Source) -> Iterator[Hit]:
             yield Hit(request.path_line(), f"Polls `{shown}`: tasks are read at `GET /v1/tasks/{{id}}`.", _POLL_FIX)
     if not requests and not source.endpoints:
         return
-    for index, line in source.lines():
+    for index, line in source.lines_matching(_STATUS_HINTS):
         lowered = line.lower()
         status_line = "status" in lowered or "state" in lowered
         match = None

@@ -57,8 +57,17 @@ class Sent:
     guessed: bool
 
 
-def sent_bodies(source: Source) -> Iterator[Sent]:
-    """Every Pixapi request body with the path it is judged against, then the orphan bodies."""
+def sent_bodies(source: Source) -> list[Sent]:
+    """Every Pixapi request body with the path it is judged against, then the orphan bodies
+    (computed once per source: every field detector reads them)."""
+    cached: list[Sent] | None = source.__dict__.get("_sent_bodies")
+    if cached is None:
+        cached = list(_sent_bodies(source))
+        source.__dict__["_sent_bodies"] = cached
+    return cached
+
+
+def _sent_bodies(source: Source) -> Iterator[Sent]:
     used: set[int] = set()
     for request in source.requests:
         body = request.body_fields()

@@ -33,7 +33,7 @@ from pixapi_mcp.codecheck.values import (
     unknown,
 )
 
-_QUERY = """
+QUERY = """
 (function_declaration) @func
 (method_declaration) @func
 (type_spec) @type
@@ -57,11 +57,12 @@ def _snake(name: str) -> str:
 
 
 class GoProgram(Program):
+    QUERY = QUERY
     STRING_PIECES = "(interpreted_string_literal_content) @s (raw_string_literal_content) @s"
     OBJECT_LITERALS = "(composite_literal) @o"
 
     def index(self) -> None:
-        found = self.tree.captures(_QUERY)
+        found = self.found
         self.structs: dict[str, dict[str, str]] = {}
         self.struct_lines: dict[str, dict[str, int]] = {}
         self.param_types: dict[int, dict[str, str]] = {}

@@ -33,7 +33,7 @@ from pixapi_mcp.codecheck.values import (
     unknown,
 )
 
-_QUERY = """
+QUERY = """
 (method_declaration) @func
 (constructor_declaration) @func
 (variable_declarator) @decl
@@ -52,11 +52,12 @@ _GETTERS = frozenset({"get", "path", "getJSONObject", "getJSONArray", "getString
 
 
 class JavaProgram(Program):
+    QUERY = QUERY
     STRING_PIECES = "(string_fragment) @s (multiline_string_fragment) @s"
     OBJECT_LITERALS = "(method_invocation) @o"
 
     def index(self) -> None:
-        found = self.tree.captures(_QUERY)
+        found = self.found
         for node in found.get("func", []):
             name, params, body = (node.child_by_field_name(f) for f in ("name", "parameters", "body"))
             if name is None or params is None or body is None:

@@ -30,7 +30,7 @@ from pixapi_mcp.codecheck.values import (
     unknown,
 )
 
-_QUERY = """
+QUERY = """
 (function_declaration) @func
 (generator_function_declaration) @func
 (method_definition) @func
@@ -50,11 +50,12 @@ _AXIOS_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request"})
 
 
 class NodeProgram(Program):
+    QUERY = QUERY
     STRING_PIECES = "(string_fragment) @s"
     OBJECT_LITERALS = "(object) @o"
 
     def index(self) -> None:
-        found = self.tree.captures(_QUERY)
+        found = self.found
         for node in found.get("func", []):
             name = node.child_by_field_name("name")
             if name is not None:

@@ -32,7 +32,7 @@ from pixapi_mcp.codecheck.values import (
     unknown,
 )
 
-_QUERY = """
+QUERY = """
 (function_definition) @func
 (method_declaration) @func
 (assignment_expression) @assign
@@ -49,10 +49,11 @@ _GUZZLE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request",
 
 
 class PhpProgram(Program):
+    QUERY = QUERY
     OBJECT_LITERALS = "(array_creation_expression) @o"
 
     def index(self) -> None:
-        found = self.tree.captures(_QUERY)
+        found = self.found
         for node in found.get("func", []):
             name, params, body = (node.child_by_field_name(f) for f in ("name", "parameters", "body"))
             if name is None or params is None or body is None:

@@ -32,7 +32,7 @@ from pixapi_mcp.codecheck.values import (
     unknown,
 )
 
-_QUERY = """
+QUERY = """
 (function_definition) @func
 (assignment) @assign
 (augmented_assignment) @aug
@@ -50,8 +50,9 @@ _CLIENTS = {"Client", "AsyncClient", "Session", "ClientSession", "OpenAI", "Asyn
 
 
 class PythonProgram(Program):
+    QUERY = QUERY
     def index(self) -> None:
-        found = self.tree.captures(_QUERY)
+        found = self.found
         for node in found.get("func", []):
             self._function(node)
         self.finish_scopes()

@@ -14,7 +14,7 @@ from pixapi_mcp.codecheck.sends import encoded_body
 from pixapi_mcp.codecheck.syntax import Node
 from pixapi_mcp.codecheck.values import Field, Obj, Resp, Str, Unknown, Value, concat, literal, unknown
 
-_QUERY = """
+QUERY = """
 (function_definition) @func
 (variable_assignment) @assign
 (command) @cmd
@@ -39,10 +39,12 @@ def _unquote_shell(text: str) -> str:
 
 
 class ShellProgram(Program):
+    QUERY = QUERY
     STRING_PIECES = "(string_content) @s (raw_string) @s (word) @s"
+    OBJECT_LITERALS = ""
 
     def index(self) -> None:
-        found = self.tree.captures(_QUERY)
+        found = self.found
         for node in found.get("func", []):
             name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
             if name is None or body is None:

@@ -118,14 +118,19 @@ class Program:
         self._serial = 0
         self._functions_at: dict[int, Function] = {}
         self._scope_parent: list[int] = []
+        # One query run, in C, for everything the reader and the checks need: each run walks the tree.
+        self.found = tree.captures("\n".join((self.QUERY, self.STRING_PIECES, self.OBJECT_LITERALS, tree.comment_query())))
         self.index()
         self.finish_scopes()
         self._by_scope = _group(self.bindings)
         self._changes_by_scope = _group(self.mutations)
         self._sites: list[Node] | None = None
         self._site_starts: list[int] = []
+        self._strings: list[Str] | None = None
 
     # -- what a language reader provides ---------------------------------------------------------
+
+    QUERY = ""  # the reader's node kinds, as a tree-sitter query with named captures
 
     def index(self) -> None:
         raise NotImplementedError
@@ -174,19 +179,30 @@ class Program:
     OBJECT_LITERALS = "(dictionary) @o"
 
     def strings(self) -> list[Str]:
-        """Every piece of literal string text, with its line."""
+        """Every piece of literal string text that could hold a path or URL (it has a ``/``), with
+        its line; computed once."""
+        if self._strings is not None:
+            return self._strings
         found: list[Str] = []
-        for node in self.tree.captures(self.STRING_PIECES).get("s", []):
+        src = self.tree.src
+        for node in self.found.get("s", []):
+            if src.find(b"/", node.start_byte, node.end_byte) < 0:
+                continue
             text = self.tree.text(node)
             if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
                 text = text[1:-1]
             found.append(literal(unescape(text), self.tree.line(node), node.start_byte))
+        self._strings = found
         return found
 
     def objects(self) -> list[Obj]:
-        """Every outermost object literal, evaluated where it is written."""
+        """Every outermost object literal that names a ``model``, evaluated where it is written."""
         found: list[Obj] = []
-        for node in self.tree.captures(self.OBJECT_LITERALS).get("o", []):
+        covered = -1
+        for node in self.found.get("o", []):
+            if node.start_byte < covered or self.tree.src.find(b"model", node.start_byte, node.end_byte) < 0:
+                continue
+            covered = node.end_byte
             self._touched.clear()
             value = self.value(node, TOP)
             if isinstance(value, Obj):

@@ -38,6 +38,7 @@ class Request:
     via: int | None = None  # the helper call site this request was instantiated at
     wrapped: bool = False  # the JSON answer is under `.data` of the response (axios)
     body_line: int | None = None  # where the body is handed to the request (``data=``, ``.POST(...)``)
+    endpoint_cache: tuple[object] | None = None  # source.endpoint_of's answer, computed once
 
     # -- the URL -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ with nested repetition), so it is linear in the input.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -227,7 +228,13 @@ def classify_path(raw: str) -> tuple[EndpointKind, bool, bool] | None:
 
 
 def endpoint_of(request: Request) -> Endpoint | None:
-    """The Pixapi endpoint a request goes to, classified."""
+    """The Pixapi endpoint a request goes to, classified (once per request)."""
+    if request.endpoint_cache is None:
+        request.endpoint_cache = (_endpoint_of(request),)
+    return request.endpoint_cache[0]  # pyright: ignore[reportReturnType]
+
+
+def _endpoint_of(request: Request) -> Endpoint | None:
     route = request.route()
     if route is None:
         return None
@@ -287,8 +294,8 @@ class Source:
             if other.error_ratio() < tree.error_ratio():
                 tree = other
         self.tree = tree
-        self.code: list[str] = tree.blanked_lines(len(self.raw))
         self.program: Program = _reader(lang)(tree)
+        self.code: list[str] = tree.blanked_lines(len(self.raw), self.program.found.get("c", []))
 
     @cached_property
     def text(self) -> str:
@@ -297,6 +304,25 @@ class Source:
     def lines(self) -> list[tuple[int, str]]:
         """(index, code) for every line that has code."""
         return [(i, line) for i, line in enumerate(self.code) if line.strip()]
+
+    def lines_matching(self, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
+        """(index, code) of the lines where ``pattern`` matches: one scan of the whole text, so the
+        per-line checks run only where they can apply."""
+        found: list[tuple[int, str]] = []
+        last = -1
+        for match in pattern.finditer(self.text):
+            index = bisect.bisect_right(self._line_starts, match.start()) - 1
+            if index != last:
+                found.append((index, self.code[index]))
+                last = index
+        return found
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        for line in self.code:
+            starts.append(starts[-1] + len(line) + 1)
+        return starts
 
     @cached_property
     def requests(self) -> list[Request]:

@@ -77,6 +77,9 @@ def _query(language: SourceLanguage, typescript: bool, source: str) -> tree_sitt
 
 Node = tree_sitter.Node
 
+# Every byte but line breaks becomes a space: a blanked comment keeps the line numbers.
+_BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
+
 # Node kinds that are comments, per grammar (PHP and Java name them differently).
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 
@@ -87,7 +90,10 @@ class Tree:
     def __init__(self, text: str, language: SourceLanguage, typescript: bool = False) -> None:
         self.language: SourceLanguage = language
         self.typescript = typescript
-        self.src = text.encode("utf-8", "surrogatepass")
+        try:
+            self.src = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (from a JSON-decoded string, say)
+            self.src = text.encode("utf-8", "surrogatepass")
         self.tree = _parser(language, typescript).parse(self.src)
         self.root: Node = self.tree.root_node
 
@@ -103,21 +109,21 @@ class Tree:
         found = tree_sitter.QueryCursor(_query(self.language, self.typescript, query)).captures(self.root)
         return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
 
-    def blanked_lines(self, count: int) -> list[str]:
-        """The source lines with every comment replaced by spaces (line numbers kept)."""
-        kinds = "\n".join(f"({kind}) @c" for kind in sorted(_COMMENTS) if _has_kind(self, kind))
+    def comment_query(self) -> str:
+        """A query capturing every comment as ``@c``."""
+        return "\n".join(f"({kind}) @c" for kind in sorted(_COMMENTS) if _has_kind(self, kind))
+
+    def blanked_lines(self, count: int, comments: list[Node]) -> list[str]:
+        """The source lines with each of ``comments`` replaced by spaces (line numbers kept)."""
         data = bytearray(self.src)
-        if kinds:
-            for node in self.captures(kinds).get("c", []):
-                for i in range(node.start_byte, node.end_byte):
-                    if data[i] not in (10, 13):
-                        data[i] = 32
+        for node in comments:
+            data[node.start_byte : node.end_byte] = data[node.start_byte : node.end_byte].translate(_BLANK)
         lines = bytes(data).decode("utf-8", "replace").splitlines()
         return lines + [""] * (count - len(lines))
 
     def error_ratio(self) -> float:
         """How much of the source the grammar could not parse (0 = all of it parsed)."""
-        if not self.src:
+        if not self.src or not self.root.has_error:
             return 0.0
         bad = 0
         for node in self.captures("(ERROR) @e").get("e", []):
