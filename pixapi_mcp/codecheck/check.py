@@ -2,15 +2,17 @@
 
 Built on the rule table in ``contract.RULES``: every finding carries a contract rule id, the
 rule's docs and a fix. Request bodies (``language="json"``) go through ``contract.check_request``
-itself (``json_body``); source code in curl/bash, Python, Node, Go, Java and PHP goes through
-``DETECTORS``, one entry per rule id, over the lexical view in ``source``. The detectors favour
-precision: Pixapi's own examples and this project's recipes must come out clean, so each pattern
-is anchored to something that only a request body, a header or a response read looks like.
+itself (``json_body``); source code in curl/bash, Python, Node, Go, Java and PHP is parsed with tree-sitter
+(``source``, ``lang_*``), values are followed through the file (``program``), and ``DETECTORS``,
+one entry per rule id, judge each request on its own URL, headers and body. The detectors favour
+precision: Pixapi's own examples and this project's recipes must come out clean.
 
 No MCP and no HTTP here: ``tool`` puts this on an MCP server.
 """
 
 from __future__ import annotations
+
+import time
 
 from pixapi_mcp import contract
 from pixapi_mcp.codecheck.detect_auth import detect_bearer, detect_key_exposure
@@ -42,6 +44,7 @@ from pixapi_mcp.codecheck.detect_results import (
 )
 from pixapi_mcp.codecheck.findings import Detector, Finding, finding_for_hit
 from pixapi_mcp.codecheck.json_body import check_json
+from pixapi_mcp.codecheck.program import CheckTimeout
 from pixapi_mcp.codecheck.source import Source, detect_language, normalize_language
 
 # One detector per rule id: every code-scope rule, and the request rules whose mistakes show in
@@ -74,7 +77,9 @@ DETECTORS: dict[str, Detector] = {
 }
 
 
-def check_code(code: str, language: str | None = None, *, path: str | None = None) -> list[Finding]:
+def check_code(
+    code: str, language: str | None = None, *, path: str | None = None, deadline: float | None = None
+) -> list[Finding]:
     """Every contract mistake found in ``code``, ordered by line.
 
     ``language`` is one of ``LANGUAGES`` or an alias (``javascript``, ``bash`` ...); None or
@@ -82,16 +87,21 @@ def check_code(code: str, language: str | None = None, *, path: str | None = Non
     ``POST /v1/...`` line or a ``// POST /v1/...`` comment) checked with
     ``contract.check_request``; ``path`` names the endpoint when the text does not.
 
+    ``deadline`` (a ``time.monotonic()`` instant) stops the check with ``CheckTimeout`` once it
+    passes: the work is linear in the input, the deadline is the backstop.
+
     Raises ``ValueError`` for an unknown language or a JSON body that does not parse.
     """
     lang = normalize_language(language) or detect_language(code)
     if lang == "json":
         findings = check_json(code, path)
     else:
-        source = Source(code, lang)
+        source = Source(code, lang, deadline)
         findings: list[Finding] = []
         for rule_id, detector in DETECTORS.items():
             findings.extend(finding_for_hit(rule_id, hit, source) for hit in detector(source))
+            if deadline is not None and time.monotonic() > deadline:
+                raise CheckTimeout
     order = {rule.id: index for index, rule in enumerate(contract.RULES)}
     unique: dict[tuple[str, int], Finding] = {}
     for finding in findings:
@@ -104,8 +114,9 @@ def summarize(findings: list[Finding], language: str) -> str:
     what = "JSON request body" if language == "json" else f"{language} code"
     if not findings:
         return (
-            f"No Pixapi contract mistakes found in this {what}. The check is static and pattern-based: "
-            "it cannot see values computed at run time."
+            f"No Pixapi contract mistakes found in this {what}. The check is static: it follows values "
+            "through the file (variables, concatenation, format calls, helpers) but cannot see values "
+            "computed at run time or defined in other files."
         )
     rules = sorted({f.rule_id for f in findings})
     noun = "finding" if len(findings) == 1 else "findings"

@@ -20,6 +20,7 @@ the size of the input whatever it contains.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,6 +30,10 @@ from pixapi_mcp.codecheck.syntax import Node, Tree
 from pixapi_mcp.codecheck.values import Obj, Resp, Str, Unknown, Value, literal, unescape, unknown
 
 MAX_DEPTH = 3
+
+
+class CheckTimeout(Exception):
+    """The check ran past its deadline (``Program(deadline=...)``)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -103,8 +108,9 @@ TOP = Ctx()
 class Program:
     """A parsed file with its bindings, helpers and changes indexed; subclasses read one language."""
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, deadline: float | None = None) -> None:
         self.tree = tree
+        self.deadline = deadline
         self.bindings: dict[str, list[Binding]] = {}
         self.mutations: dict[str, list[Mutation]] = {}
         self.functions: dict[str, Function] = {}
@@ -262,6 +268,8 @@ class Program:
         if node is None:
             return Unknown("", 0)
         self.budget -= 1
+        if self.deadline is not None and not self.budget & 1023 and time.monotonic() > self.deadline:
+            raise CheckTimeout
         if self.budget < 0:
             self.truncated = True
             return unknown(self.tree.text(node), self.tree.line(node))

@@ -283,7 +283,7 @@ def _reader(language: SourceLanguage) -> type[Program]:
 class Source:
     """Code parsed in its language: lines, requests, reads and the Pixapi paths it mentions."""
 
-    def __init__(self, text: str, language: Language) -> None:
+    def __init__(self, text: str, language: Language, deadline: float | None = None) -> None:
         self.language: Language = language
         self.raw: list[str] = text.splitlines()
         lang: SourceLanguage = "curl" if language == "json" else language
@@ -294,7 +294,7 @@ class Source:
             if other.error_ratio() < tree.error_ratio():
                 tree = other
         self.tree = tree
-        self.program: Program = _reader(lang)(tree)
+        self.program: Program = _reader(lang)(tree, deadline)
         self.code: list[str] = tree.blanked_lines(len(self.raw), self.program.found.get("c", []))
 
     @cached_property
