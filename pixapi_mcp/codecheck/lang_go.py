@@ -285,7 +285,7 @@ class GoProgram(Program):
             return unknown(self.tree.text(node), self.tree.line(node))
         type_name = self.tree.text(type_node) if type_node is not None else ""
         if type_name.startswith("[]"):
-            return Arr(tuple(self.value(c, ctx) for c in body.named_children if c.type != "comment"), self.tree.line(node))
+            return Arr(tuple(self.value(c, ctx) for c in self.items(body) if c.type != "comment"), self.tree.line(node))
         struct = type_name.lstrip("*&")
         return self._literal_value(body, ctx, self.structs.get(struct), self.struct_lines.get(struct))
 
@@ -294,7 +294,7 @@ class GoProgram(Program):
     ) -> Value:
         fields: dict[str, Field] = {}
         items: list[Value] = []
-        for element in body.named_children:
+        for element in self.items(body):
             if element.type == "keyed_element":
                 key, value = element.child_by_field_name("key"), element.child_by_field_name("value")
                 inner = key.named_children[0] if key is not None and key.named_child_count else key
@@ -320,7 +320,7 @@ class GoProgram(Program):
 
     def _args(self, node: Node, ctx: Ctx) -> list[Value]:
         arguments = node.child_by_field_name("arguments")
-        return [self.value(c, ctx) for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+        return [self.value(c, ctx) for c in self.items(arguments) if c.type != "comment"] if arguments is not None else []
 
     def _call(self, node: Node, ctx: Ctx) -> Value:
         function = node.child_by_field_name("function")

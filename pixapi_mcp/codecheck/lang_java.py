@@ -203,7 +203,7 @@ class JavaProgram(Program):
 
     def _args(self, node: Node, ctx: Ctx) -> list[Value]:
         arguments = node.child_by_field_name("arguments")
-        return [self.value(c, ctx) for c in arguments.named_children if c.type not in ("comment", "line_comment", "block_comment")] if arguments is not None else []
+        return [self.value(c, ctx) for c in self.items(arguments) if c.type not in ("comment", "line_comment", "block_comment")] if arguments is not None else []
 
     def _invoke(self, node: Node, ctx: Ctx) -> Value:
         obj, name_node = node.child_by_field_name("object"), node.child_by_field_name("name")

@@ -233,7 +233,7 @@ class NodeProgram(Program):
         if kind == "object":
             return self._object(node, ctx)
         if kind == "array":
-            return Arr(tuple(self.value(c, ctx) for c in node.named_children if c.type != "comment"), line)
+            return Arr(tuple(self.value(c, ctx) for c in self.items(node) if c.type != "comment"), line)
         if kind == "binary_expression":
             return self._binary(node, ctx)
         if kind == "ternary_expression":
@@ -286,7 +286,7 @@ class NodeProgram(Program):
     def _object(self, node: Node, ctx: Ctx) -> Obj:
         fields: dict[str, Field] = {}
         is_open = False
-        for child in node.named_children:
+        for child in self.items(node):
             if child.type == "pair":
                 key = child.child_by_field_name("key")
                 if key is None:
@@ -330,7 +330,7 @@ class NodeProgram(Program):
         arguments = node.child_by_field_name("arguments")
         if arguments is None:
             return []
-        return [self.value(c, ctx) for c in arguments.named_children if c.type != "comment"]
+        return [self.value(c, ctx) for c in self.items(arguments) if c.type != "comment"]
 
     def _new(self, node: Node, ctx: Ctx) -> Value:
         constructor = node.child_by_field_name("constructor")

@@ -143,7 +143,7 @@ class PhpProgram(Program):
         )
         if arguments is None:
             return []
-        return [a.named_children[-1] if a.type == "argument" and a.named_child_count else a for a in arguments.named_children if a.type != "comment"]
+        return [a.named_children[-1] if a.type == "argument" and a.named_child_count else a for a in self.items(arguments) if a.type != "comment"]
 
     # -- evaluation ------------------------------------------------------------------------------
 
@@ -248,7 +248,7 @@ class PhpProgram(Program):
     def _array(self, node: Node, ctx: Ctx) -> Value:
         fields: dict[str, Field] = {}
         items: list[Value] = []
-        for element in node.named_children:
+        for element in self.items(node):
             if element.type != "array_element_initializer":
                 continue
             children = [c for c in element.named_children if c.type != "comment"]

@@ -208,7 +208,7 @@ class PythonProgram(Program):
         if kind == "dictionary":
             return self._dict(node, ctx)
         if kind in ("list", "tuple", "expression_list"):
-            return Arr(tuple(self.value(c, ctx) for c in node.named_children), line)
+            return Arr(tuple(self.value(c, ctx) for c in self.items(node)), line)
         if kind == "binary_operator":
             return self._binary(node, ctx)
         if kind == "boolean_operator" or kind == "conditional_expression":
@@ -262,7 +262,7 @@ class PythonProgram(Program):
     def _dict(self, node: Node, ctx: Ctx) -> Obj:
         fields: dict[str, Field] = {}
         is_open = False
-        for child in node.named_children:
+        for child in self.items(node):
             if child.type == "pair":
                 key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
                 name = self.value(key, ctx) if key is not None else None
@@ -314,7 +314,7 @@ class PythonProgram(Program):
         arguments = node.child_by_field_name("arguments")
         if arguments is None:
             return args, kwargs
-        for child in arguments.named_children:
+        for child in self.items(arguments):
             if child.type == "keyword_argument":
                 name, value = child.child_by_field_name("name"), child.child_by_field_name("value")
                 if name is not None:

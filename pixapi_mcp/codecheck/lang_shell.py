@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pixapi_mcp.codecheck.program import Binding, Ctx, Function, Program, Read
+from pixapi_mcp.codecheck.program import MAX_ITEMS, Binding, Ctx, Function, Program, Read
 from pixapi_mcp.codecheck.request import Request, header_line
 from pixapi_mcp.codecheck.sends import encoded_body
 from pixapi_mcp.codecheck.syntax import Node
@@ -231,7 +231,9 @@ class ShellProgram(Program):
         return None
 
     def _args(self, node: Node) -> list[Node]:
-        return node.children_by_field_name("argument")
+        found = node.children_by_field_name("argument")
+        # A real command line is short; of a huge one, its start and its last word (often the URL).
+        return found if len(found) <= 2 * MAX_ITEMS else found[: 2 * MAX_ITEMS] + found[-1:]
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -298,7 +300,9 @@ class ShellProgram(Program):
         if name in ("-X", "--request"):
             request.method = value.text.upper() if isinstance(value, Str) else None
         elif name in ("-H", "--header"):
-            request.headers = [*(request.headers or []), *[(k, v, line) for k, v, _ in header_line(value)]]
+            if request.headers is None:
+                request.headers = []
+            request.headers.extend((k, v, line) for k, v, _ in header_line(value))
         elif name in ("-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json"):
             data.append(value)
         elif name == "--data-urlencode":
@@ -311,7 +315,7 @@ class ShellProgram(Program):
         elif name == "--url":
             request.url = value
         elif name in ("-u", "--user"):
-            request.headers = [*(request.headers or []), ("authorization", Str("Basic " + "\ue000", line), line)]
+            request.headers = [*(request.headers or []), ("authorization", Str("Basic \ue000", line), line)]
         elif name == "--oauth2-bearer":
             request.headers = [*(request.headers or []), ("authorization", concat([Str("Bearer ", line), value], line), line)]
 

@@ -30,6 +30,12 @@ from pixapi_mcp.codecheck.syntax import Node, Tree
 from pixapi_mcp.codecheck.values import Obj, Resp, Str, Unknown, Value, literal, unescape, unknown
 
 MAX_DEPTH = 3
+# How deep one evaluation may nest (an expression inside an expression, a binding resolved through
+# another): deeper values are unknown. Far below Python's recursion limit, whatever the input.
+MAX_NESTING = 120
+# The most elements read from one argument list, object or array literal: bodies and calls are
+# short, so a 100,000-element literal costs no more than a realistic one.
+MAX_ITEMS = 512
 
 
 class CheckTimeout(Exception):
@@ -122,6 +128,7 @@ class Program:
         self._active: set[tuple[int, int]] = set()
         self._touched: set[int] = set()
         self._serial = 0
+        self._nesting = 0
         self._functions_at: dict[int, Function] = {}
         self._scope_parent: list[int] = []
         # One query run, in C, for everything the reader and the checks need: each run walks the tree.
@@ -215,6 +222,12 @@ class Program:
                 found.append(value)
         return found
 
+    @staticmethod
+    def items(node: Node) -> list[Node]:
+        """The first ``MAX_ITEMS`` named children of ``node``."""
+        children = node.named_children
+        return children[:MAX_ITEMS] if len(children) > MAX_ITEMS else children
+
     # -- indexing helpers ------------------------------------------------------------------------
 
     def bind(self, name: str, binding: Binding) -> None:
@@ -270,10 +283,14 @@ class Program:
         self.budget -= 1
         if self.deadline is not None and not self.budget & 1023 and time.monotonic() > self.deadline:
             raise CheckTimeout
-        if self.budget < 0:
+        if self.budget < 0 or self._nesting >= MAX_NESTING:
             self.truncated = True
-            return unknown(self.tree.text(node), self.tree.line(node))
-        return self.eval_node(node, ctx)
+            return Unknown("", self.tree.line(node))
+        self._nesting += 1
+        try:
+            return self.eval_node(node, ctx)
+        finally:
+            self._nesting -= 1
 
     def resolve(self, name: str, node: Node, ctx: Ctx) -> Value:
         """The value ``name`` holds where ``node`` uses it."""

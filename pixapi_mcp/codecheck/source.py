@@ -119,7 +119,7 @@ def detect_language(code: str) -> Language:
         if body.startswith(("{", "[")):
             try:
                 json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
             else:
                 return "json"

@@ -205,7 +205,7 @@ def json_object(value: Str) -> Obj | None:
     offset = value.text.find("{")
     try:
         parsed: Any = json.loads(_holes_as_json(value.text[offset:]), strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         parsed = None
     if isinstance(parsed, dict):
         return _from_json(parsed, value, offset)  # pyright: ignore[reportUnknownArgumentType]
@@ -269,7 +269,7 @@ def _from_json(parsed: dict[str, Any], value: Str, offset: int) -> Obj:
     return Obj(fields, value.line)
 
 
-def _json_value(item: Any, line: int) -> Value:
+def _json_value(item: Any, line: int, depth: int = 0) -> Value:
     if isinstance(item, bool):
         return Bool(item, line)
     if isinstance(item, int | float):
@@ -278,13 +278,15 @@ def _json_value(item: Any, line: int) -> Value:
         return Str(item, line) if HOLE not in item else Str(item, line)
     if item is None:
         return Null(line)
+    if depth > 8:
+        return Unknown("json", line)  # a request body is shallow: deeper structure is not judged
     if isinstance(item, dict):
         return Obj(
-            {str(k): Field(_json_value(v, line), line) for k, v in item.items()},  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            {str(k): Field(_json_value(v, line, depth + 1), line) for k, v in item.items()},  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
             line,
         )
     if isinstance(item, list):
-        return Arr(tuple(_json_value(v, line) for v in item), line)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        return Arr(tuple(_json_value(v, line, depth + 1) for v in item), line)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     return Unknown("json", line)
 
 
