@@ -78,8 +78,10 @@ _PLACEHOLDER = re.compile(
     r"(?i)your|xxx|\.\.\.|<|>|\$|\{|placeholder|changeme|here|dummy|sandbox|redacted"
 )
 _SHELL_KEY = re.compile(r"\bPIXAPI_KEY=(?P<key>[A-Za-z0-9_\-]{12,})")
+# A public-prefixed variable read from the environment (bundlers inline these into browser code).
 _PUBLIC_ENV = re.compile(
-    r"\b(?P<var>(?:NEXT_PUBLIC|VITE|REACT_APP|EXPO_PUBLIC|NUXT_PUBLIC|GATSBY|PUBLIC)_[A-Z0-9_]{0,60}(?:KEY|TOKEN|SECRET|PIXAPI)[A-Z0-9_]{0,40})"
+    r"(?:env\.|env\[[\"']|getenv\([\"']|\$\{?)"
+    r"(?P<var>(?:NEXT_PUBLIC|VITE|REACT_APP|EXPO_PUBLIC|NUXT_PUBLIC|GATSBY|PUBLIC)_[A-Z0-9_]{0,60}(?:KEY|TOKEN|SECRET|PIXAPI)[A-Z0-9_]{0,40})"
 )
 _BROWSER_STORE = re.compile(r"\b(?:localStorage|sessionStorage|document\.cookie|window\.)")
 _MENTIONS_KEY = re.compile(r"(?i)pixapi|api_?key|apikey")
@@ -106,7 +108,7 @@ def detect_key_exposure(source: Source) -> Iterator[Hit]:
             )
         elif _BROWSER_STORE.search(line) and _MENTIONS_KEY.search(line):
             yield Hit(index, "Keeps or reads the key in the browser (window/localStorage/cookies).", "Keep the key on the server; have the browser call your own backend.")
-        if re.search(r"\bdangerouslyAllowBrowser[ \t]*:[ \t]*true", line):
+        if source.language == "node" and re.search(r"\bdangerouslyAllowBrowser[ \t]*:[ \t]*true", line):
             yield Hit(index, "Calls the API from the browser (`dangerouslyAllowBrowser: true`) with the key.", "Call Pixapi from your server; never ship the key to a browser.")
     if re.match(r"""[ \t\n]*["']use client["']""", source.text) and re.search(r"PIXAPI_KEY|pixapi", source.text, re.I):
         first = next((i for i, line in source.lines() if "PIXAPI_KEY" in line), None)

@@ -154,7 +154,8 @@ def detect_unknown_endpoint(source: Source) -> Iterator[Hit]:
         )
 
 
-_WRONG_BASE = re.compile(r"(?i)^https?://(?:(?:www\.)?pixapi\.ai(?:/|$)|api\.pixapi\.ai/api\b)")
+# An API base on the wrong host or path (the website is https://pixapi.ai; the API is not there).
+_WRONG_BASE = re.compile(r"(?i)^https?://(?:(?:www\.)?pixapi\.ai/(?:api|v1)|api\.pixapi\.ai/api)(?:/|$)")
 
 
 def detect_base_url(source: Source) -> Iterator[Hit]:
@@ -170,9 +171,6 @@ def detect_base_url(source: Source) -> Iterator[Hit]:
             yield Hit(url.line_at(0), f"Sends to `{text.split('?', 1)[0]}`, which is not Pixapi's base URL.", fix)
     for literal in source.program.strings():
         if _WRONG_BASE.match(literal.text) and not re.search(r"\s", literal.text):
-            path = urlsplit(literal.text).path
-            if path.startswith(("/docs", "/pricing", "/model", "/llms", "/zh", "/about")):
-                continue  # a page of the site, not the API
             yield Hit(
                 literal.line,
                 f"Uses `{literal.text}` as Pixapi's URL: the API is at `https://api.pixapi.ai`.",

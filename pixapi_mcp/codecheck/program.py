@@ -133,10 +133,14 @@ class Program:
         self._scope_parent: list[int] = []
         # One query run, in C, for everything the reader and the checks need: each run walks the tree.
         self.found = tree.captures("\n".join((self.QUERY, self.STRING_PIECES, self.OBJECT_LITERALS, tree.comment_query())))
+        # Names resolve to nothing while indexing (a key written as an f-string, say).
+        self._by_scope: dict[tuple[str, int], tuple[list[int], list[Binding]]] = {}
+        self._changes_by_scope: dict[tuple[str, int], tuple[list[int], list[Mutation]]] = {}
         self.index()
         self.finish_scopes()
-        self._by_scope = _group(self.bindings)
-        self._changes_by_scope = _group(self.mutations)
+        self._memo.clear()
+        self._by_scope = _group(self.bindings)  # pyright: ignore[reportAttributeAccessIssue]
+        self._changes_by_scope = _group(self.mutations)  # pyright: ignore[reportAttributeAccessIssue]
         self._sites: list[Node] | None = None
         self._site_starts: list[int] = []
         self._strings: list[Str] | None = None
