@@ -280,7 +280,9 @@ def format_report(report: Report) -> str:
     for mode in MODES:
         misses = [(o, e) for o in report.outcomes[mode] for e in o.missed]
         out.append("")
-        out.append(f"== misses ({mode}: {'language given' if mode == 'language' else 'detected'}): {len(misses)}")
+        out.append(
+            f"== misses ({mode}: {'language given' if mode == 'language' else 'detected'}): {len(misses)}"
+        )
         for outcome, expected in misses:
             proposed = " [proposed rule]" if expected.rule not in contract.RULES_BY_ID else ""
             elsewhere = [f.line for f in outcome.findings if f.rule == expected.rule]
@@ -338,13 +340,15 @@ def summary(report: Report) -> dict[str, Any]:
             "fp_rate": round(t.fp_rate, 4),
         }
 
-    return {
-        mode: {form or "all": row(mode, form) for form in (*FORMS, None)} for mode in MODES
-    } | {"differ": [a.snippet.name for a, _ in report.differing()]}
+    return {mode: {form or "all": row(mode, form) for form in (*FORMS, None)} for mode in MODES} | {
+        "differ": [a.snippet.name for a, _ in report.differing()]
+    }
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.codecheck_corpus", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.codecheck_corpus", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--form", choices=FORMS, action="append", help="only these forms (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args(list(argv) if argv is not None else None)

@@ -70,8 +70,20 @@ def cases(scale: float) -> list[Case]:
         return max(1, int(count * scale))
 
     found = [
-        Case("issue: 'resp:' + 1,200 spaces", "python", lambda _: "resp:" + " " * 1200 + "\nx = resp.data[0].url", 0.1, "~8 s before"),
-        Case("issue: 100 KB dotted chain", "node", lambda _: "x = a" + ".b" * n(50_000) + ";\n", 1.0, ">60 s before"),
+        Case(
+            "issue: 'resp:' + 1,200 spaces",
+            "python",
+            lambda _: "resp:" + " " * 1200 + "\nx = resp.data[0].url",
+            0.1,
+            "~8 s before",
+        ),
+        Case(
+            "issue: 100 KB dotted chain",
+            "node",
+            lambda _: "x = a" + ".b" * n(50_000) + ";\n",
+            1.0,
+            ">60 s before",
+        ),
         Case(
             "issue: 2,000 auth dict lines",
             "python",
@@ -79,8 +91,18 @@ def cases(scale: float) -> list[Case]:
             0.5,
             "~9 s before",
         ),
-        Case("5,000-deep parentheses", "node", lambda _: "x = " + "(" * n(5000) + "1" + ")" * n(5000) + ";\n", 0.5),
-        Case("20,000-term concatenation", "python", lambda _: "s = " + " + ".join(['"a"'] * n(20_000)) + "\n", 0.5),
+        Case(
+            "5,000-deep parentheses",
+            "node",
+            lambda _: "x = " + "(" * n(5000) + "1" + ")" * n(5000) + ";\n",
+            0.5,
+        ),
+        Case(
+            "20,000-term concatenation",
+            "python",
+            lambda _: "s = " + " + ".join(['"a"'] * n(20_000)) + "\n",
+            0.5,
+        ),
         Case(
             "3,000 self-reassignments",
             "python",
@@ -91,23 +113,32 @@ def cases(scale: float) -> list[Case]:
         Case(
             "JSON body string, 20,000 keys",
             "python",
-            lambda _: 'import requests\nrequests.post("https://api.pixapi.ai/v1/images/generations", data="{'
-            + ", ".join(f'\\"k{i}\\": {i}' for i in range(n(20_000)))
-            + '}")\n',
+            lambda _: (
+                'import requests\nrequests.post("https://api.pixapi.ai/v1/images/generations", data="{'
+                + ", ".join(f'\\"k{i}\\": {i}' for i in range(n(20_000)))
+                + '}")\n'
+            ),
             1.0,
         ),
         Case(
             "1 MB single curl command",
             "curl",
-            lambda size: "curl " + "-H 'a: b' " * (size // 10) + "https://api.pixapi.ai/v1/images/generations\n",
+            lambda size: (
+                "curl " + "-H 'a: b' " * (size // 10) + "https://api.pixapi.ai/v1/images/generations\n"
+            ),
             1.5,
         ),
         Case(
             "helper called 5,000 times",
             "python",
-            lambda _: 'import requests\ndef post(p, b):\n    return requests.post("https://api.pixapi.ai" + p, json=b, '
-            'headers={"Authorization": "Bearer x"})\n'
-            + "".join(f'post("/v1/images/generations", {{"model": "nano-banana", "prompt": "p{i}"}})\n' for i in range(n(5000))),
+            lambda _: (
+                'import requests\ndef post(p, b):\n    return requests.post("https://api.pixapi.ai" + p, json=b, '
+                'headers={"Authorization": "Bearer x"})\n'
+                + "".join(
+                    f'post("/v1/images/generations", {{"model": "nano-banana", "prompt": "p{i}"}})\n'
+                    for i in range(n(5000))
+                )
+            ),
             2.0,
         ),
         Case("1 MB realistic Python", "python", _realistic_python, 1.0, "this project's modules + recipes"),
@@ -122,7 +153,9 @@ def cases(scale: float) -> list[Case]:
                 "a request every few lines",
             )
         )
-    found.append(Case("1 MB dense python, no language", None, lambda size: _repeat(_template("python"), size), 2.5))
+    found.append(
+        Case("1 MB dense python, no language", None, lambda size: _repeat(_template("python"), size), 2.5)
+    )
     return found
 
 
@@ -142,8 +175,12 @@ def measure(case: Case, size: int, repeats: int) -> tuple[float, float, int | st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.codecheck_speed", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (proves it runs; the bounds are for full size)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.codecheck_speed", description=(__doc__ or "").split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes (proves it runs; the bounds are for full size)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     scale = 0.02 if args.quick else 1.0

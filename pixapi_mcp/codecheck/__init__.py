@@ -30,9 +30,9 @@ from pixapi_mcp.codecheck.source import (
 
 __all__ = [
     "DETECTORS",
-    "CheckTimeout",
     "LANGUAGES",
     "LANGUAGE_ALIASES",
+    "CheckTimeout",
     "Finding",
     "Language",
     "check_code",

@@ -26,9 +26,14 @@ def detect_bearer(source: Source) -> Iterator[Hit]:
         url = request.full_url()
         query = request.query
         if (url is not None and re.search(r"(?i)[?&](?:api_?key|key|token)=", url.text)) or (
-            isinstance(query, Obj) and any(k.lower() in ("api_key", "apikey", "key", "token") for k in query.fields)
+            isinstance(query, Obj)
+            and any(k.lower() in ("api_key", "apikey", "key", "token") for k in query.fields)
         ):
-            yield Hit(request.path_line(), "Puts the key in the URL query: it belongs in `Authorization: Bearer <key>`.", _FIX)
+            yield Hit(
+                request.path_line(),
+                "Puts the key in the URL query: it belongs in `Authorization: Bearer <key>`.",
+                _FIX,
+            )
             continue
         found = request.header("authorization")
         if found is not None:
@@ -74,9 +79,7 @@ def _bad_bearer(value: object) -> str | None:
 _SECRET_LITERAL = re.compile(r"""["'`](?P<key>sk-[A-Za-z0-9_-]{8,})["'`]""")
 _KEY_ASSIGN = re.compile(rf"""(?i){KEY_ASSIGNMENT}(?P<key>[^"'`\s]{{12,}})["'`]""")
 _BEARER_LITERAL = re.compile(rf"""(?i)\bBearer[ \t]+(?P<key>{BEARER_TOKEN})""")
-_PLACEHOLDER = re.compile(
-    r"(?i)your|xxx|\.\.\.|<|>|\$|\{|placeholder|changeme|here|dummy|sandbox|redacted"
-)
+_PLACEHOLDER = re.compile(r"(?i)your|xxx|\.\.\.|<|>|\$|\{|placeholder|changeme|here|dummy|sandbox|redacted")
 _SHELL_KEY = re.compile(r"\bPIXAPI_KEY=(?P<key>[A-Za-z0-9_\-]{12,})")
 # A public-prefixed variable read from the environment (bundlers inline these into browser code).
 _PUBLIC_ENV = re.compile(
@@ -88,7 +91,9 @@ _MENTIONS_KEY = re.compile(r"(?i)pixapi|api_?key|apikey")
 
 
 # Lines that can expose a key name one of these; the line checks below run only there.
-_KEY_HINTS = re.compile(r"(?i)sk-|key|bearer|token|secret|public_|vite_|react_app|gatsby|storage|cookie|window\.|dangerously")
+_KEY_HINTS = re.compile(
+    r"(?i)sk-|key|bearer|token|secret|public_|vite_|react_app|gatsby|storage|cookie|window\.|dangerously"
+)
 
 
 def detect_key_exposure(source: Source) -> Iterator[Hit]:
@@ -96,7 +101,11 @@ def detect_key_exposure(source: Source) -> Iterator[Hit]:
         for pattern in (_SECRET_LITERAL, _KEY_ASSIGN, _BEARER_LITERAL, _SHELL_KEY):
             match = pattern.search(line)
             if match is not None and not _PLACEHOLDER.search(match.group("key")):
-                yield Hit(index, "Hard-codes an API key in the source.", "Read the key from the `PIXAPI_KEY` environment variable on the server.")
+                yield Hit(
+                    index,
+                    "Hard-codes an API key in the source.",
+                    "Read the key from the `PIXAPI_KEY` environment variable on the server.",
+                )
                 break
         public = _PUBLIC_ENV.search(line)
         if public is not None:
@@ -107,10 +116,24 @@ def detect_key_exposure(source: Source) -> Iterator[Hit]:
                 "Read `PIXAPI_KEY` (no public prefix) on the server and call Pixapi from there.",
             )
         elif _BROWSER_STORE.search(line) and _MENTIONS_KEY.search(line):
-            yield Hit(index, "Keeps or reads the key in the browser (window/localStorage/cookies).", "Keep the key on the server; have the browser call your own backend.")
+            yield Hit(
+                index,
+                "Keeps or reads the key in the browser (window/localStorage/cookies).",
+                "Keep the key on the server; have the browser call your own backend.",
+            )
         if source.language == "node" and re.search(r"\bdangerouslyAllowBrowser[ \t]*:[ \t]*true", line):
-            yield Hit(index, "Calls the API from the browser (`dangerouslyAllowBrowser: true`) with the key.", "Call Pixapi from your server; never ship the key to a browser.")
-    if re.match(r"""[ \t\n]*["']use client["']""", source.text) and re.search(r"PIXAPI_KEY|pixapi", source.text, re.I):
+            yield Hit(
+                index,
+                "Calls the API from the browser (`dangerouslyAllowBrowser: true`) with the key.",
+                "Call Pixapi from your server; never ship the key to a browser.",
+            )
+    if re.match(r"""[ \t\n]*["']use client["']""", source.text) and re.search(
+        r"PIXAPI_KEY|pixapi", source.text, re.I
+    ):
         first = next((i for i, line in source.lines() if "PIXAPI_KEY" in line), None)
         if first is not None:
-            yield Hit(first, 'Uses the key in a client component (`"use client"`): it runs in the browser.', "Move the Pixapi call to a server route or server action.")
+            yield Hit(
+                first,
+                'Uses the key in a client component (`"use client"`): it runs in the browser.',
+                "Move the Pixapi call to a server route or server action.",
+            )

@@ -118,7 +118,11 @@ def detect_sync_video(source: Source) -> Iterator[Hit]:
             )
     for line, text in _orphans(source):
         if re.search(r"/v1/videos/generations\b", text):
-            yield Hit(line, "Uses `/v1/videos/generations`: video is async-only and that endpoint does not exist.", _VIDEO_FIX)
+            yield Hit(
+                line,
+                "Uses `/v1/videos/generations`: video is async-only and that endpoint does not exist.",
+                _VIDEO_FIX,
+            )
 
 
 def detect_unknown_endpoint(source: Source) -> Iterator[Hit]:
@@ -168,7 +172,9 @@ def detect_base_url(source: Source) -> Iterator[Hit]:
             continue  # the openai-base-url detector speaks for SDK clients
         fix = fix_for("base-url", text, {})
         if fix is not None:
-            yield Hit(url.line_at(0), f"Sends to `{text.split('?', 1)[0]}`, which is not Pixapi's base URL.", fix)
+            yield Hit(
+                url.line_at(0), f"Sends to `{text.split('?', 1)[0]}`, which is not Pixapi's base URL.", fix
+            )
     for literal in source.program.strings():
         if _WRONG_BASE.match(literal.text) and not re.search(r"\s", literal.text):
             yield Hit(

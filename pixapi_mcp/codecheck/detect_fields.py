@@ -91,9 +91,15 @@ def detect_input_image_url(source: Source) -> Iterator[Hit]:
             shown = f"{value.name}(...)"
         if shown is None:
             continue
-        fix = fix_for("input-image-url", contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value, {"input_image": shown})
+        fix = fix_for(
+            "input-image-url", contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value, {"input_image": shown}
+        )
         if fix is not None:
-            yield Hit(found.line, f"Sends `input_image` = `{shown}`: Pixapi fetches it, so it must be an http(s) URL.", fix)
+            yield Hit(
+                found.line,
+                f"Sends `input_image` = `{shown}`: Pixapi fetches it, so it must be an http(s) URL.",
+                fix,
+            )
 
 
 def detect_edit_json(source: Source) -> Iterator[Hit]:
@@ -125,5 +131,9 @@ def detect_json_content_type(source: Source) -> Iterator[Hit]:
             continue
         fix = fix_for("json-content-type", path, {}, multipart=False, content_type=content_type)
         if fix is not None:
-            line = request.body_line if request.body_line is not None and request.via is None else request.anchor_line()
+            line = (
+                request.body_line
+                if request.body_line is not None and request.via is None
+                else request.anchor_line()
+            )
             yield Hit(line, "Sends a JSON body without `Content-Type: application/json`.", fix)

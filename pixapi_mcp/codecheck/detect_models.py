@@ -50,7 +50,9 @@ def detect_video_model_on_image(source: Source) -> Iterator[Hit]:
         yield Hit(
             line,
             f"Sends the video model `{model}` to the image endpoint {shown}.",
-            fix_for("video-model-on-image-endpoint", contract.Endpoint.IMAGE_GENERATIONS.value, {"model": model}),
+            fix_for(
+                "video-model-on-image-endpoint", contract.Endpoint.IMAGE_GENERATIONS.value, {"model": model}
+            ),
         )
 
 

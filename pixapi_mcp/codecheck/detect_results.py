@@ -136,13 +136,17 @@ _COMPARISON = re.compile(
     r"\.indexOf\(|\bwhen\b|\bmatch\b"
 )
 _QUOTED = re.compile(r"""(?i)["'`](?P<s>""" + "|".join(_BAD_STATUSES) + r""")["'`]""")
-_CASE_WORD = re.compile(r"""(?i)^[ \t]*(?:case[ \t]+)?["'`]?(?P<s>""" + "|".join(_BAD_STATUSES) + r""")["'`]?[ \t]*(?:\)|:)""")
+_CASE_WORD = re.compile(
+    r"""(?i)^[ \t]*(?:case[ \t]+)?["'`]?(?P<s>""" + "|".join(_BAD_STATUSES) + r""")["'`]?[ \t]*(?:\)|:)"""
+)
 _STATUS_HINTS = re.compile(r"(?i)status|state|case|" + "|".join(_BAD_STATUSES))
 _WRONG_CASE = re.compile(r"""["'`](COMPLETED|FAILED|Completed|Failed)["'`]""")
 
 
 _OUTCOME = re.compile(r"""["'`](?:completed|failed|succeeded|done|complete|finished|ready)["'`]""")
-_LOOP = re.compile(r"(?m)^[ \t]*(?:while|for|until|loop|do)\b|\b(?:setInterval|setTimeout|sleep|Sleep|usleep)\(")
+_LOOP = re.compile(
+    r"(?m)^[ \t]*(?:while|for|until|loop|do)\b|\b(?:setInterval|setTimeout|sleep|Sleep|usleep)\("
+)
 
 
 def _expects_output(source: Source) -> bool:
@@ -163,7 +167,10 @@ def detect_task_polling(source: Source) -> Iterator[Hit]:
     submissions = [
         r
         for r in requests
-        if (e := endpoint_of(r)) is not None and e.is_async and e.kind in ("image", "edit", "video") and not e.trailing_id
+        if (e := endpoint_of(r)) is not None
+        and e.is_async
+        and e.kind in ("image", "edit", "video")
+        and not e.trailing_id
     ]
     polls = _polls(source)
     if submissions and not polls and "/tasks" not in source.text and _expects_output(source):
@@ -192,14 +199,18 @@ def detect_task_polling(source: Source) -> Iterator[Hit]:
         )
         if wrong:
             shown = route.replace("\ue000", "{id}")
-            yield Hit(request.path_line(), f"Polls `{shown}`: tasks are read at `GET /v1/tasks/{{id}}`.", _POLL_FIX)
+            yield Hit(
+                request.path_line(), f"Polls `{shown}`: tasks are read at `GET /v1/tasks/{{id}}`.", _POLL_FIX
+            )
     if not requests and not source.endpoints:
         return
     for index, line in source.lines_matching(_STATUS_HINTS):
         lowered = line.lower()
         status_line = "status" in lowered or "state" in lowered
         match = None
-        if status_line and (_COMPARISON.search(line) or (source.language == "curl" and " = " in line and "[" in line)):
+        if status_line and (
+            _COMPARISON.search(line) or (source.language == "curl" and " = " in line and "[" in line)
+        ):
             match = _QUOTED.search(line)
         if match is None and re.match(r"^[ \t]*case[ \t]", line):
             match = _QUOTED.search(line)

@@ -32,7 +32,9 @@ def check_json(text: str, path: str | None) -> list[Finding]:
         line = getattr(exc, "lineno", 1) + first_line - 1
         raise ValueError(f"The request body is not valid JSON (line {line}): {exc}") from None
     except RecursionError:
-        raise ValueError("The request body is nested too deeply to read; a Pixapi body is a flat object.") from None
+        raise ValueError(
+            "The request body is nested too deeply to read; a Pixapi body is a flat object."
+        ) from None
     if not isinstance(body, dict):
         raise ValueError('The request body must be a JSON object such as {"model": ..., "prompt": ...}.')
     fields: dict[str, Any] = dict(body)  # pyright: ignore[reportUnknownArgumentType]

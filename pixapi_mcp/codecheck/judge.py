@@ -42,7 +42,9 @@ def guess_path(body: Mapping[str, Any]) -> str:
 
 
 def looks_like_body(body: Obj) -> bool:
-    return "model" in body.fields and ("prompt" in body.fields or any(k in body.fields for k in _VIDEO_FIELDS))
+    return "model" in body.fields and (
+        "prompt" in body.fields or any(k in body.fields for k in _VIDEO_FIELDS)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,11 @@ class GoProgram(Program):
             function = self.function_at(node.start_byte)
             if function is not None and node.named_child_count:
                 first = node.named_children[0]
-                function.returns.append(first.named_children[0] if first.type == "expression_list" and first.named_child_count else first)
+                function.returns.append(
+                    first.named_children[0]
+                    if first.type == "expression_list" and first.named_child_count
+                    else first
+                )
         for node in found.get("decl", []) + found.get("assign", []):
             self._assign(node)
         for node in found.get("var", []):
@@ -87,7 +91,14 @@ class GoProgram(Program):
             for item in left.named_children if left is not None else []:
                 if item.type == "identifier":
                     name = self.tree.text(item)
-                    self.bind(name, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(name, self.tree.line(node))))
+                    self.bind(
+                        name,
+                        Binding(
+                            node.start_byte,
+                            self.scope_of(node.start_byte),
+                            value=Unknown(name, self.tree.line(node)),
+                        ),
+                    )
         self._calls = found.get("call", [])
         for node in self._calls:
             self._call_index(node)
@@ -145,24 +156,40 @@ class GoProgram(Program):
         scope, line = self.scope_of(node.start_byte), self.tree.line(node)
         values = right.named_children
         for index, target in enumerate(left.named_children):
-            source = values[index] if len(values) > 1 and index < len(values) else (values[0] if values else None)
+            source = (
+                values[index] if len(values) > 1 and index < len(values) else (values[0] if values else None)
+            )
             element = index if len(values) == 1 and index > 0 else None
-            if target.type == "identifier" and index == 0 and source is not None and source.type == "call_expression":
+            if (
+                target.type == "identifier"
+                and index == 0
+                and source is not None
+                and source.type == "call_expression"
+            ):
                 self._assigned[source.id] = (node.start_byte, self.tree.text(target))
             if target.type == "identifier":
                 if len(values) == 1 and index > 0:
-                    self.bind(self.tree.text(target), Binding(node.start_byte, scope, value=Unknown(self.tree.text(target), line)))
+                    self.bind(
+                        self.tree.text(target),
+                        Binding(node.start_byte, scope, value=Unknown(self.tree.text(target), line)),
+                    )
                 else:
                     self.bind(self.tree.text(target), Binding(node.start_byte, scope, source, index=element))
             elif target.type == "index_expression":
                 owner, key = target.child_by_field_name("operand"), target.child_by_field_name("index")
                 name = self.value(key) if key is not None else None
                 if owner is not None and owner.type == "identifier" and isinstance(name, Str) and name.known:
-                    self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, name.text, source))
+                    self.mutate(
+                        self.tree.text(owner),
+                        Mutation(node.start_byte, scope, "set", line, name.text, source),
+                    )
             elif target.type == "selector_expression":
                 owner, fld = target.child_by_field_name("operand"), target.child_by_field_name("field")
                 if owner is not None and owner.type == "identifier" and fld is not None:
-                    self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, self.tree.text(fld), source))
+                    self.mutate(
+                        self.tree.text(owner),
+                        Mutation(node.start_byte, scope, "set", line, self.tree.text(fld), source),
+                    )
 
     def _var(self, node: Node) -> None:
         value = node.child_by_field_name("value")
@@ -177,7 +204,11 @@ class GoProgram(Program):
             if index < len(values):
                 self.bind(text, Binding(node.start_byte, scope, values[index]))
             else:
-                hint = text + (" " + self.tree.text(type_node)[:40] if type_node is not None and type_node.type == "type_identifier" else "")
+                hint = text + (
+                    " " + self.tree.text(type_node)[:40]
+                    if type_node is not None and type_node.type == "type_identifier"
+                    else ""
+                )
                 self.bind(text, Binding(node.start_byte, scope, value=Unknown(hint, line)))
 
     def _call_index(self, node: Node) -> None:
@@ -188,7 +219,9 @@ class GoProgram(Program):
         args = args_node.named_children
         scope, line = self.scope_of(node.start_byte), self.tree.line(node)
         name = self.tree.text(function)
-        local = function.type == "identifier" or (function.type == "selector_expression" and self._field(function) in self.functions)
+        local = function.type == "identifier" or (
+            function.type == "selector_expression" and self._field(function) in self.functions
+        )
         method = self._field(function) if function.type == "selector_expression" else name
         if local and method is not None:
             self.calls_of.setdefault(method, []).append(node)
@@ -199,15 +232,39 @@ class GoProgram(Program):
                     self.bind(self.tree.text(operand), Binding(node.end_byte, scope, node, out=True))
         if function.type == "selector_expression":
             owner = function.child_by_field_name("operand")
-            if owner is not None and owner.type == "selector_expression" and self._field(owner) == "Header" and method in ("Set", "Add") and len(args) >= 2:
+            if (
+                owner is not None
+                and owner.type == "selector_expression"
+                and self._field(owner) == "Header"
+                and method in ("Set", "Add")
+                and len(args) >= 2
+            ):
                 base = owner.child_by_field_name("operand")
                 key = self.value(args[0])
                 if base is not None and base.type == "identifier" and isinstance(key, Str) and key.known:
-                    self.mutate(self.tree.text(base), Mutation(node.start_byte, scope, "set", line, "header:" + key.text, args[1]))
-            elif owner is not None and owner.type == "identifier" and method in ("WriteField", "CreateFormFile", "CreateFormField") and args:
+                    self.mutate(
+                        self.tree.text(base),
+                        Mutation(node.start_byte, scope, "set", line, "header:" + key.text, args[1]),
+                    )
+            elif (
+                owner is not None
+                and owner.type == "identifier"
+                and method in ("WriteField", "CreateFormFile", "CreateFormField")
+                and args
+            ):
                 key = self.value(args[0])
                 if isinstance(key, Str) and key.known:
-                    self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "append", line, key.text, args[1] if len(args) > 1 else args[0]))
+                    self.mutate(
+                        self.tree.text(owner),
+                        Mutation(
+                            node.start_byte,
+                            scope,
+                            "append",
+                            line,
+                            key.text,
+                            args[1] if len(args) > 1 else args[0],
+                        ),
+                    )
 
     def _field(self, node: Node) -> str | None:
         field = node.child_by_field_name("field")
@@ -226,7 +283,9 @@ class GoProgram(Program):
             return literal(text, line, pieces[0].start_byte if pieces else node.start_byte)
         if kind == "raw_string_literal":
             content = node.named_children[0] if node.named_child_count else node
-            return literal(self.tree.text(content) if node.named_child_count else "", line, content.start_byte)
+            return literal(
+                self.tree.text(content) if node.named_child_count else "", line, content.start_byte
+            )
         if kind in ("int_literal", "float_literal"):
             try:
                 return Num(float(self.tree.text(node).replace("_", "")), line)
@@ -236,7 +295,10 @@ class GoProgram(Program):
             return Bool(kind == "true", line)
         if kind == "nil":
             return Null(line)
-        if kind in ("parenthesized_expression", "literal_element", "expression_list") and node.named_child_count:
+        if (
+            kind in ("parenthesized_expression", "literal_element", "expression_list")
+            and node.named_child_count
+        ):
             return self.value(node.named_children[0], ctx)
         if kind == "unary_expression":
             return self.value(node.child_by_field_name("operand"), ctx)
@@ -245,7 +307,10 @@ class GoProgram(Program):
         if kind == "binary_expression":
             op = node.child_by_field_name("operator")
             if op is not None and self.tree.text(op) == "+":
-                a, b = self.value(node.child_by_field_name("left"), ctx), self.value(node.child_by_field_name("right"), ctx)
+                a, b = (
+                    self.value(node.child_by_field_name("left"), ctx),
+                    self.value(node.child_by_field_name("right"), ctx),
+                )
                 if isinstance(a, Num) and isinstance(b, Num):
                     return Num(a.value + b.value, line)
                 return concat([a, b], line)
@@ -274,7 +339,11 @@ class GoProgram(Program):
             if isinstance(index, Str) and index.known and isinstance(base, Obj):
                 return self.member(base, index.text)
             if isinstance(base, Resp):
-                key: str | int = int(index.value) if isinstance(index, Num) else (index.text if isinstance(index, Str) else "?")
+                key: str | int = (
+                    int(index.value)
+                    if isinstance(index, Num)
+                    else (index.text if isinstance(index, Str) else "?")
+                )
                 return Resp(base.request, base.line, (*base.keys, key))
             return unknown(self.tree.text(node), line)
         return unknown(self.tree.text(node), line)
@@ -285,7 +354,10 @@ class GoProgram(Program):
             return unknown(self.tree.text(node), self.tree.line(node))
         type_name = self.tree.text(type_node) if type_node is not None else ""
         if type_name.startswith("[]"):
-            return Arr(tuple(self.value(c, ctx) for c in self.items(body) if c.type != "comment"), self.tree.line(node))
+            return Arr(
+                tuple(self.value(c, ctx) for c in self.items(body) if c.type != "comment"),
+                self.tree.line(node),
+            )
         struct = type_name.lstrip("*&")
         return self._literal_value(body, ctx, self.structs.get(struct), self.struct_lines.get(struct))
 
@@ -320,7 +392,11 @@ class GoProgram(Program):
 
     def _args(self, node: Node, ctx: Ctx) -> list[Value]:
         arguments = node.child_by_field_name("arguments")
-        return [self.value(c, ctx) for c in self.items(arguments) if c.type != "comment"] if arguments is not None else []
+        return (
+            [self.value(c, ctx) for c in self.items(arguments) if c.type != "comment"]
+            if arguments is not None
+            else []
+        )
 
     def _call(self, node: Node, ctx: Ctx) -> Value:
         function = node.child_by_field_name("function")
@@ -338,13 +414,23 @@ class GoProgram(Program):
             return printf(args[0], args[1:], line) if args else unknown(callee, line)
         if callee in ("json.Marshal", "json.MarshalIndent"):
             return Call("json", tuple(args[:1]), {}, line)
-        if callee in ("bytes.NewBuffer", "bytes.NewReader", "strings.NewReader", "bytes.NewBufferString", "io.ReadAll", "ioutil.ReadAll", "string"):
+        if callee in (
+            "bytes.NewBuffer",
+            "bytes.NewReader",
+            "strings.NewReader",
+            "bytes.NewBufferString",
+            "io.ReadAll",
+            "ioutil.ReadAll",
+            "string",
+        ):
             return args[0] if args else unknown(callee, line)
         if callee in ("os.Getenv",):
             hint = args[0].text if args and isinstance(args[0], Str) else ""
             return unknown(f"env:{hint}", line)
         if callee in ("url.JoinPath", "path.Join"):
-            return concat([a for pair in zip(args, [Str("/", line)] * len(args), strict=False) for a in pair][:-1], line)
+            return concat(
+                [a for pair in zip(args, [Str("/", line)] * len(args), strict=False) for a in pair][:-1], line
+            )
         if callee == "strings.Join" and len(args) == 2 and isinstance(args[0], Arr):
             pieces: list[Value] = []
             for index, item in enumerate(args[0].items):
@@ -375,7 +461,11 @@ class GoProgram(Program):
         if call is None:
             return Unknown("", 0)
         function = call.child_by_field_name("function")
-        method = self._field(function) if function is not None and function.type == "selector_expression" else (self.tree.text(function) if function is not None else "")
+        method = (
+            self._field(function)
+            if function is not None and function.type == "selector_expression"
+            else (self.tree.text(function) if function is not None else "")
+        )
         args = call.child_by_field_name("arguments")
         arg_nodes = args.named_children if args is not None else []
         if method == "Decode" and function is not None:
@@ -397,10 +487,18 @@ class GoProgram(Program):
         new = self.value(mutation.node, ctx) if mutation.node is not None else Unknown("", mutation.line)
         if isinstance(value, Obj) and mutation.key is not None:
             fields = dict(value.fields)
-            fields[_snake(mutation.key) if mutation.key[:1].isupper() else mutation.key] = Field(new, mutation.line)
+            fields[_snake(mutation.key) if mutation.key[:1].isupper() else mutation.key] = Field(
+                new, mutation.line
+            )
             return Obj(fields, value.line, value.open)
         if isinstance(value, Call) and value.name == "multipart" and mutation.key is not None:
-            return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new, mutation.line)))
+            return Call(
+                value.name,
+                value.args,
+                value.kwargs,
+                value.line,
+                (*value.parts, (mutation.key, new, mutation.line)),
+            )
         return value
 
     # -- requests -------------------------------------------------------------------------------
@@ -411,7 +509,11 @@ class GoProgram(Program):
             return False
         owner = function.child_by_field_name("operand")
         method = self._field(function)
-        return method in _SENDS and owner is not None and (self.tree.text(owner) == "http" or method in ("Post", "PostForm"))
+        return (
+            method in _SENDS
+            and owner is not None
+            and (self.tree.text(owner) == "http" or method in ("Post", "PostForm"))
+        )
 
     def send_sites(self) -> list[Node]:
         return [node for node in self._calls if self._is_send(node)]
@@ -432,7 +534,9 @@ class GoProgram(Program):
             request.headers = self._headers(node, ctx)
             return request
         url = args[0] if args else None
-        request = Request(line=line, site=node.start_byte, method="GET" if method == "Get" else "POST", url=url)
+        request = Request(
+            line=line, site=node.start_byte, method="GET" if method == "Get" else "POST", url=url
+        )
         if method == "Post" and len(args) > 2:
             self._body(request, args[2])
             content_type = args[1]
@@ -462,7 +566,11 @@ class GoProgram(Program):
         headers: list[tuple[str | None, Value, int]] = []
         for mutation in self.changes(name, scope, holder, end):
             if mutation.key and mutation.key.startswith("header:"):
-                value = self.value(mutation.node, ctx) if mutation.node is not None else Unknown("", mutation.line)
+                value = (
+                    self.value(mutation.node, ctx)
+                    if mutation.node is not None
+                    else Unknown("", mutation.line)
+                )
                 headers.append((mutation.key[7:].lower(), value, mutation.line))
         return headers
 
@@ -485,7 +593,11 @@ class GoProgram(Program):
                 keys.append(self._field(current) or "?")
             else:
                 index = current.child_by_field_name("index")
-                text = self.tree.text(index) if index is not None and index.end_byte - index.start_byte < 80 else "?"
+                text = (
+                    self.tree.text(index)
+                    if index is not None and index.end_byte - index.start_byte < 80
+                    else "?"
+                )
                 keys.append(int(text) if text.isdigit() else text.strip('"'))
             current = current.child_by_field_name("operand")
         return current

@@ -48,7 +48,22 @@ QUERY = """
 
 # Builder methods and what they set: the URL, a header, the method and body.
 _BUILDERS = {"HttpRequest.newBuilder", "Request.Builder", "HttpPost", "HttpGet", "MultipartBody.Builder"}
-_GETTERS = frozenset({"get", "path", "getJSONObject", "getJSONArray", "getString", "optString", "optJSONObject", "optJSONArray", "getAsJsonObject", "getAsJsonArray", "getAsString", "at"})
+_GETTERS = frozenset(
+    {
+        "get",
+        "path",
+        "getJSONObject",
+        "getJSONArray",
+        "getString",
+        "optString",
+        "optJSONObject",
+        "optJSONArray",
+        "getAsJsonObject",
+        "getAsJsonArray",
+        "getAsString",
+        "at",
+    }
+)
 
 
 class JavaProgram(Program):
@@ -66,11 +81,15 @@ class JavaProgram(Program):
             for param in params.named_children:
                 pname = param.child_by_field_name("name")
                 if param.type == "spread_parameter":
-                    declarator = next((c for c in param.named_children if c.type == "variable_declarator"), None)
+                    declarator = next(
+                        (c for c in param.named_children if c.type == "variable_declarator"), None
+                    )
                     rest = declarator.child_by_field_name("name") if declarator is not None else None
                     if rest is not None:
                         function.rest = self.tree.text(rest)
-                        self.bind(function.rest, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
+                        self.bind(
+                            function.rest, Binding(node.start_byte, node.start_byte, param_of=node.start_byte)
+                        )
                     continue
                 if pname is not None:
                     text = self.tree.text(pname)
@@ -86,7 +105,15 @@ class JavaProgram(Program):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None:
                 text = self.tree.text(name)
-                self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value, value=None if value is not None else Unknown(text, self.tree.line(node))))
+                self.bind(
+                    text,
+                    Binding(
+                        node.start_byte,
+                        self.scope_of(node.start_byte),
+                        value,
+                        value=None if value is not None else Unknown(text, self.tree.line(node)),
+                    ),
+                )
         for node in found.get("assign", []):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is None or right is None:
@@ -94,12 +121,21 @@ class JavaProgram(Program):
             if left.type == "field_access":
                 left = left.child_by_field_name("field")
             if left is not None and left.type == "identifier":
-                self.bind(self.tree.text(left), Binding(node.start_byte, self.scope_of(node.start_byte), right))
+                self.bind(
+                    self.tree.text(left), Binding(node.start_byte, self.scope_of(node.start_byte), right)
+                )
         for node in found.get("for", []):
             name = node.child_by_field_name("name")
             if name is not None:
                 text = self.tree.text(name)
-                self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(text, self.tree.line(node))))
+                self.bind(
+                    text,
+                    Binding(
+                        node.start_byte,
+                        self.scope_of(node.start_byte),
+                        value=Unknown(text, self.tree.line(node)),
+                    ),
+                )
         self._calls = found.get("call", [])
         statements = {n.id for n in found.get("statement", [])}
         for node in self._calls:
@@ -107,13 +143,36 @@ class JavaProgram(Program):
             method = self.tree.text(name) if name is not None else ""
             if obj is None or obj.type == "this":
                 self.calls_of.setdefault(method, []).append(node)
-            elif obj.type == "identifier" and method in ("put", "set", "addProperty", "putOpt", "header", "setHeader", "addHeader", "addFormDataPart"):
+            elif obj.type == "identifier" and method in (
+                "put",
+                "set",
+                "addProperty",
+                "putOpt",
+                "header",
+                "setHeader",
+                "addHeader",
+                "addFormDataPart",
+            ):
                 args = node.child_by_field_name("arguments")
                 nodes = args.named_children if args is not None else []
                 # Only statements change the variable; a chain's value is its own.
                 if node.id in statements and nodes:
-                    self.mutate(self.tree.text(obj), Mutation(node.start_byte, self.scope_of(node.start_byte), "call", self.tree.line(node), method, node, tuple(nodes)))
-        self._reads = [*found.get("read", []), *[c for c in self._calls if self._getter(c) or self._text_call(c)]]
+                    self.mutate(
+                        self.tree.text(obj),
+                        Mutation(
+                            node.start_byte,
+                            self.scope_of(node.start_byte),
+                            "call",
+                            self.tree.line(node),
+                            method,
+                            node,
+                            tuple(nodes),
+                        ),
+                    )
+        self._reads = [
+            *found.get("read", []),
+            *[c for c in self._calls if self._getter(c) or self._text_call(c)],
+        ]
 
     def _text_call(self, node: Node) -> bool:
         name = node.child_by_field_name("name")
@@ -146,7 +205,10 @@ class JavaProgram(Program):
         if kind == "binary_expression":
             op = node.child_by_field_name("operator")
             if op is not None and self.tree.text(op) == "+":
-                a, b = self.value(node.child_by_field_name("left"), ctx), self.value(node.child_by_field_name("right"), ctx)
+                a, b = (
+                    self.value(node.child_by_field_name("left"), ctx),
+                    self.value(node.child_by_field_name("right"), ctx),
+                )
                 if isinstance(a, Num) and isinstance(b, Num):
                     return Num(a.value + b.value, line)
                 return concat([a, b], line)
@@ -203,7 +265,15 @@ class JavaProgram(Program):
 
     def _args(self, node: Node, ctx: Ctx) -> list[Value]:
         arguments = node.child_by_field_name("arguments")
-        return [self.value(c, ctx) for c in self.items(arguments) if c.type not in ("comment", "line_comment", "block_comment")] if arguments is not None else []
+        return (
+            [
+                self.value(c, ctx)
+                for c in self.items(arguments)
+                if c.type not in ("comment", "line_comment", "block_comment")
+            ]
+            if arguments is not None
+            else []
+        )
 
     def _invoke(self, node: Node, ctx: Ctx) -> Value:
         obj, name_node = node.child_by_field_name("object"), node.child_by_field_name("name")
@@ -217,7 +287,11 @@ class JavaProgram(Program):
         args = self._args(node, ctx)
         qualified = f"{owner_text}.{method}" if obj is not None else method
         if qualified in ("String.format",) or method == "formatted":
-            return printf(args[0], args[1:], line) if qualified == "String.format" and args else printf(self.value(obj, ctx), args, line)
+            return (
+                printf(args[0], args[1:], line)
+                if qualified == "String.format" and args
+                else printf(self.value(obj, ctx), args, line)
+            )
         if qualified == "System.getenv":
             return unknown(f"env:{args[0].text if args and isinstance(args[0], Str) else ''}", line)
         if qualified == "String.join" and len(args) >= 2:
@@ -233,7 +307,11 @@ class JavaProgram(Program):
         if method in ("ofString", "ofByteArray") and "BodyPublishers" in owner_text and args:
             return Call("body", (args[0],), {}, line)
         if method in ("create", "of") and owner_text in ("URI", "RequestBody", "Path"):
-            return Call("body", tuple(args), {}, line) if owner_text == "RequestBody" else (args[0] if args else unknown(qualified, line))
+            return (
+                Call("body", tuple(args), {}, line)
+                if owner_text == "RequestBody"
+                else (args[0] if args else unknown(qualified, line))
+            )
         if qualified in ("MediaType.parse", "MediaType.get", "MediaType.parse"):
             return args[0] if args else unknown(qualified, line)
         if qualified in _BUILDERS or (owner_text == "HttpRequest" and method == "newBuilder"):
@@ -242,7 +320,12 @@ class JavaProgram(Program):
             base = self.value(obj, ctx)
             if isinstance(base, Call) and base.name in ("builder", "multipart"):
                 return self._chain(base, method, args, line)
-            if isinstance(base, Obj) and method in ("put", "set", "addProperty", "putOpt") and len(args) >= 2 and isinstance(args[0], Str):
+            if (
+                isinstance(base, Obj)
+                and method in ("put", "set", "addProperty", "putOpt")
+                and len(args) >= 2
+                and isinstance(args[0], Str)
+            ):
                 fields = dict(base.fields)
                 fields[args[0].text] = Field(args[1], line)
                 return Obj(fields, base.line, base.open)
@@ -251,15 +334,30 @@ class JavaProgram(Program):
                     return base
                 if method in _GETTERS and args:
                     key = args[0]
-                    return Resp(base.request, base.line, (*base.keys, int(key.value) if isinstance(key, Num) else (key.text if isinstance(key, Str) else "?")))
+                    return Resp(
+                        base.request,
+                        base.line,
+                        (
+                            *base.keys,
+                            int(key.value)
+                            if isinstance(key, Num)
+                            else (key.text if isinstance(key, Str) else "?"),
+                        ),
+                    )
                 return base if method in ("asText", "toString", "textValue") else unknown(qualified, line)
-            if method in ("readTree", "readValue", "parseString", "parse", "fromJson") and args and isinstance(args[0], Resp):
+            if (
+                method in ("readTree", "readValue", "parseString", "parse", "fromJson")
+                and args
+                and isinstance(args[0], Resp)
+            ):
                 return args[0]
             if method in ("toString", "trim", "build", "body") and isinstance(base, Str | Obj):
                 return base
             if method == "build" and isinstance(base, Call):
                 return base
-        if owner_text == "MultipartBody.Builder" or (obj is not None and self.tree.text(obj).startswith("new MultipartBody.Builder")):
+        if owner_text == "MultipartBody.Builder" or (
+            obj is not None and self.tree.text(obj).startswith("new MultipartBody.Builder")
+        ):
             return Call("multipart", (), {}, line)
         local = self.functions.get(method)
         if local is not None and (obj is None or obj.type == "this"):
@@ -284,8 +382,9 @@ class JavaProgram(Program):
             parts.append(("header:" + args[0].text, args[1], line))
         elif lowered == "headers" and len(args) >= 2:
             for index in range(0, len(args) - 1, 2):
-                if isinstance(args[index], Str):
-                    parts.append(("header:" + args[index].text, args[index + 1], line))  # pyright: ignore[reportAttributeAccessIssue]
+                name = args[index]
+                if isinstance(name, Str):
+                    parts.append(("header:" + name.text, args[index + 1], line))
         elif lowered in ("post", "put", "patch", "get", "delete"):
             kwargs["method"] = Str(method.upper(), line)
             if args:
@@ -317,7 +416,11 @@ class JavaProgram(Program):
         found: list[Node] = []
         for node in self._calls:
             name = node.child_by_field_name("name")
-            if name is not None and self.tree.text(name) in ("send", "sendAsync", "newCall") and node.child_by_field_name("object") is not None:
+            if (
+                name is not None
+                and self.tree.text(name) in ("send", "sendAsync", "newCall")
+                and node.child_by_field_name("object") is not None
+            ):
                 found.append(node)
         return found
 
@@ -342,13 +445,21 @@ class JavaProgram(Program):
             site=node.start_byte,
             method=verb.text.upper() if isinstance(verb, Str) and verb.known else "GET",
             url=builder.kwargs.get("url"),
-            headers=header_entries(Obj({k[7:]: Field(v, at) for k, v, at in builder.parts if k.startswith("header:")}, line)),
+            headers=header_entries(
+                Obj({k[7:]: Field(v, at) for k, v, at in builder.parts if k.startswith("header:")}, line)
+            ),
         )
         raw = builder.kwargs.get("body")
         if isinstance(raw, Call) and raw.name == "body":
             content = raw.args[0] if raw.args else None
             media = next((a for a in raw.args[1:] if isinstance(a, Str)), None)
-            if isinstance(content, Str) and isinstance(raw.args[-1], Str) and len(raw.args) > 1 and "/" in content.text and "/" not in raw.args[-1].text[:1]:
+            if (
+                isinstance(content, Str)
+                and isinstance(raw.args[-1], Str)
+                and len(raw.args) > 1
+                and "/" in content.text
+                and "/" not in raw.args[-1].text[:1]
+            ):
                 content, media = raw.args[-1], content  # OkHttp's older create(MediaType, String)
             request.body, request.encoding = encoded_body(content)
             request.body_line = raw.line
@@ -378,8 +489,16 @@ class JavaProgram(Program):
             seen.add(current.id)
             if current.type == "method_invocation" and self._getter(current):
                 arguments = current.child_by_field_name("arguments")
-                first = arguments.named_children[0] if arguments is not None and arguments.named_child_count else None
-                text = self.tree.text(first) if first is not None and first.end_byte - first.start_byte < 80 else "?"
+                first = (
+                    arguments.named_children[0]
+                    if arguments is not None and arguments.named_child_count
+                    else None
+                )
+                text = (
+                    self.tree.text(first)
+                    if first is not None and first.end_byte - first.start_byte < 80
+                    else "?"
+                )
                 keys.append(int(text) if text.isdigit() else text.strip('"'))
                 current = current.child_by_field_name("object")
             elif current.type == "method_invocation":
@@ -393,7 +512,11 @@ class JavaProgram(Program):
                 current = current.child_by_field_name("object")
             elif current.type == "array_access":
                 index = current.child_by_field_name("index")
-                text = self.tree.text(index) if index is not None and index.end_byte - index.start_byte < 80 else "?"
+                text = (
+                    self.tree.text(index)
+                    if index is not None and index.end_byte - index.start_byte < 80
+                    else "?"
+                )
                 keys.append(int(text) if text.isdigit() else text)
                 current = current.child_by_field_name("array")
             else:

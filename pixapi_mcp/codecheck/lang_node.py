@@ -45,7 +45,16 @@ QUERY = """
 (call_expression function: (member_expression property: (property_identifier) @json (#eq? @json "json"))) @read
 """
 
-_WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression", "non_null_expression", "type_assertion"})
+_WRAPPERS = frozenset(
+    {
+        "parenthesized_expression",
+        "await_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "type_assertion",
+    }
+)
 _AXIOS_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request"})
 
 
@@ -63,7 +72,12 @@ class NodeProgram(Program):
         for node in found.get("decl", []):
             value = node.child_by_field_name("value")
             name = node.child_by_field_name("name")
-            if value is not None and name is not None and name.type == "identifier" and value.type in ("arrow_function", "function_expression", "function"):
+            if (
+                value is not None
+                and name is not None
+                and name.type == "identifier"
+                and value.type in ("arrow_function", "function_expression", "function")
+            ):
                 self._function(self.tree.text(name), value)
         self.finish_scopes()
         for node in found.get("ret", []):
@@ -77,17 +91,30 @@ class NodeProgram(Program):
         for node in found.get("aug", []):
             left = node.child_by_field_name("left")
             if left is not None and left.type == "identifier":
-                self.bind(self.tree.text(left), Binding(node.start_byte, self.scope_of(node.start_byte), node))
+                self.bind(
+                    self.tree.text(left), Binding(node.start_byte, self.scope_of(node.start_byte), node)
+                )
         for node in found.get("for", []):
             left = node.child_by_field_name("left")
             if left is not None and left.type == "identifier":
                 name = self.tree.text(left)
-                self.bind(name, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(name, self.tree.line(node))))
+                self.bind(
+                    name,
+                    Binding(
+                        node.start_byte,
+                        self.scope_of(node.start_byte),
+                        value=Unknown(name, self.tree.line(node)),
+                    ),
+                )
         self._calls = found.get("call", [])
         for node in self._calls:
             self._call_index(node)
         self._reads = found.get("read", [])
-        self._destructured = [d for d in found.get("decl", []) if (n := d.child_by_field_name("name")) is not None and n.type == "object_pattern"]
+        self._destructured = [
+            d
+            for d in found.get("decl", [])
+            if (n := d.child_by_field_name("name")) is not None and n.type == "object_pattern"
+        ]
 
     def _function(self, name: str, node: Node) -> None:
         params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
@@ -95,7 +122,13 @@ class NodeProgram(Program):
         if body is None:
             return
         function = Function(name, node, [])
-        for param in (params.named_children if params is not None and params.type == "formal_parameters" else [params] if params is not None else []):
+        for param in (
+            params.named_children
+            if params is not None and params.type == "formal_parameters"
+            else [params]
+            if params is not None
+            else []
+        ):
             target, default = param, None
             if param.type in ("required_parameter", "optional_parameter"):
                 target, default = param.child_by_field_name("pattern"), param.child_by_field_name("value")
@@ -123,7 +156,15 @@ class NodeProgram(Program):
             return
         scope = self.scope_of(node.start_byte)
         if name.type == "identifier":
-            self.bind(self.tree.text(name), Binding(node.start_byte, scope, value, value=None if value is not None else Unknown(self.tree.text(name), self.tree.line(node))))
+            self.bind(
+                self.tree.text(name),
+                Binding(
+                    node.start_byte,
+                    scope,
+                    value,
+                    value=None if value is not None else Unknown(self.tree.text(name), self.tree.line(node)),
+                ),
+            )
         elif name.type == "object_pattern" and value is not None:
             for child in name.named_children:
                 if child.type == "shorthand_property_identifier_pattern":
@@ -132,7 +173,10 @@ class NodeProgram(Program):
                 elif child.type == "pair_pattern":
                     key, target = child.child_by_field_name("key"), child.child_by_field_name("value")
                     if key is not None and target is not None and target.type == "identifier":
-                        self.bind(self.tree.text(target), Binding(node.start_byte, scope, value, key=self.tree.text(key).strip("'\"")))
+                        self.bind(
+                            self.tree.text(target),
+                            Binding(node.start_byte, scope, value, key=self.tree.text(key).strip("'\"")),
+                        )
         elif name.type == "array_pattern" and value is not None:
             for index, child in enumerate(name.named_children):
                 if child.type == "identifier":
@@ -156,7 +200,10 @@ class NodeProgram(Program):
             if target.type == "identifier":
                 self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, key, right))
             elif owner is not None and owner.type == "identifier" and self._prop(target) == "headers":
-                self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, "header:" + key, right))
+                self.mutate(
+                    self.tree.text(owner),
+                    Mutation(node.start_byte, scope, "set", line, "header:" + key, right),
+                )
 
     def _target(self, left: Node) -> tuple[Node | None, str | None]:
         if left.type == "member_expression":
@@ -164,7 +211,9 @@ class NodeProgram(Program):
         if left.type == "subscript_expression":
             index = left.child_by_field_name("index")
             value = self.value(index) if index is not None else None
-            return left.child_by_field_name("object"), value.text if isinstance(value, Str) and value.known else None
+            return left.child_by_field_name("object"), value.text if isinstance(
+                value, Str
+            ) and value.known else None
         return None, None
 
     def _prop(self, node: Node) -> str | None:
@@ -191,11 +240,31 @@ class NodeProgram(Program):
         if owner.type == "identifier" and method in ("append", "set") and len(arg_nodes) >= 2:
             key = self.value(arg_nodes[0])
             if isinstance(key, Str) and key.known:
-                self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "append" if method == "append" else "set", line, key.text, arg_nodes[1]))
+                self.mutate(
+                    self.tree.text(owner),
+                    Mutation(
+                        node.start_byte,
+                        scope,
+                        "append" if method == "append" else "set",
+                        line,
+                        key.text,
+                        arg_nodes[1],
+                    ),
+                )
         elif owner.type == "identifier" and method == "push" and arg_nodes:
-            self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "append", line, None, arg_nodes[0]))
-        elif function.type == "member_expression" and self.tree.text(function) == "Object.assign" and len(arg_nodes) >= 2 and arg_nodes[0].type == "identifier":
-            self.mutate(self.tree.text(arg_nodes[0]), Mutation(node.start_byte, scope, "merge", line, None, arg_nodes[1]))
+            self.mutate(
+                self.tree.text(owner), Mutation(node.start_byte, scope, "append", line, None, arg_nodes[0])
+            )
+        elif (
+            function.type == "member_expression"
+            and self.tree.text(function) == "Object.assign"
+            and len(arg_nodes) >= 2
+            and arg_nodes[0].type == "identifier"
+        ):
+            self.mutate(
+                self.tree.text(arg_nodes[0]),
+                Mutation(node.start_byte, scope, "merge", line, None, arg_nodes[1]),
+            )
 
     # -- evaluation ------------------------------------------------------------------------------
 
@@ -215,7 +284,9 @@ class NodeProgram(Program):
             parts: list[Value] = []
             for child in node.named_children:
                 if child.type in ("string_fragment", "escape_sequence"):
-                    parts.append(literal(unescape(self.tree.text(child)), self.tree.line(child), child.start_byte))
+                    parts.append(
+                        literal(unescape(self.tree.text(child)), self.tree.line(child), child.start_byte)
+                    )
                 elif child.type == "template_substitution" and child.named_child_count:
                     parts.append(self.value(child.named_children[0], ctx))
             return concat(parts, line) if parts else literal("", line, node.start_byte)
@@ -294,12 +365,19 @@ class NodeProgram(Program):
                 if key.type in ("property_identifier", "number"):
                     name: str | None = self.tree.text(key)
                 else:
-                    computed = self.value(key.named_children[0] if key.type == "computed_property_name" and key.named_child_count else key, ctx)
+                    computed = self.value(
+                        key.named_children[0]
+                        if key.type == "computed_property_name" and key.named_child_count
+                        else key,
+                        ctx,
+                    )
                     name = computed.text if isinstance(computed, Str) and computed.known else None
                 if name is None:
                     is_open = True
                     continue
-                fields[name] = Field(self.value(child.child_by_field_name("value"), ctx), self.tree.line(child))
+                fields[name] = Field(
+                    self.value(child.child_by_field_name("value"), ctx), self.tree.line(child)
+                )
             elif child.type == "shorthand_property_identifier":
                 fields[self.tree.text(child)] = Field(self.value(child, ctx), self.tree.line(child))
             elif child.type == "spread_element" and child.named_child_count:
@@ -338,7 +416,11 @@ class NodeProgram(Program):
         args = self._args(node, ctx)
         line = self.tree.line(node)
         if name == "URL" and args:
-            return concat([args[1], args[0]], line) if len(args) > 1 and isinstance(args[0], Str) and not args[0].text.startswith("http") else args[0]
+            return (
+                concat([args[1], args[0]], line)
+                if len(args) > 1 and isinstance(args[0], Str) and not args[0].text.startswith("http")
+                else args[0]
+            )
         if name in ("Headers", "URLSearchParams") and args and isinstance(args[0], Obj):
             return args[0] if name == "Headers" else Call("form", (args[0],), {}, line)
         if name == "FormData":
@@ -382,11 +464,18 @@ class NodeProgram(Program):
                 return concat(joined, line)
         if method == "concat" and owner is not None:
             return concat([self.value(owner, ctx), *args], line)
-        if callee == "axios.create" or callee.endswith(".create") and "axios" in callee:
+        if callee == "axios.create" or (callee.endswith(".create") and "axios" in callee):
             options = args[0] if args and isinstance(args[0], Obj) else None
-            return Call("axios.create", tuple(args), {k: f.value for k, f in options.fields.items()} if options else {}, line)
+            return Call(
+                "axios.create",
+                tuple(args),
+                {k: f.value for k, f in options.fields.items()} if options else {},
+                line,
+            )
         local = self.functions.get(callee if function.type == "identifier" else (method or ""))
-        if local is not None and (function.type == "identifier" or (owner is not None and owner.type == "this")):
+        if local is not None and (
+            function.type == "identifier" or (owner is not None and owner.type == "this")
+        ):
             return self.inline(local, args, {}, ctx, node)
         return Call(callee, tuple(args), {}, line)
 
@@ -405,7 +494,13 @@ class NodeProgram(Program):
         if isinstance(value, Arr) and mutation.kind == "append" and mutation.key is None:
             return Arr((*value.items, new), value.line)
         if isinstance(value, Call) and mutation.key is not None:
-            return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new, mutation.line)))
+            return Call(
+                value.name,
+                value.args,
+                value.kwargs,
+                value.line,
+                (*value.parts, (mutation.key, new, mutation.line)),
+            )
         return value
 
     # -- requests -------------------------------------------------------------------------------
@@ -421,12 +516,18 @@ class NodeProgram(Program):
             return False
         method = self._prop(function) or ""
         owner = function.child_by_field_name("object")
-        if owner is not None and owner.type == "member_expression" and (self._prop(owner), method) in SDK_CALLS:
+        if (
+            owner is not None
+            and owner.type == "member_expression"
+            and (self._prop(owner), method) in SDK_CALLS
+        ):
             return True
         if method not in _AXIOS_METHODS:
             return False
         owner_text = self.tree.text(owner) if owner is not None else ""
-        return not owner_text.endswith(("headers", "searchParams", "params", "env", "Map", "cache", "form", "formData")) and owner_text not in ("app", "router", "server", "fastify")
+        return not owner_text.endswith(
+            ("headers", "searchParams", "params", "env", "Map", "cache", "form", "formData")
+        ) and owner_text not in ("app", "router", "server", "fastify")
 
     def send_sites(self) -> list[Node]:
         return [node for node in self._calls if self._is_send(node)]
@@ -441,11 +542,19 @@ class NodeProgram(Program):
         if function.type == "member_expression":
             owner = function.child_by_field_name("object")
             method = self._prop(function) or ""
-            if owner is not None and owner.type == "member_expression" and (self._prop(owner), method) in SDK_CALLS:
+            if (
+                owner is not None
+                and owner.type == "member_expression"
+                and (self._prop(owner), method) in SDK_CALLS
+            ):
                 client_node = owner.child_by_field_name("object")
                 client = self.value(client_node, ctx)
                 name = self.tree.text(client_node) if client_node is not None else ""
-                if not is_sdk_client(client) and "openai" not in name.lower() and name.lower() not in ("client", "ai", "pixapi"):
+                if (
+                    not is_sdk_client(client)
+                    and "openai" not in name.lower()
+                    and name.lower() not in ("client", "ai", "pixapi")
+                ):
                     return None
                 body = args[0] if args and isinstance(args[0], Obj) else None
                 if method in ("retrieve", "poll", "downloadContent"):
@@ -488,7 +597,9 @@ class NodeProgram(Program):
         return Request(
             line=line,
             site=site,
-            method=method.text.upper() if isinstance(method, Str) else ("POST" if body is not None else "GET"),
+            method=method.text.upper()
+            if isinstance(method, Str)
+            else ("POST" if body is not None else "GET"),
             url=url,
             headers=headers,
             body=body,
@@ -497,13 +608,17 @@ class NodeProgram(Program):
             body_line=body_line,
         )
 
-    def _axios_style(self, verb: str | None, args: list[Value], receiver: Value | None, line: int, site: int) -> Request:
+    def _axios_style(
+        self, verb: str | None, args: list[Value], receiver: Value | None, line: int, site: int
+    ) -> Request:
         url = args[0] if args else None
         has_body = verb in ("POST", "PUT", "PATCH")
         data = args[1] if has_body and len(args) > 1 else None
         config = args[2 if has_body else 1] if len(args) > (2 if has_body else 1) else None
         base, client_headers = client_parts(receiver)
-        if isinstance(data, Obj) and (data.get("json") is not None or ("headers" in data.fields and "model" not in data.fields)):
+        if isinstance(data, Obj) and (
+            data.get("json") is not None or ("headers" in data.fields and "model" not in data.fields)
+        ):
             config, data = data, data.get("json")  # got/ky style options, not axios data
         headers = header_entries(config.get("headers") if isinstance(config, Obj) else None)
         if config is not None and not isinstance(config, Obj):
@@ -522,7 +637,8 @@ class NodeProgram(Program):
             encoding=encoding,
             auto_json=isinstance(data, Obj),
             query=config.get("params") if isinstance(config, Obj) else None,
-            wrapped=isinstance(receiver, Unknown | Call) and (getattr(receiver, "hint", "") == "axios" or getattr(receiver, "name", "") == "axios.create"),
+            wrapped=isinstance(receiver, Unknown | Call)
+            and (getattr(receiver, "hint", "") == "axios" or getattr(receiver, "name", "") == "axios.create"),
         )
 
     def _config_request(self, config: Obj, receiver: Value | None, line: int, site: int) -> Request:
@@ -553,9 +669,20 @@ class NodeProgram(Program):
             if pattern is None or value is None:
                 continue
             for child in pattern.named_children:
-                key = child if child.type == "shorthand_property_identifier_pattern" else child.child_by_field_name("key")
+                key = (
+                    child
+                    if child.type == "shorthand_property_identifier_pattern"
+                    else child.child_by_field_name("key")
+                )
                 if key is not None:
-                    found.append(Read(self.tree.line(child), value, (self.tree.text(key).strip("'\""),), self.tree.text(value)[:60]))
+                    found.append(
+                        Read(
+                            self.tree.line(child),
+                            value,
+                            (self.tree.text(key).strip("'\""),),
+                            self.tree.text(value)[:60],
+                        )
+                    )
         return found
 
     def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:
@@ -567,7 +694,11 @@ class NodeProgram(Program):
                 current = current.child_by_field_name("object")
             elif current.type == "subscript_expression":
                 index = current.child_by_field_name("index")
-                text = self.tree.text(index) if index is not None and index.end_byte - index.start_byte < 80 else "?"
+                text = (
+                    self.tree.text(index)
+                    if index is not None and index.end_byte - index.start_byte < 80
+                    else "?"
+                )
                 keys.append(int(text) if text.isdigit() else text.strip("'\"`"))
                 current = current.child_by_field_name("object")
             elif current.type == "call_expression":

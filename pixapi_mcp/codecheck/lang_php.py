@@ -85,7 +85,14 @@ class PhpProgram(Program):
             for child in node.named_children[1:3]:
                 if child.type == "variable_name":
                     text = self.tree.text(child)
-                    self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(text, self.tree.line(node))))
+                    self.bind(
+                        text,
+                        Binding(
+                            node.start_byte,
+                            self.scope_of(node.start_byte),
+                            value=Unknown(text, self.tree.line(node)),
+                        ),
+                    )
         for node in found.get("const", []):
             children = node.named_children
             if len(children) >= 2:
@@ -101,9 +108,16 @@ class PhpProgram(Program):
                 constant = self.value(args[0])
                 if isinstance(constant, Str) and constant.known:
                     self.bind(constant.text, Binding(node.start_byte, 0, args[1]))
-            if name in ("curl_setopt", "curl_setopt_array") and len(args) >= 2 and args[0].type == "variable_name":
+            if (
+                name in ("curl_setopt", "curl_setopt_array")
+                and len(args) >= 2
+                and args[0].type == "variable_name"
+            ):
                 scope, line = self.scope_of(node.start_byte), self.tree.line(node)
-                self.mutate(self.tree.text(args[0]), Mutation(node.start_byte, scope, "call", line, name, node, tuple(args[1:])))
+                self.mutate(
+                    self.tree.text(args[0]),
+                    Mutation(node.start_byte, scope, "call", line, name, node, tuple(args[1:])),
+                )
         for node in self._mcalls:
             obj, name = node.child_by_field_name("object"), node.child_by_field_name("name")
             if obj is not None and self.tree.text(obj) == "$this" and name is not None:
@@ -122,20 +136,30 @@ class PhpProgram(Program):
             if target.type != "variable_name":
                 return
             if left.named_child_count == 1:
-                self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "append", line, None, right))
+                self.mutate(
+                    self.tree.text(target), Mutation(node.start_byte, scope, "append", line, None, right)
+                )
                 return
             key_node = left.named_children[1]
             key = self.value(key_node)
             if key_node.type == "name":  # a constant such as CURLOPT_HTTPHEADER
-                self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, self.tree.text(key_node), right))
+                self.mutate(
+                    self.tree.text(target),
+                    Mutation(node.start_byte, scope, "set", line, self.tree.text(key_node), right),
+                )
             elif isinstance(key, Str) and key.known:
-                self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, key.text, right))
+                self.mutate(
+                    self.tree.text(target), Mutation(node.start_byte, scope, "set", line, key.text, right)
+                )
         elif left.type == "member_access_expression" and self.tree.text(left).startswith("$this->"):
             self.bind(self.tree.text(left), Binding(node.start_byte, 0, right))  # a property of the object
         elif left.type == "member_access_expression":
             obj, name = left.child_by_field_name("object"), left.child_by_field_name("name")
             if obj is not None and name is not None and obj.type == "variable_name":
-                self.mutate(self.tree.text(obj), Mutation(node.start_byte, scope, "set", line, self.tree.text(name), right))
+                self.mutate(
+                    self.tree.text(obj),
+                    Mutation(node.start_byte, scope, "set", line, self.tree.text(name), right),
+                )
 
     def _arg_nodes(self, node: Node) -> list[Node]:
         arguments = node.child_by_field_name("arguments") or next(
@@ -143,19 +167,27 @@ class PhpProgram(Program):
         )
         if arguments is None:
             return []
-        return [a.named_children[-1] if a.type == "argument" and a.named_child_count else a for a in self.items(arguments) if a.type != "comment"]
+        return [
+            a.named_children[-1] if a.type == "argument" and a.named_child_count else a
+            for a in self.items(arguments)
+            if a.type != "comment"
+        ]
 
     # -- evaluation ------------------------------------------------------------------------------
 
     def eval_node(self, node: Node, ctx: Ctx) -> Value:
         kind = node.type
         line = self.tree.line(node)
-        if kind == "variable_name" or (kind in ("name", "member_access_expression") and self.tree.text(node) in self.bindings):
+        if kind == "variable_name" or (
+            kind in ("name", "member_access_expression") and self.tree.text(node) in self.bindings
+        ):
             return self.resolve(self.tree.text(node), node, ctx)
         if kind == "string":
             text = self.tree.text(node)
             body = text[1:-1] if len(text) >= 2 else ""
-            decoded = body.replace("\\'", "'").replace("\\\\", "\\") if text.startswith("'") else unescape(body)
+            decoded = (
+                body.replace("\\'", "'").replace("\\\\", "\\") if text.startswith("'") else unescape(body)
+            )
             return literal(decoded, line, node.start_byte + 1)
         if kind in ("encapsed_string", "heredoc", "nowdoc"):
             return self._encapsed(node, ctx)
@@ -193,13 +225,20 @@ class PhpProgram(Program):
         if kind in ("member_call_expression", "scoped_call_expression", "nullsafe_member_call_expression"):
             return self._method_call(node, ctx)
         if kind == "object_creation_expression":
-            name = next((self.tree.text(c) for c in node.named_children if c.type in ("name", "qualified_name")), "")
+            name = next(
+                (self.tree.text(c) for c in node.named_children if c.type in ("name", "qualified_name")), ""
+            )
             args = [self.value(a, ctx) for a in self._arg_nodes(node)]
             options = args[0] if args and isinstance(args[0], Obj) else None
             short = name.rsplit("\\", 1)[-1]
             if short == "CURLFile":
                 return unknown("file", line)
-            return Call(short if short != "Client" else "guzzle", tuple(args), {k: f.value for k, f in options.fields.items()} if options else {}, line)
+            return Call(
+                short if short != "Client" else "guzzle",
+                tuple(args),
+                {k: f.value for k, f in options.fields.items()} if options else {},
+                line,
+            )
         if kind == "subscript_expression":
             target = node.named_children[0] if node.named_child_count else None
             target_text = self.tree.text(target) if target is not None else ""
@@ -210,7 +249,9 @@ class PhpProgram(Program):
             if isinstance(key, Num) and isinstance(base, Arr):
                 return self.element(base, int(key.value))
             if isinstance(base, Resp) and key is not None:
-                index: str | int = int(key.value) if isinstance(key, Num) else (key.text if isinstance(key, Str) else "?")
+                index: str | int = (
+                    int(key.value) if isinstance(key, Num) else (key.text if isinstance(key, Str) else "?")
+                )
                 return Resp(base.request, base.line, (*base.keys, index))
             if isinstance(key, Str) and key.known and isinstance(base, Obj):
                 return self.member(base, key.text)
@@ -236,14 +277,22 @@ class PhpProgram(Program):
                 stack.extend(reversed(child.named_children))
             elif child.type in ("string_content", "string_value", "nowdoc_string"):
                 text = self.tree.text(child)
-                pieces.append(literal(text if nowdoc else unescape(text), self.tree.line(child), child.start_byte))
+                pieces.append(
+                    literal(text if nowdoc else unescape(text), self.tree.line(child), child.start_byte)
+                )
             elif child.type == "escape_sequence":
-                pieces.append(literal(unescape(self.tree.text(child)), self.tree.line(child), child.start_byte))
+                pieces.append(
+                    literal(unescape(self.tree.text(child)), self.tree.line(child), child.start_byte)
+                )
             elif child.type in ("heredoc_start", "heredoc_end"):
                 continue
             else:
                 pieces.append(self.value(child, ctx))
-        return concat(pieces, self.tree.line(node)) if pieces else literal("", self.tree.line(node), node.start_byte)
+        return (
+            concat(pieces, self.tree.line(node))
+            if pieces
+            else literal("", self.tree.line(node), node.start_byte)
+        )
 
     def _array(self, node: Node, ctx: Ctx) -> Value:
         fields: dict[str, Field] = {}
@@ -259,7 +308,9 @@ class PhpProgram(Program):
                 elif isinstance(key, Num):
                     fields[str(int(key.value))] = Field(self.value(children[1], ctx), self.tree.line(element))
                 elif children[0].type == "name":  # CURLOPT_* constants
-                    fields[self.tree.text(children[0])] = Field(self.value(children[1], ctx), self.tree.line(element))
+                    fields[self.tree.text(children[0])] = Field(
+                        self.value(children[1], ctx), self.tree.line(element)
+                    )
             elif children:
                 items.append(self.value(children[0], ctx))
         if fields and not items:
@@ -288,7 +339,11 @@ class PhpProgram(Program):
             return Call("form", tuple(args[:1]), {}, line)
         if name in ("getenv", "env"):
             default = args[1] if len(args) > 1 else None
-            return default if default is not None and name == "env" else unknown(f"env:{args[0].text if args and isinstance(args[0], Str) else ''}", line)
+            return (
+                default
+                if default is not None and name == "env"
+                else unknown(f"env:{args[0].text if args and isinstance(args[0], Str) else ''}", line)
+            )
         if name == "sprintf":
             return printf(args[0], args[1:], line) if args else unknown(name, line)
         if name == "implode" and len(args) == 2 and isinstance(args[1], Arr) and isinstance(args[0], Str):
@@ -325,7 +380,14 @@ class PhpProgram(Program):
         base = self.value(owner, ctx) if owner is not None else None
         if isinstance(base, Call) and base.name == "laravel":
             return self._laravel(base, method, args, line)
-        if isinstance(base, Resp) and method in ("getBody", "getContents", "json", "body", "object", "toArray"):
+        if isinstance(base, Resp) and method in (
+            "getBody",
+            "getContents",
+            "json",
+            "body",
+            "object",
+            "toArray",
+        ):
             return base
         if owner_text == "$this" and method in self.functions:
             return self.inline(self.functions[method], args, {}, ctx, node)
@@ -348,7 +410,11 @@ class PhpProgram(Program):
         return Call(base.name, base.args, base.kwargs, base.line, tuple(parts))
 
     def apply_mutation(self, value: Value, mutation: Mutation, ctx: Ctx) -> Value:
-        if isinstance(value, Call) and value.name == "curl" and mutation.key in ("curl_setopt", "curl_setopt_array"):
+        if (
+            isinstance(value, Call)
+            and value.name == "curl"
+            and mutation.key in ("curl_setopt", "curl_setopt_array")
+        ):
             kwargs = dict(value.kwargs)
             if mutation.key == "curl_setopt" and len(mutation.args) >= 2:
                 kwargs[self.tree.text(mutation.args[0])] = self.value(mutation.args[1], ctx)
@@ -373,7 +439,11 @@ class PhpProgram(Program):
     def _is_http(self, node: Node) -> bool:
         name_node = node.child_by_field_name("name")
         method = self.tree.text(name_node) if name_node is not None else ""
-        return method in _GUZZLE_METHODS and node.type in ("member_call_expression", "nullsafe_member_call_expression", "scoped_call_expression")
+        return method in _GUZZLE_METHODS and node.type in (
+            "member_call_expression",
+            "nullsafe_member_call_expression",
+            "scoped_call_expression",
+        )
 
     def send_sites(self) -> list[Node]:
         sites = [
@@ -398,7 +468,11 @@ class PhpProgram(Program):
         method = self.tree.text(name_node) if name_node is not None else ""
         owner = node.child_by_field_name("object") or node.child_by_field_name("scope")
         owner_text = self.tree.text(owner) if owner is not None else ""
-        receiver = self.value(owner, ctx) if owner is not None and owner_text != "Http" else Call("laravel", (), {}, line)
+        receiver = (
+            self.value(owner, ctx)
+            if owner is not None and owner_text != "Http"
+            else Call("laravel", (), {}, line)
+        )
         if isinstance(receiver, Obj | Arr | Str | Resp):
             return None
         if method in ("request", "requestAsync"):
@@ -439,17 +513,35 @@ class PhpProgram(Program):
                         fields[name.text] = Field(item.get("contents") or Unknown("", line), item.line)
         return Obj(fields, line)
 
-    def _laravel_request(self, client: Call, verb: str | None, url: Value | None, data: Value | None, line: int, site: int) -> Request:
-        headers = [(name[7:].lower(), value, at) for name, value, at in client.parts if name.startswith("header:")]
+    def _laravel_request(
+        self, client: Call, verb: str | None, url: Value | None, data: Value | None, line: int, site: int
+    ) -> Request:
+        headers: list[tuple[str | None, Value, int]] = [
+            (name[7:].lower(), value, at) for name, value, at in client.parts if name.startswith("header:")
+        ]
         multipart = any(name == "multipart" for name, _, _ in client.parts)
         form = any(name == "form" for name, _, _ in client.parts)
         body: Value | None = data
         if multipart:
             fields = dict(data.fields) if isinstance(data, Obj) else {}
-            fields.update({name[5:]: Field(value, at) for name, value, at in client.parts if name.startswith("part:")})
+            fields.update(
+                {name[5:]: Field(value, at) for name, value, at in client.parts if name.startswith("part:")}
+            )
             body = Obj(fields, line)
-        encoding = "multipart" if multipart else ("form" if form else ("json" if isinstance(data, Obj) else "none"))
-        return Request(line=line, site=site, method=verb, url=url, base=client.kwargs.get("base_url"), headers=headers, body=body, encoding=encoding, auto_json=encoding == "json")  # pyright: ignore[reportArgumentType]
+        encoding = (
+            "multipart" if multipart else ("form" if form else ("json" if isinstance(data, Obj) else "none"))
+        )
+        return Request(
+            line=line,
+            site=site,
+            method=verb,
+            url=url,
+            base=client.kwargs.get("base_url"),
+            headers=headers,
+            body=body,
+            encoding=encoding,
+            auto_json=encoding == "json",
+        )  # pyright: ignore[reportArgumentType]
 
     def _stream(self, args: list[Value], line: int, site: int) -> Request | None:
         """``file_get_contents($url, false, stream_context_create(['http' => [...]]))``."""
@@ -466,7 +558,11 @@ class PhpProgram(Program):
             header = http.get("header")
             lines: list[Value] = []
             if isinstance(header, Str):
-                lines = [Str(part, header.line, header.marks, header.holes) for part in header.text.split("\r\n") if part]
+                lines = [
+                    Str(part, header.line, header.marks, header.holes)
+                    for part in header.text.split("\r\n")
+                    if part
+                ]
             elif isinstance(header, Arr):
                 lines = list(header.items)
             request.headers = header_entries(Arr(tuple(lines), line))
@@ -482,7 +578,11 @@ class PhpProgram(Program):
         options = handle.kwargs
         fields = options.get("CURLOPT_POSTFIELDS")
         custom = options.get("CURLOPT_CUSTOMREQUEST")
-        verb = custom.text.upper() if isinstance(custom, Str) else ("POST" if fields is not None or isinstance(options.get("CURLOPT_POST"), Bool) else "GET")
+        verb = (
+            custom.text.upper()
+            if isinstance(custom, Str)
+            else ("POST" if fields is not None or isinstance(options.get("CURLOPT_POST"), Bool) else "GET")
+        )
         request = Request(line=line, site=site, method=verb, url=options.get("CURLOPT_URL"))
         request.headers = header_entries(options.get("CURLOPT_HTTPHEADER"))
         if isinstance(fields, Obj):
@@ -501,7 +601,8 @@ class PhpProgram(Program):
 
     def reads(self) -> list[Read]:
         return [
-            Read(r.line, r.root, r.keys, r.root_text.lstrip("$")) for r in self.outermost(self._reads, self._unroll)
+            Read(r.line, r.root, r.keys, r.root_text.lstrip("$"))
+            for r in self.outermost(self._reads, self._unroll)
         ]
 
     def _unroll(self, node: Node, keys: list[str | int], seen: set[int]) -> Node | None:

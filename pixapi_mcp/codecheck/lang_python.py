@@ -51,6 +51,7 @@ _CLIENTS = {"Client", "AsyncClient", "Session", "ClientSession", "OpenAI", "Asyn
 
 class PythonProgram(Program):
     QUERY = QUERY
+
     def index(self) -> None:
         found = self.found
         for node in found.get("func", []):
@@ -65,16 +66,27 @@ class PythonProgram(Program):
         for node in found.get("aug", []):
             left = node.child_by_field_name("left")
             if left is not None and left.type == "identifier":
-                self.bind(self.tree.text(left), Binding(node.start_byte, self.scope_of(node.start_byte), node))
+                self.bind(
+                    self.tree.text(left), Binding(node.start_byte, self.scope_of(node.start_byte), node)
+                )
         for node in found.get("for", []):
             left = node.child_by_field_name("left")
             for name in self._names(left):
-                self.bind(name, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(name, self.tree.line(node))))
+                self.bind(
+                    name,
+                    Binding(
+                        node.start_byte,
+                        self.scope_of(node.start_byte),
+                        value=Unknown(name, self.tree.line(node)),
+                    ),
+                )
         for node in found.get("as", []):
             alias = node.child_by_field_name("alias")
             if alias is not None and node.named_child_count:
                 for name in self._names(alias):
-                    self.bind(name, Binding(node.end_byte, self.scope_of(node.start_byte), node.named_children[0]))
+                    self.bind(
+                        name, Binding(node.end_byte, self.scope_of(node.start_byte), node.named_children[0])
+                    )
         for node in found.get("walrus", []):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None:
@@ -134,17 +146,32 @@ class PythonProgram(Program):
                 return
             name = self._key(key)
             if target.type == "identifier" and name is not None:
-                self.mutate(self.tree.text(target), Mutation(node.start_byte, scope, "set", line, name, right))
+                self.mutate(
+                    self.tree.text(target), Mutation(node.start_byte, scope, "set", line, name, right)
+                )
             elif target.type == "attribute" and name is not None:
                 owner, attr = target.child_by_field_name("object"), target.child_by_field_name("attribute")
-                if owner is not None and owner.type == "identifier" and attr is not None and self.tree.text(attr) == "headers":
-                    self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, "header:" + name, right))
+                if (
+                    owner is not None
+                    and owner.type == "identifier"
+                    and attr is not None
+                    and self.tree.text(attr) == "headers"
+                ):
+                    self.mutate(
+                        self.tree.text(owner),
+                        Mutation(node.start_byte, scope, "set", line, "header:" + name, right),
+                    )
         elif left.type == "attribute":
             owner, attr = left.child_by_field_name("object"), left.child_by_field_name("attribute")
             if owner is not None and attr is not None and self.tree.text(owner) in ("self", "cls"):
-                self.bind(self.tree.text(left), Binding(node.start_byte, 0, right))  # an attribute of the object
+                self.bind(
+                    self.tree.text(left), Binding(node.start_byte, 0, right)
+                )  # an attribute of the object
             elif owner is not None and owner.type == "identifier" and attr is not None:
-                self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, "set", line, self.tree.text(attr), right))
+                self.mutate(
+                    self.tree.text(owner),
+                    Mutation(node.start_byte, scope, "set", line, self.tree.text(attr), right),
+                )
 
     def _key(self, node: Node) -> str | None:
         if node.type == "string":
@@ -177,11 +204,25 @@ class PythonProgram(Program):
             if method == "setdefault" and arg_nodes:
                 key = self._key(arg_nodes[0])
                 arg_nodes = arg_nodes[1:]
-            self.mutate(self.tree.text(owner), Mutation(node.start_byte, scope, kind, line, key, arg_nodes[0] if arg_nodes else None, arg_nodes))
+            self.mutate(
+                self.tree.text(owner),
+                Mutation(
+                    node.start_byte, scope, kind, line, key, arg_nodes[0] if arg_nodes else None, arg_nodes
+                ),
+            )
         elif owner.type == "attribute" and method == "update":
             base, attr2 = owner.child_by_field_name("object"), owner.child_by_field_name("attribute")
-            if base is not None and base.type == "identifier" and attr2 is not None and self.tree.text(attr2) == "headers" and arg_nodes:
-                self.mutate(self.tree.text(base), Mutation(node.start_byte, scope, "merge", line, "headers", arg_nodes[0]))
+            if (
+                base is not None
+                and base.type == "identifier"
+                and attr2 is not None
+                and self.tree.text(attr2) == "headers"
+                and arg_nodes
+            ):
+                self.mutate(
+                    self.tree.text(base),
+                    Mutation(node.start_byte, scope, "merge", line, "headers", arg_nodes[0]),
+                )
 
     # -- evaluation ------------------------------------------------------------------------------
 
@@ -245,13 +286,15 @@ class PythonProgram(Program):
 
     def _string(self, node: Node, ctx: Ctx) -> Value:
         start = node.child(0)
-        prefix = self.tree.text(start).lower() if start is not None else ""
+        prefix = self.tree.text(start).lower() if node.child_count else ""
         raw, fmt = "r" in prefix, "f" in prefix
         pieces: list[Value] = []
         for child in node.named_children:
             if child.type == "string_content":
                 text = self.tree.text(child)
-                pieces.append(literal(text if raw else unescape(text), self.tree.line(child), child.start_byte))
+                pieces.append(
+                    literal(text if raw else unescape(text), self.tree.line(child), child.start_byte)
+                )
             elif child.type == "interpolation" and fmt:
                 expr = child.child_by_field_name("expression")
                 pieces.append(self.value(expr, ctx) if expr is not None else Unknown("", 0))
@@ -303,7 +346,11 @@ class PythonProgram(Program):
         base = self.value(target, ctx)
         index = self.value(key, ctx) if key is not None else None
         if isinstance(index, Num) and isinstance(base, Arr | Resp):
-            return self.element(base, int(index.value)) if isinstance(base, Arr) else Resp(base.request, base.line, (*base.keys, int(index.value)))
+            return (
+                self.element(base, int(index.value))
+                if isinstance(base, Arr)
+                else Resp(base.request, base.line, (*base.keys, int(index.value)))
+            )
         if isinstance(index, Str) and index.known:
             return self.member(base, index.text)
         return unknown(self.tree.text(node), line)
@@ -366,7 +413,10 @@ class PythonProgram(Program):
                     if isinstance(got, Unknown) and len(args) > 1:
                         return args[1]
                     return got
-            if method in ("strip", "rstrip", "lstrip", "lower", "upper", "encode", "decode") and owner is not None:
+            if (
+                method in ("strip", "rstrip", "lstrip", "lower", "upper", "encode", "decode")
+                and owner is not None
+            ):
                 return self.value(owner, ctx)
         args, kwargs = self._arguments(node, ctx)
         if callee in ("os.getenv", "getenv", "os.environ.get"):
@@ -397,7 +447,13 @@ class PythonProgram(Program):
             return Arr((*value.items, new), value.line)
         if isinstance(value, Call):
             if mutation.key is not None and mutation.key.startswith("header:"):
-                return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, (mutation.key, new, mutation.line)))
+                return Call(
+                    value.name,
+                    value.args,
+                    value.kwargs,
+                    value.line,
+                    (*value.parts, (mutation.key, new, mutation.line)),
+                )
             if mutation.key == "headers" and isinstance(new, Obj):
                 parts = tuple((f"header:{k}", f.value, f.line) for k, f in new.fields.items())
                 return Call(value.name, value.args, value.kwargs, value.line, (*value.parts, *parts))
@@ -423,7 +479,9 @@ class PythonProgram(Program):
         if method not in HTTP_METHODS:
             return False
         owner_text = self.tree.text(owner) if owner is not None else ""
-        return owner_text not in ("os.environ", "environ") and not owner_text.endswith(("headers", "params", "json()"))
+        return owner_text not in ("os.environ", "environ") and not owner_text.endswith(
+            ("headers", "params", "json()")
+        )
 
     def send_sites(self) -> list[Node]:
         return [node for node in self._calls if self._is_send(node)]
@@ -442,7 +500,9 @@ class PythonProgram(Program):
             key = (self.tree.text(resource) if resource is not None else "", method)
             if key in SDK_CALLS:
                 client = self.value(client_node, ctx)
-                if not is_sdk_client(client) and not _sdk_name(self.tree.text(client_node) if client_node else ""):
+                if not is_sdk_client(client) and not _sdk_name(
+                    self.tree.text(client_node) if client_node else ""
+                ):
                     return None
                 body = Obj({k: Field(v, getattr(v, "line", line)) for k, v in kwargs.items()}, line)
                 return sdk_request(key[0], method, client, body, line, node.start_byte)

@@ -25,11 +25,63 @@ QUERY = """
 
 # curl options that take a value (the value is the next argument unless attached).
 _VALUED = frozenset(
-    "-o -w -m -A -e -x -b -c -K -T -r -y -Y -z -E -u -X -H -d -F --output --write-out --max-time "
-    "--connect-timeout --retry --retry-delay --retry-max-time --user-agent --proxy --cookie --cookie-jar "
-    "--cert --key --cacert --resolve --limit-rate --range --upload-file --config --request --header --data "
-    "--data-raw --data-binary --data-ascii --data-urlencode --json --form --form-string --url --user "
-    "--oauth2-bearer --referer --interface --dns-servers".split()
+    [
+        "-o",
+        "-w",
+        "-m",
+        "-A",
+        "-e",
+        "-x",
+        "-b",
+        "-c",
+        "-K",
+        "-T",
+        "-r",
+        "-y",
+        "-Y",
+        "-z",
+        "-E",
+        "-u",
+        "-X",
+        "-H",
+        "-d",
+        "-F",
+        "--output",
+        "--write-out",
+        "--max-time",
+        "--connect-timeout",
+        "--retry",
+        "--retry-delay",
+        "--retry-max-time",
+        "--user-agent",
+        "--proxy",
+        "--cookie",
+        "--cookie-jar",
+        "--cert",
+        "--key",
+        "--cacert",
+        "--resolve",
+        "--limit-rate",
+        "--range",
+        "--upload-file",
+        "--config",
+        "--request",
+        "--header",
+        "--data",
+        "--data-raw",
+        "--data-binary",
+        "--data-ascii",
+        "--data-urlencode",
+        "--json",
+        "--form",
+        "--form-string",
+        "--url",
+        "--user",
+        "--oauth2-bearer",
+        "--referer",
+        "--interface",
+        "--dns-servers",
+    ]
 )
 _JQ_PATH = re.compile(r"(?:\.(?:[A-Za-z_]\w{0,40}|\"[^\"]{1,40}\")|\[\d{1,4}\])+")
 
@@ -57,19 +109,38 @@ class ShellProgram(Program):
         for node in found.get("assign", []):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None:
-                self.bind(self.tree.text(name), Binding(node.start_byte, self.scope_of(node.start_byte), value, value=None if value is not None else literal("", self.tree.line(node), node.start_byte)))
+                self.bind(
+                    self.tree.text(name),
+                    Binding(
+                        node.start_byte,
+                        self.scope_of(node.start_byte),
+                        value,
+                        value=None
+                        if value is not None
+                        else literal("", self.tree.line(node), node.start_byte),
+                    ),
+                )
         for node in found.get("for", []):
             variable = node.child_by_field_name("variable")
             if variable is not None:
                 text = self.tree.text(variable)
-                self.bind(text, Binding(node.start_byte, self.scope_of(node.start_byte), value=Unknown(text, self.tree.line(node))))
+                self.bind(
+                    text,
+                    Binding(
+                        node.start_byte,
+                        self.scope_of(node.start_byte),
+                        value=Unknown(text, self.tree.line(node)),
+                    ),
+                )
         self._commands = found.get("cmd", [])
         # Where each command sits (tree-sitter finds a parent by walking down from the root).
         self._in_pipe: dict[int, tuple[list[Node], int]] = {}
         for pipe in found.get("pipe", []):
             members = [c for c in pipe.named_children if c.type in ("command", "redirected_statement")]
             for index, member in enumerate(members):
-                inner = member.child_by_field_name("body") if member.type == "redirected_statement" else member
+                inner = (
+                    member.child_by_field_name("body") if member.type == "redirected_statement" else member
+                )
                 if inner is not None:
                     self._in_pipe[inner.id] = (members, index)
         self._redirected: dict[int, Node] = {}
@@ -101,7 +172,11 @@ class ShellProgram(Program):
             pieces: list[Value] = []
             for child in node.named_children:
                 if child.type == "string_content":
-                    pieces.append(literal(_unquote_shell(self.tree.text(child)), self.tree.line(child), child.start_byte))
+                    pieces.append(
+                        literal(
+                            _unquote_shell(self.tree.text(child)), self.tree.line(child), child.start_byte
+                        )
+                    )
                 else:
                     pieces.append(self.value(child, ctx))
             if not pieces:
@@ -110,7 +185,9 @@ class ShellProgram(Program):
         if kind == "concatenation":
             return concat([self.value(c, ctx) for c in node.named_children], line)
         if kind in ("simple_expansion", "expansion"):
-            name = next((c for c in node.named_children if c.type in ("variable_name", "special_variable_name")), None)
+            name = next(
+                (c for c in node.named_children if c.type in ("variable_name", "special_variable_name")), None
+            )
             if name is None:
                 return unknown(self.tree.text(node), line)
             value = self.resolve(self.tree.text(name), node, ctx)
@@ -249,21 +326,28 @@ class ShellProgram(Program):
         pending: str | None = None
         json_body = False
         for value, arg in args:
-            text = value.text if isinstance(value, Str) else None
             if pending is not None:
                 self._option(request, pending, value, self.tree.line(arg), data, form)
                 json_body = json_body or pending == "--json"
                 pending = None
                 continue
-            if text is None:
+            if not isinstance(value, Str):
                 if request.url is None:
                     request.url = value
                 continue
+            text = value.text
             if text.startswith("--"):
                 name, eq, attached = text.partition("=")
                 if name in _VALUED:
                     if eq:
-                        self._option(request, name, Str(attached, value.line, value.marks, value.holes), self.tree.line(arg), data, form)
+                        self._option(
+                            request,
+                            name,
+                            Str(attached, value.line, value.marks, value.holes),
+                            self.tree.line(arg),
+                            data,
+                            form,
+                        )
                         json_body = json_body or name == "--json"
                     else:
                         pending = name
@@ -273,7 +357,14 @@ class ShellProgram(Program):
                     if f"-{flag}" in _VALUED:
                         rest = text[index + 1 :]
                         if rest:
-                            self._option(request, f"-{flag}", Str(rest, value.line, value.marks, value.holes), self.tree.line(arg), data, form)
+                            self._option(
+                                request,
+                                f"-{flag}",
+                                Str(rest, value.line, value.marks, value.holes),
+                                self.tree.line(arg),
+                                data,
+                                form,
+                            )
                         else:
                             pending = f"-{flag}"
                         break
@@ -281,7 +372,14 @@ class ShellProgram(Program):
             if request.url is None:
                 request.url = value
         if data:
-            body = data[0] if len(data) == 1 else concat([d for pair in zip(data, [Str("&", line)] * len(data), strict=False) for d in pair][:-1], line)
+            body = (
+                data[0]
+                if len(data) == 1
+                else concat(
+                    [d for pair in zip(data, [Str("&", line)] * len(data), strict=False) for d in pair][:-1],
+                    line,
+                )
+            )
             if isinstance(body, Str) and body.text == "@-":
                 body = self._heredoc(node)
             request.body, request.encoding = encoded_body(body) if body is not None else (None, "unknown")
@@ -296,7 +394,9 @@ class ShellProgram(Program):
             request.method = "POST" if (data or form) else "GET"
         return request
 
-    def _option(self, request: Request, name: str, value: Value, line: int, data: list[Value], form: dict[str, Field]) -> None:
+    def _option(
+        self, request: Request, name: str, value: Value, line: int, data: list[Value], form: dict[str, Field]
+    ) -> None:
         if name in ("-X", "--request"):
             request.method = value.text.upper() if isinstance(value, Str) else None
         elif name in ("-H", "--header"):
@@ -311,13 +411,18 @@ class ShellProgram(Program):
         elif name in ("-F", "--form", "--form-string"):
             if isinstance(value, Str) and "=" in value.text:
                 key, _, rest = value.text.partition("=")
-                form[key] = Field(Str(rest, value.line) if not rest.startswith("@") else Unknown("file", value.line), line)
+                form[key] = Field(
+                    Str(rest, value.line) if not rest.startswith("@") else Unknown("file", value.line), line
+                )
         elif name == "--url":
             request.url = value
         elif name in ("-u", "--user"):
             request.headers = [*(request.headers or []), ("authorization", Str("Basic \ue000", line), line)]
         elif name == "--oauth2-bearer":
-            request.headers = [*(request.headers or []), ("authorization", concat([Str("Bearer ", line), value], line), line)]
+            request.headers = [
+                *(request.headers or []),
+                ("authorization", concat([Str("Bearer ", line), value], line), line),
+            ]
 
     def _heredoc(self, node: Node) -> Value | None:
         parent = self._redirected.get(node.id)
@@ -354,7 +459,14 @@ class ShellProgram(Program):
                 for match in _JQ_PATH.finditer(text):
                     keys = _jq_keys(match.group(0))
                     if keys:
-                        found.append(Read(self.tree.line(command), source, tuple(keys), self.tree.text(source).strip('"$')[:60]))
+                        found.append(
+                            Read(
+                                self.tree.line(command),
+                                source,
+                                tuple(keys),
+                                self.tree.text(source).strip('"$')[:60],
+                            )
+                        )
                 break
         return found
 

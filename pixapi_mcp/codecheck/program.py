@@ -23,11 +23,11 @@ import bisect
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pixapi_mcp.codecheck.request import Request
 from pixapi_mcp.codecheck.syntax import Node, Tree
-from pixapi_mcp.codecheck.values import Obj, Resp, Str, Unknown, Value, literal, unescape, unknown
+from pixapi_mcp.codecheck.values import Obj, Resp, Str, Unknown, Value, literal, unescape
 
 MAX_DEPTH = 3
 # How deep one evaluation may nest (an expression inside an expression, a binding resolved through
@@ -132,15 +132,17 @@ class Program:
         self._functions_at: dict[int, Function] = {}
         self._scope_parent: list[int] = []
         # One query run, in C, for everything the reader and the checks need: each run walks the tree.
-        self.found = tree.captures("\n".join((self.QUERY, self.STRING_PIECES, self.OBJECT_LITERALS, tree.comment_query())))
+        self.found = tree.captures(
+            "\n".join((self.QUERY, self.STRING_PIECES, self.OBJECT_LITERALS, tree.comment_query()))
+        )
         # Names resolve to nothing while indexing (a key written as an f-string, say).
         self._by_scope: dict[tuple[str, int], tuple[list[int], list[Binding]]] = {}
         self._changes_by_scope: dict[tuple[str, int], tuple[list[int], list[Mutation]]] = {}
         self.index()
         self.finish_scopes()
         self._memo.clear()
-        self._by_scope = _group(self.bindings)  # pyright: ignore[reportAttributeAccessIssue]
-        self._changes_by_scope = _group(self.mutations)  # pyright: ignore[reportAttributeAccessIssue]
+        self._by_scope = _group(self.bindings)
+        self._changes_by_scope = _group(self.mutations)
         self._sites: list[Node] | None = None
         self._site_starts: list[int] = []
         self._strings: list[Str] | None = None
@@ -173,7 +175,9 @@ class Program:
         """Every chain of field reads (outermost only)."""
         raise NotImplementedError
 
-    def outermost(self, nodes: list[Node], unroll: Callable[[Node, list[str | int], set[int]], Node | None]) -> list[Read]:
+    def outermost(
+        self, nodes: list[Node], unroll: Callable[[Node, list[str | int], set[int]], Node | None]
+    ) -> list[Read]:
         """Reads for the outermost chains among ``nodes``: each chain is unrolled once, and the
         pieces it passes through are not read again (no parent lookups, which cost a walk from
         the root in tree-sitter)."""
@@ -396,7 +400,9 @@ class Program:
 
     # -- local helpers ----------------------------------------------------------------------------
 
-    def inline(self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node) -> Value:
+    def inline(
+        self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node
+    ) -> Value:
         """The value a call to the local ``function`` returns, its parameters bound to the arguments."""
         if ctx.depth >= MAX_DEPTH or not function.returns:
             return Unknown(function.name, self.tree.line(site))
@@ -410,7 +416,9 @@ class Program:
                 fallback = result if isinstance(fallback, Unknown) else fallback
         return fallback
 
-    def bind_call(self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node) -> Ctx:
+    def bind_call(
+        self, function: Function, args: list[Value], kwargs: dict[str, Value], ctx: Ctx, site: Node
+    ) -> Ctx:
         bindings: dict[str, Value] = {}
         if function.rest is not None:
             from pixapi_mcp.codecheck.values import Arr
@@ -489,14 +497,17 @@ class Program:
         return None
 
 
-def _group(table: dict[str, list[Binding]] | dict[str, list[Mutation]]) -> dict[tuple[str, int], tuple[list[int], list]]:  # pyright: ignore[reportMissingTypeArgument]
+_Entry = TypeVar("_Entry", Binding, Mutation)
+
+
+def _group(table: dict[str, list[_Entry]]) -> dict[tuple[str, int], tuple[list[int], list[_Entry]]]:
     """Entries by (name, scope), sorted by position, with the positions for binary search."""
-    grouped: dict[tuple[str, int], list[Binding | Mutation]] = {}
+    grouped: dict[tuple[str, int], list[_Entry]] = {}
     for name, entries in table.items():
         for entry in entries:
             grouped.setdefault((name, entry.scope), []).append(entry)
-    result: dict[tuple[str, int], tuple[list[int], list]] = {}  # pyright: ignore[reportMissingTypeArgument]
-    for key, entries in grouped.items():
-        entries.sort(key=lambda e: e.pos)
-        result[key] = ([e.pos for e in entries], entries)
+    result: dict[tuple[str, int], tuple[list[int], list[_Entry]]] = {}
+    for key, items in grouped.items():
+        items.sort(key=lambda e: e.pos)
+        result[key] = ([e.pos for e in items], items)
     return result

@@ -11,7 +11,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pixapi_mcp.codecheck.values import HOLE, UNKNOWN, Arr, Call, Field, Obj, Str, Unknown, Value, concat, plain
+from pixapi_mcp.codecheck.values import (
+    HOLE,
+    UNKNOWN,
+    Arr,
+    Call,
+    Field,
+    Obj,
+    Str,
+    Unknown,
+    Value,
+    concat,
+    plain,
+)
 
 Encoding = Literal["json", "multipart", "form", "raw", "none", "unknown"]
 
@@ -29,7 +41,9 @@ class Request:
     method: str | None = None
     url: Value | None = None
     base: Value | None = None  # the client's base URL when ``url`` is relative to it
-    headers: list[tuple[str | None, Value, int]] | None = field(default_factory=list[tuple[str | None, Value, int]])
+    headers: list[tuple[str | None, Value, int]] | None = field(
+        default_factory=list[tuple[str | None, Value, int]]
+    )
     body: Value | None = None
     encoding: Encoding = "none"
     auto_json: bool = False  # the library sets Content-Type: application/json itself
@@ -51,7 +65,12 @@ class Request:
             return None
         if url is None:
             return base
-        stem = Str(base.text.rstrip("/") + ("" if url.text.startswith("/") else "/"), base.line, base.marks, base.holes)
+        stem = Str(
+            base.text.rstrip("/") + ("" if url.text.startswith("/") else "/"),
+            base.line,
+            base.marks,
+            base.holes,
+        )
         return concat([stem, url], url.line)
 
     def api_path(self) -> tuple[str, int] | None:
@@ -82,7 +101,7 @@ class Request:
         found = self.api_path()
         if url is None or found is None:
             return None
-        path, start = found
+        path = found[0]
         text = url.text if _PIXAPI_HOST.match(url.text) else path
         if self.query is not None and isinstance(self.query, Obj) and "async" in self.query.fields:
             text += ("&" if "?" in text else "?") + "async=true"

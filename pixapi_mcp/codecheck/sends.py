@@ -41,7 +41,9 @@ def client_parts(receiver: Value | None) -> tuple[Value | None, list[tuple[str |
     base = receiver.kwarg("base_url", "baseURL", "base_uri", "baseUrl", "prefixUrl")
     headers = header_entries(receiver.kwarg("headers", "defaultHeaders", "default_headers"))
     if headers is None:
-        headers = [(None, Unknown("headers", receiver.line), receiver.line)]
+        headers = list[tuple[str | None, Value, int]](
+            [(None, Unknown("headers", receiver.line), receiver.line)]
+        )
     for name, value, line in receiver.parts:
         if name.startswith("header:"):
             headers.append((name[7:].lower() or None, value, line))
@@ -49,7 +51,11 @@ def client_parts(receiver: Value | None) -> tuple[Value | None, list[tuple[str |
 
 
 def is_sdk_client(receiver: Value | None) -> bool:
-    return isinstance(receiver, Call) and receiver.name.split(".")[-1] in ("OpenAI", "AsyncOpenAI", "AzureOpenAI")
+    return isinstance(receiver, Call) and receiver.name.split(".")[-1] in (
+        "OpenAI",
+        "AsyncOpenAI",
+        "AzureOpenAI",
+    )
 
 
 def sdk_request(
@@ -156,7 +162,8 @@ def _fields_of(value: Value | None) -> dict[str, Field]:
     if isinstance(value, Arr):  # files=[("image", f), ("image", g)]
         found: dict[str, Field] = {}
         for item in value.items:
-            if isinstance(item, Arr) and item.items and isinstance(item.items[0], Str):
-                found[item.items[0].text] = Field(item.items[1] if len(item.items) > 1 else item, item.line)
+            name = item.items[0] if isinstance(item, Arr) and item.items else None
+            if isinstance(item, Arr) and isinstance(name, Str):
+                found[name.text] = Field(item.items[1] if len(item.items) > 1 else item, item.line)
         return found
     return {}

@@ -73,36 +73,40 @@ def normalize_language(language: str | None) -> Language | None:
 _DETECT_PREFIX = 65_536
 # (language, weight, pattern): each pattern is anchored on a literal token, with no nested
 # repetition, and runs over a bounded prefix of the text.
+_SIGNAL_PATTERNS: tuple[tuple[Language, int, str], ...] = (
+    ("php", 10, r"<\?php"),
+    ("php", 3, r"\bcurl_(?:init|setopt|setopt_array|exec)\("),
+    ("php", 2, r"^[ \t]*\$\w+[ \t]*=[^=]"),
+    ("php", 2, r"\$\w+->\w+\("),
+    ("php", 2, r"=>[ \t]*\[|\barray\("),
+    ("go", 10, r"^package[ \t]+\w+[ \t]*$"),
+    ("go", 3, r"^func[ \t]|\bfunc[ \t]*\("),
+    ("go", 2, r"\w[ \t]*:=[ \t]"),
+    ("go", 3, r"\bhttp\.NewRequest|\bfmt\.\w+\(|\bjson\.Marshal\b"),
+    ("java", 8, r"^import[ \t]+java[x]?\.|^import[ \t]+(?:okhttp3|com\.fasterxml|org\.json)"),
+    ("java", 4, r"\bpublic[ \t]+(?:static[ \t]+)?(?:class|void|final)\b|\bclass[ \t]+\w+[ \t]*\{"),
+    ("java", 3, r"HttpRequest\.newBuilder|System\.getenv|System\.out\.print|new[ \t]+\w+Builder\("),
+    ("java", 2, r"^[ \t]*(?:final[ \t]+)?(?:String|int|var|JsonNode|JSONObject)[ \t]+\w+[ \t]*=[^=]"),
+    ("python", 6, r"^(?:import[ \t]+\w+(?:\.\w+)*(?:[ \t]+as[ \t]+\w+)?|from[ \t]+[\w.]+[ \t]+import\b)"),
+    ("python", 4, r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+\("),
+    ("python", 2, r"^[ \t]*(?:if|elif|while|for|with|try|except|else)\b[^{;]*:[ \t]*$"),
+    ("python", 3, r"\bos\.environ|\bos\.getenv|\b(?:requests|httpx|aiohttp)\.\w+\(|\bprint\(f?[\"']"),
+    ("python", 2, r"\bNone\b|\bTrue\b|\bFalse\b|\bself\."),
+    ("node", 4, r"\b(?:const|let|var)[ \t]+[\w{\[]"),
+    ("node", 4, r"\bawait[ \t]+fetch\(|\brequire\(|\bprocess\.env\b|\bconsole\.\w+\("),
+    ("node", 2, r"=>|===|!==|\bfunction[ \t]+\w+[ \t]*\("),
+    ("node", 4, r"^[ \t]*import[ \t][^\n]*[ \t]from[ \t]+['\"]|^[ \t]*export[ \t]"),
+    ("node", 2, r"\b(?:interface|type)[ \t]+\w+[ \t]*[={<]|:[ \t]*(?:string|number|boolean)\b"),
+    ("curl", 8, r"^#![^\n]*\b(?:ba|z)?sh\b"),
+    ("curl", 6, r"^[ \t]*curl[ \t]"),
+    (
+        "curl",
+        2,
+        r"^[ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*=\S|\$\(curl\b|\bjq[ \t]+-r\b|^[ \t]*(?:fi|done|then)\b",
+    ),
+)
 _SIGNALS: tuple[tuple[Language, int, re.Pattern[str]], ...] = tuple(
-    (lang, weight, re.compile(pattern, re.M))
-    for lang, weight, pattern in (
-        ("php", 10, r"<\?php"),
-        ("php", 3, r"\bcurl_(?:init|setopt|setopt_array|exec)\("),
-        ("php", 2, r"^[ \t]*\$\w+[ \t]*=[^=]"),
-        ("php", 2, r"\$\w+->\w+\("),
-        ("php", 2, r"=>[ \t]*\[|\barray\("),
-        ("go", 10, r"^package[ \t]+\w+[ \t]*$"),
-        ("go", 3, r"^func[ \t]|\bfunc[ \t]*\("),
-        ("go", 2, r"\w[ \t]*:=[ \t]"),
-        ("go", 3, r"\bhttp\.NewRequest|\bfmt\.\w+\(|\bjson\.Marshal\b"),
-        ("java", 8, r"^import[ \t]+java[x]?\.|^import[ \t]+(?:okhttp3|com\.fasterxml|org\.json)"),
-        ("java", 4, r"\bpublic[ \t]+(?:static[ \t]+)?(?:class|void|final)\b|\bclass[ \t]+\w+[ \t]*\{"),
-        ("java", 3, r"HttpRequest\.newBuilder|System\.getenv|System\.out\.print|new[ \t]+\w+Builder\("),
-        ("java", 2, r"^[ \t]*(?:final[ \t]+)?(?:String|int|var|JsonNode|JSONObject)[ \t]+\w+[ \t]*=[^=]"),
-        ("python", 6, r"^(?:import[ \t]+\w+(?:\.\w+)*(?:[ \t]+as[ \t]+\w+)?|from[ \t]+[\w.]+[ \t]+import\b)"),
-        ("python", 4, r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+\("),
-        ("python", 2, r"^[ \t]*(?:if|elif|while|for|with|try|except|else)\b[^{;]*:[ \t]*$"),
-        ("python", 3, r"\bos\.environ|\bos\.getenv|\b(?:requests|httpx|aiohttp)\.\w+\(|\bprint\(f?[\"']"),
-        ("python", 2, r"\bNone\b|\bTrue\b|\bFalse\b|\bself\."),
-        ("node", 4, r"\b(?:const|let|var)[ \t]+[\w{\[]"),
-        ("node", 4, r"\bawait[ \t]+fetch\(|\brequire\(|\bprocess\.env\b|\bconsole\.\w+\("),
-        ("node", 2, r"=>|===|!==|\bfunction[ \t]+\w+[ \t]*\("),
-        ("node", 4, r"^[ \t]*import[ \t][^\n]*[ \t]from[ \t]+['\"]|^[ \t]*export[ \t]"),
-        ("node", 2, r"\b(?:interface|type)[ \t]+\w+[ \t]*[={<]|:[ \t]*(?:string|number|boolean)\b"),
-        ("curl", 8, r"^#![^\n]*\b(?:ba|z)?sh\b"),
-        ("curl", 6, r"^[ \t]*curl[ \t]"),
-        ("curl", 2, r"^[ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*=\S|\$\(curl\b|\bjq[ \t]+-r\b|^[ \t]*(?:fi|done|then)\b"),
-    )
+    (lang, weight, re.compile(pattern, re.M)) for lang, weight, pattern in _SIGNAL_PATTERNS
 )
 _TYPESCRIPT = re.compile(
     r"\b(?:interface|type)[ \t]+\w+[ \t]*[={<]|\)[ \t]*:[ \t]*(?:Promise|string|number|void|boolean)\b|"
@@ -209,7 +213,11 @@ def classify_path(raw: str) -> tuple[EndpointKind, bool, bool] | None:
     head = parts[0]
     trailing = raw.endswith("/") and len(parts) >= 1
     if head in ("tasks", "task"):
-        return ("tasks" if head == "tasks" and not is_async else "other"), is_async, len(parts) > 1 or trailing
+        return (
+            ("tasks" if head == "tasks" and not is_async else "other"),
+            is_async,
+            len(parts) > 1 or trailing,
+        )
     if head == "models":
         return "models", is_async, False
     if head == "images" and len(parts) >= 2 and parts[1] in ("generations", "edits"):

@@ -96,7 +96,9 @@ async def run_check_off_loop(
     deadline = time.monotonic() + budget_s
     try:
         with anyio.fail_after(budget_s + 1.0):  # the check stops itself at the deadline; this is the backstop
-            return await anyio.to_thread.run_sync(partial(runner, code, language, deadline), abandon_on_cancel=True)
+            return await anyio.to_thread.run_sync(
+                partial(runner, code, language, deadline), abandon_on_cancel=True
+            )
     except (TimeoutError, CheckTimeout):
         raise _too_slow(budget_s) from None
 

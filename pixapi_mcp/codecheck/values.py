@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pixapi_mcp.codecheck.requests import Request
+    from pixapi_mcp.codecheck.request import Request
 
 HOLE = "\ue000"
 MAX_TEXT = 4096
@@ -152,14 +152,18 @@ def concat(values: list[Value], line: int) -> Str:
                 first_line = value.line
             marks.extend((size + off, at, key) for off, at, key in value.marks)
             piece = value.text
-            holes.extend(value.holes[: piece.count(HOLE)] + ("",) * max(0, piece.count(HOLE) - len(value.holes)))
+            holes.extend(
+                value.holes[: piece.count(HOLE)] + ("",) * max(0, piece.count(HOLE) - len(value.holes))
+            )
         elif isinstance(value, Num):
             piece = _number_text(value.value)
         elif isinstance(value, Bool):
             piece = "true" if value.value else "false"
         else:
             piece = HOLE
-            holes.append(value.hint if isinstance(value, Unknown) else (value.name if isinstance(value, Call) else ""))
+            holes.append(
+                value.hint if isinstance(value, Unknown) else (value.name if isinstance(value, Call) else "")
+            )
         text.append(piece)
         size += len(piece)
         if size > MAX_TEXT:
@@ -216,7 +220,9 @@ def json_object(value: Str) -> Obj | None:
             item: Any = json.loads(raw, strict=False)
         except ValueError:
             item = None
-        line = value.line_at(match.start()) + value.text.count("\n", _mark_start(value, match.start()), match.start())
+        line = value.line_at(match.start()) + value.text.count(
+            "\n", _mark_start(value, match.start()), match.start()
+        )
         fields[match.group("key")] = Field(_json_value(item, line), line)
     if not fields:
         return None
@@ -275,7 +281,7 @@ def _json_value(item: Any, line: int, depth: int = 0) -> Value:
     if isinstance(item, int | float):
         return Num(item, line)
     if isinstance(item, str):
-        return Str(item, line) if HOLE not in item else Str(item, line)
+        return Str(item, line)
     if item is None:
         return Null(line)
     if depth > 8:
@@ -316,7 +322,18 @@ UNKNOWN: Any = _Unknown()
 
 # -- string building the way each language formats --------------------------------------------
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\", "/": "/", "0": "\0", "`": "`", "$": "$"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    '"': '"',
+    "'": "'",
+    "\\": "\\",
+    "/": "/",
+    "0": "\0",
+    "`": "`",
+    "$": "$",
+}
 
 
 def unescape(text: str) -> str:

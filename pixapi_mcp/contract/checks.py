@@ -243,8 +243,10 @@ def check_base_url(view: RequestView) -> Iterable[tuple[str | None, str]]:
 
 def check_json_content_type(view: RequestView) -> Iterable[tuple[str | None, str]]:
     endpoint, sent = view.endpoint, view.content_type
-    if sent is None or view.multipart is not False or endpoint not in SUBMIT_ENDPOINTS or endpoint.is_edit:
+    if sent is None or view.multipart is not False or endpoint is None or endpoint not in SUBMIT_ENDPOINTS:
         return
+    if endpoint.is_edit:
+        return  # an edit sent as JSON is the edit rule's finding
     media = sent.split(";", 1)[0].strip().lower()
     if media != "application/json":
         shown = f"`Content-Type: {sent}`" if sent else "no `Content-Type`"

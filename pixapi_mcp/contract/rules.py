@@ -275,7 +275,7 @@ RULES: tuple[Rule, ...] = (
         page="api-reference",
         example=Example(
             "curl -d '{\"model\": ...}' without -H",
-            "curl -H \"Content-Type: application/json\" -d '{\"model\": ...}'",
+            'curl -H "Content-Type: application/json" -d \'{"model": ...}\'',
         ),
         check=check_json_content_type,
     ),

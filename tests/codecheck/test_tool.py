@@ -126,6 +126,7 @@ async def test_other_sessions_are_answered_while_a_check_runs(make_settings: Any
     register_check_code(mcp, runner=held_check)
     large = (PYTHON * (150_000 // len(PYTHON)))[:150_000]
     results: dict[str, Any] = {}
+    found: Any = None
     async with Client(mcp) as checker, Client(mcp) as searcher:
 
         async def check() -> None:
