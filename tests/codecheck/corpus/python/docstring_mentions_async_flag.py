@@ -13,11 +13,8 @@ def render_in_background(prompt: str) -> str:
     Other providers we used took a ``?async=true`` query flag or an ``"async": true`` field for
     this; Pixapi has a separate endpoint instead, /v1/async/images/generations.
     """
-    sub = requests.post(
-        f"{API}/v1/async/images/generations",
-        headers=HEADERS,
-        json={"model": "nano-banana-pro", "prompt": prompt},
-    )
+    sub = requests.post(f"{API}/v1/async/images/generations", headers=HEADERS,
+                        json={"model": "nano-banana-pro", "prompt": prompt})
     sub.raise_for_status()
     task_id = sub.json()["id"]
     while True:

@@ -9,9 +9,7 @@ HEADERS = {"Authorization": f"Bearer {os.environ['PIXAPI_KEY']}"}
 
 
 def make_still(prompt: str) -> str:
-    r = requests.post(
-        f"{API}/v1/images/generations", headers=HEADERS, json={"model": MODEL, "prompt": prompt}
-    )
+    r = requests.post(f"{API}/v1/images/generations", headers=HEADERS, json={"model": MODEL, "prompt": prompt})
     r.raise_for_status()
     return r.json()["data"][0]["url"]
 
