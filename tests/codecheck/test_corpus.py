@@ -13,7 +13,9 @@ import pytest
 from bench.codecheck_corpus import (
     CORPUS,
     FORMS,
+    MODES,
     PROPOSED_RULES,
+    Mode,
     Report,
     Snippet,
     load_corpus,
@@ -72,21 +74,21 @@ def test_findings_are_the_same_with_and_without_language(report: Report) -> None
 
 def test_json_bodies_meet_the_bar_on_todays_rules(report: Report) -> None:
     # Request bodies go through contract.check_request itself; only the proposed rules are missing.
-    for mode in ("language", "auto"):
+    for mode in MODES:
         tally = report.tally(mode, "json")
         assert tally.recall_today == 1.0
         assert tally.flagged == 0
 
 
 @pytest.mark.parametrize("mode", ["language", "auto"])
-def test_recall_of_planted_mistakes_is_at_least_98_percent(report: Report, mode: str) -> None:
-    tally = report.tally(mode)  # type: ignore[arg-type]
+def test_recall_of_planted_mistakes_is_at_least_98_percent(report: Report, mode: Mode) -> None:
+    tally = report.tally(mode)
     assert tally.recall >= 0.98, f"recall {tally.recall:.1%} ({tally.caught}/{tally.planted})"
 
 
 @pytest.mark.parametrize("mode", ["language", "auto"])
-def test_at_most_1_percent_of_correct_snippets_are_flagged(report: Report, mode: str) -> None:
-    tally = report.tally(mode)  # type: ignore[arg-type]
+def test_at_most_1_percent_of_correct_snippets_are_flagged(report: Report, mode: Mode) -> None:
+    tally = report.tally(mode)
     assert tally.fp_rate <= 0.01, f"false positives {tally.fp_rate:.1%} ({tally.flagged}/{tally.correct})"
 
 
