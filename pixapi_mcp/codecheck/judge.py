@@ -84,7 +84,7 @@ def _sent_bodies(source: Source) -> Iterator[Sent]:
             yield Sent(request, path, _kind(path), body, True)
             continue
         yield Sent(request, contract_path(request, endpoint), endpoint.kind, body, False)
-    for body in source.program.objects():
+    for body in source.program.objects(frozenset(used)):
         if body.line in used or not looks_like_body(body):
             continue
         used.add(body.line)

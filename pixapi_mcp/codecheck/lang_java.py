@@ -475,7 +475,7 @@ class JavaProgram(Program):
     def call_context(self, function: Function, call: Node) -> Ctx | None:
         return self.bind_call(function, self._args(call, Ctx()), {}, Ctx(), call)
 
-    def objects(self) -> list[Obj]:
+    def objects(self, skip_lines: frozenset[int] = frozenset()) -> list[Obj]:
         return []  # Java bodies are built by calls; the requests carry them
 
     # -- reads ------------------------------------------------------------------------------------

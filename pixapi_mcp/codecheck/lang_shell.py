@@ -439,7 +439,7 @@ class ShellProgram(Program):
         args = [self.value(a) for a in self._args(call)]
         return self.bind_call(function, args, {}, Ctx(), call)
 
-    def objects(self) -> list[Obj]:
+    def objects(self, skip_lines: frozenset[int] = frozenset()) -> list[Obj]:
         return []
 
     # -- reads ------------------------------------------------------------------------------------

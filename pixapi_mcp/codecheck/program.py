@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from pixapi_mcp.codecheck.request import Request
-from pixapi_mcp.codecheck.syntax import Node, Tree
+from pixapi_mcp.codecheck.syntax import CheckTimeout, Node, Tree
 from pixapi_mcp.codecheck.values import Obj, Resp, Str, Unknown, Value, literal, unescape
 
 MAX_DEPTH = 3
@@ -38,8 +38,6 @@ MAX_NESTING = 120
 MAX_ITEMS = 512
 
 
-class CheckTimeout(Exception):
-    """The check ran past its deadline (``Program(deadline=...)``)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -216,12 +214,16 @@ class Program:
         self._strings = found
         return found
 
-    def objects(self) -> list[Obj]:
-        """Every outermost object literal that names a ``model``, evaluated where it is written."""
+    def objects(self, skip_lines: frozenset[int] = frozenset()) -> list[Obj]:
+        """Every outermost object literal that names a ``model``, evaluated where it is written
+        (except those starting on ``skip_lines``: bodies already judged with their request)."""
         found: list[Obj] = []
         covered = -1
         for node in self.found.get("o", []):
             if node.start_byte < covered or self.tree.src.find(b"model", node.start_byte, node.end_byte) < 0:
+                continue
+            if node.start_point.row in skip_lines:
+                covered = node.end_byte
                 continue
             covered = node.end_byte
             self._touched.clear()

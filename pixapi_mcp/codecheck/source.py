@@ -296,9 +296,9 @@ class Source:
         self.raw: list[str] = text.splitlines()
         lang: SourceLanguage = "curl" if language == "json" else language
         typescript = lang == "node" and bool(_TYPESCRIPT.search(text[:_DETECT_PREFIX]))
-        tree = Tree(text, lang, typescript)
+        tree = Tree(text, lang, typescript, deadline)
         if lang == "node" and tree.error_ratio() > 0.01:
-            other = Tree(text, lang, not typescript)  # JSX or type syntax: the other grammar may fit
+            other = Tree(text, lang, not typescript, deadline)  # JSX or type syntax: the other grammar may fit
             if other.error_ratio() < tree.error_ratio():
                 tree = other
         self.tree = tree

@@ -12,6 +12,7 @@ instead of walking every node in Python).
 from __future__ import annotations
 
 import threading
+import time
 from functools import cache
 from typing import Literal
 
@@ -77,6 +78,23 @@ def _query(language: SourceLanguage, typescript: bool, source: str) -> tree_sitt
 
 Node = tree_sitter.Node
 
+
+class CheckTimeout(Exception):
+    """A check ran past its deadline, or its input could not be parsed within the time its size
+    allows (tree-sitter's error recovery can be slow on input that is not code)."""
+
+
+# Parsing real code is linear and fast (about 0.2 s per MB here); input that takes much longer is
+# not code (a run of quotes, say), and is refused rather than waited on.
+_SECONDS_PER_MB = 1.0
+_MIN_SECONDS = 0.25
+
+
+def work_deadline(size: int, deadline: float | None) -> float:
+    """When parsing ``size`` bytes must be done: by the size, and by ``deadline``."""
+    allowed = time.monotonic() + _MIN_SECONDS + _SECONDS_PER_MB * size / 1_000_000
+    return allowed if deadline is None else min(allowed, deadline)
+
 # Every byte but line breaks becomes a space: a blanked comment keeps the line numbers.
 _BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
 
@@ -84,18 +102,45 @@ _BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 
 
+# An error node with this many direct children is a run of stray tokens (thousands of "{"), not code;
+# tree-sitter's queries slow down quadratically over it, so such input is refused up front.
+_MAX_ERROR_CHILDREN = 4096
+
+
+def _swamped(root: Node) -> bool:
+    if root.type == "ERROR" and root.child_count > _MAX_ERROR_CHILDREN:
+        return True
+    return any(c.type == "ERROR" and c.child_count > _MAX_ERROR_CHILDREN for c in root.children[:64])
+
+
 class Tree:
     """One parsed source: bytes, root node and helpers that give text and lines of nodes."""
 
-    def __init__(self, text: str, language: SourceLanguage, typescript: bool = False) -> None:
+    def __init__(
+        self, text: str, language: SourceLanguage, typescript: bool = False, deadline: float | None = None
+    ) -> None:
         self.language: SourceLanguage = language
         self.typescript = typescript
         try:
             self.src = text.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates (from a JSON-decoded string, say)
             self.src = text.encode("utf-8", "surrogatepass")
-        self.tree = _parser(language, typescript).parse(self.src)
+        src = self.src
+        stop = work_deadline(len(src), deadline)
+
+        def read(offset: int, _point: object) -> bytes:
+            return src[offset : offset + 65_536]
+
+        def cancel(*_state: object) -> bool:
+            return time.monotonic() > stop
+
+        try:  # a parse read in chunks can be cancelled (a parse of one bytestring cannot)
+            self.tree = _parser(language, typescript).parse(read, progress_callback=cancel)
+        except ValueError:
+            raise CheckTimeout from None
         self.root: Node = self.tree.root_node
+        if self.root.has_error and _swamped(self.root):
+            raise CheckTimeout  # queries over such a tree are slow in tree-sitter, and it is not code
 
     def text(self, node: Node) -> str:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
