@@ -4,6 +4,8 @@ the response decoded into variables (``Decode(&task)``, helpers with pointer arg
 
 Values: string and raw literals, ``+``, ``fmt.Sprintf``, map and struct literals (fields named by
 their ``json`` tags), index and field assignment, ``os.Getenv``, and local helper functions.
+
+Why this module is long: it is one language's reader (struct tags, pointer outputs, header calls); its parts share the evaluator and the tree walks.
 """
 
 from __future__ import annotations

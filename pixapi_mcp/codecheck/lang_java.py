@@ -6,6 +6,8 @@ bodies (``MultipartBody.Builder``).
 A request builder is a ``Call`` value: each chained method (``uri``, ``header``, ``POST``...) adds
 to it, so a builder made at one place and finished in a helper (``send(builder)`` adding the
 ``Authorization`` header) is judged as the one request it is.
+
+Why this module is long: it is one language's reader (builders, maps, two HTTP clients); its parts share the evaluator and the tree walks.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Values: string and template literals, ``+``, ``??``/``||`` defaults (``process.e
 objects (with spreads and shorthand), arrays, ``JSON.stringify``, ``new URL``, ``FormData``
 appends, member and index assignment (``payload.seconds = x``), destructuring, and local helper
 functions (declarations, arrow functions, methods called on ``this``).
+
+Why this module is long: it is one language's reader for three HTTP styles (fetch, axios, got/ky) and the SDK; its parts share the evaluator and the tree walks.
 """
 
 from __future__ import annotations

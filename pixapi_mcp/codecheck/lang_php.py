@@ -5,6 +5,8 @@ by ``curl_exec``), Guzzle (clients with ``base_uri``/``headers``; ``json``, ``mu
 Values: single- and double-quoted strings with interpolation, heredocs, ``.`` concatenation,
 ``sprintf``, arrays (``'key' => value`` and lists, ``$a['k'] = v`` and ``$a[] = v``),
 ``json_encode``, ``getenv``/``$_ENV``, ``??`` defaults, and local functions and methods.
+
+Why this module is long: it is one language's reader for three HTTP styles (curl, Guzzle, Laravel); its parts share the evaluator and the tree walks.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Values: string literals and f-strings, ``+`` and implicit concatenation, ``%`` a
 dicts (with ``**`` merges), lists, ``json.dumps``, ``os.environ``/``os.getenv`` defaults, ``with
 ... as`` clients, subscript and attribute assignment (``payload["seconds"] = 5``), ``.update``,
 and local helper functions.
+
+Why this module is long: it is one language's reader (values, requests, reads), and the pieces share the tree walks; split, each half would import the other.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 ``--json``, ``-F``, ``-X``, ``--url``, ``-u``, ``--oauth2-bearer``, heredoc bodies), variables
 (``API=...``, ``$(curl ...)``, ``${VAR:-default}``), shell functions (``$1``, ``$2`` bound at each
 call), and ``jq`` filters reading the answers.
+
+Why this module is long: curl's option grammar and jq's paths are part of reading shell; they share the evaluator.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ on the helper's parameters is instantiated at each call site of the helper (``re
 Bounded: every evaluation step counts against a budget proportional to the input, cycles between
 bindings are cut, and inlining goes at most ``MAX_DEPTH`` calls deep, so the work stays linear in
 the size of the input whatever it contains.
+
+Why this module is long: bindings, scopes, changes and helper instantiation are one mechanism (value tracking); each part calls the others.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ MAX_NESTING = 120
 # The most elements read from one argument list, object or array literal: bodies and calls are
 # short, so a 100,000-element literal costs no more than a realistic one.
 MAX_ITEMS = 512
-
-
 
 
 @dataclass(frozen=True, slots=True, eq=False)

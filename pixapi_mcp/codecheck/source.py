@@ -298,7 +298,9 @@ class Source:
         typescript = lang == "node" and bool(_TYPESCRIPT.search(text[:_DETECT_PREFIX]))
         tree = Tree(text, lang, typescript, deadline)
         if lang == "node" and tree.error_ratio() > 0.01:
-            other = Tree(text, lang, not typescript, deadline)  # JSX or type syntax: the other grammar may fit
+            other = Tree(
+                text, lang, not typescript, deadline
+            )  # JSX or type syntax: the other grammar may fit
             if other.error_ratio() < tree.error_ratio():
                 tree = other
         self.tree = tree

@@ -80,8 +80,18 @@ Node = tree_sitter.Node
 
 
 class CheckTimeout(Exception):
-    """A check ran past its deadline, or its input could not be parsed within the time its size
-    allows (tree-sitter's error recovery can be slow on input that is not code)."""
+    """A check ran past its deadline."""
+
+
+class Unparseable(ValueError):
+    """The input could not be parsed within the time its size allows: tree-sitter's error recovery
+    is slow on input that is not code (a run of quotes, thousands of stray braces)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(
+            f"This input could not be read as {language} code in the time its size allows (unbalanced "
+            "quotes or brackets, or not code at all): check a complete, well-formed file or function."
+        )
 
 
 # Parsing real code is linear and fast (about 0.2 s per MB here); input that takes much longer is
@@ -90,10 +100,10 @@ _SECONDS_PER_MB = 1.0
 _MIN_SECONDS = 0.25
 
 
-def work_deadline(size: int, deadline: float | None) -> float:
-    """When parsing ``size`` bytes must be done: by the size, and by ``deadline``."""
-    allowed = time.monotonic() + _MIN_SECONDS + _SECONDS_PER_MB * size / 1_000_000
-    return allowed if deadline is None else min(allowed, deadline)
+def work_deadline(size: int) -> float:
+    """When parsing ``size`` bytes must be done by."""
+    return time.monotonic() + _MIN_SECONDS + _SECONDS_PER_MB * size / 1_000_000
+
 
 # Every byte but line breaks becomes a space: a blanked comment keeps the line numbers.
 _BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
@@ -126,7 +136,8 @@ class Tree:
         except UnicodeEncodeError:  # lone surrogates (from a JSON-decoded string, say)
             self.src = text.encode("utf-8", "surrogatepass")
         src = self.src
-        stop = work_deadline(len(src), deadline)
+        allowed = work_deadline(len(src))
+        stop = allowed if deadline is None else min(allowed, deadline)
 
         def read(offset: int, _point: object) -> bytes:
             return src[offset : offset + 65_536]
@@ -137,10 +148,12 @@ class Tree:
         try:  # a parse read in chunks can be cancelled (a parse of one bytestring cannot)
             self.tree = _parser(language, typescript).parse(read, progress_callback=cancel)
         except ValueError:
-            raise CheckTimeout from None
+            if deadline is not None and deadline <= allowed:
+                raise CheckTimeout from None  # the caller's budget ran out
+            raise Unparseable("shell" if language == "curl" else language) from None
         self.root: Node = self.tree.root_node
         if self.root.has_error and _swamped(self.root):
-            raise CheckTimeout  # queries over such a tree are slow in tree-sitter, and it is not code
+            raise Unparseable("shell" if language == "curl" else language)  # queries over it would be slow
 
     def text(self, node: Node) -> str:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")

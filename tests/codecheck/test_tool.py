@@ -158,3 +158,19 @@ async def test_a_check_past_its_budget_is_a_clear_error(mode: str) -> None:
     assert result.is_error
     text = tool_text(result)
     assert "budget" in text and "category: too_large" in text and "fix:" in text
+
+
+async def test_input_that_is_not_code_is_refused_quickly() -> None:
+    """Thousands of stray braces make tree-sitter's error recovery slow: the check refuses such
+    input with an error that names the fix, instead of holding a worker thread."""
+    import anyio
+
+    mcp: MCPServer[Any] = MCPServer("test")
+    register_check_code(mcp)
+    async with Client(mcp) as client:
+        with anyio.fail_after(30):
+            result = await client.call_tool(
+                "check_code", {"code": "<?php\n" + "{" * 100_000, "language": "php"}
+            )
+    assert result.is_error
+    assert "could not be read as php code" in tool_text(result)
