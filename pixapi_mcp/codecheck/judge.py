@@ -113,9 +113,11 @@ def body_dict(body: Obj) -> dict[str, Any]:
 
 def fix_for(rule_id: str, path: str, body: Mapping[str, Any], **kwargs: Any) -> str | None:
     """The contract's own wording for ``rule_id`` on this request, when the rule fires on it."""
-    rule = contract.RULES_BY_ID[rule_id]
     clean = {k: v for k, v in body.items() if v is not UNKNOWN}
-    found = contract.check_request(path, clean, rules=[rule], **kwargs)
+    if rule_id in contract.CODE_CHECKS:
+        found = contract.check_code_request(path, clean, rules=[rule_id], **kwargs)
+    else:
+        found = contract.check_request(path, clean, rules=[contract.RULES_BY_ID[rule_id]], **kwargs)
     return found[0].message if found else None
 
 

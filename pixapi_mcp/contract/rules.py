@@ -128,7 +128,7 @@ RULES: tuple[Rule, ...] = (
         example=Example(
             "https://pixapi.ai/api/v1/images/generations", "https://api.pixapi.ai/v1/images/generations"
         ),
-        check=check_base_url,
+        scope="code",
     ),
     Rule(
         "model-required",
@@ -277,7 +277,7 @@ RULES: tuple[Rule, ...] = (
             "curl -d '{\"model\": ...}' without -H",
             'curl -H "Content-Type: application/json" -d \'{"model": ...}\'',
         ),
-        check=check_json_content_type,
+        scope="code",
     ),
     # Code-scope rules: found in integration code by check_code, not in request bodies.
     Rule(
@@ -356,6 +356,14 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
+# Code-scope rules that can still be judged on a request as check_code reconstructs it (the URL as
+# written, the headers as sent). The client and the sandbox never see these (a wrong base never
+# reaches them; they are not told the Content-Type), so they are not request rules.
+CODE_CHECKS: dict[str, Check] = {
+    "base-url": check_base_url,
+    "json-content-type": check_json_content_type,
+}
+
 
 def check_request(
     path: str,
@@ -385,6 +393,25 @@ def check_request(
         if rule.check is None:
             continue
         for fld, message in rule.check(view):
+            found.append(Violation(rule.id, message, rule.docs_url, fld))
+    return found
+
+
+def check_code_request(
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    multipart: bool | None = None,
+    content_type: str | None = None,
+    rules: Iterable[str] = CODE_CHECKS,
+) -> list[Violation]:
+    """The ``CODE_CHECKS`` a request as written in code breaks (``path`` may be a full URL;
+    ``content_type`` is the header sent, "" for none, None when unknown)."""
+    view = RequestView(path=path, body=body, multipart=multipart, content_type=content_type)
+    found: list[Violation] = []
+    for rule_id in rules:
+        rule = RULES_BY_ID[rule_id]
+        for fld, message in CODE_CHECKS[rule_id](view):
             found.append(Violation(rule.id, message, rule.docs_url, fld))
     return found
 
