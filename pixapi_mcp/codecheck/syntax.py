@@ -112,15 +112,27 @@ _BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 
 
-# An error node with this many direct children is a run of stray tokens (thousands of "{"), not code;
-# tree-sitter's queries slow down quadratically over it, so such input is refused up front.
-_MAX_ERROR_CHILDREN = 4096
+# tree-sitter's queries slow down sharply over an error node with many children (a whole file
+# that failed to parse as one unit, or thousands of stray "{"): such nodes are queried child by
+# child instead, which is linear.
+_WIDE_ERROR = 64
 
 
-def _swamped(root: Node) -> bool:
-    if root.type == "ERROR" and root.child_count > _MAX_ERROR_CHILDREN:
-        return True
-    return any(c.type == "ERROR" and c.child_count > _MAX_ERROR_CHILDREN for c in root.children[:64])
+def _query_roots(root: Node) -> list[Node]:
+    """The nodes to run a query on so that no wide error node is queried as a whole."""
+    if not root.has_error:
+        return [root]
+    wide = root.type == "ERROR" and root.child_count > _WIDE_ERROR
+    children = root.children
+    if not wide and not any(c.type == "ERROR" and c.child_count > _WIDE_ERROR for c in children):
+        return [root]
+    roots: list[Node] = []
+    for child in children:
+        if child.type == "ERROR" and child.child_count > _WIDE_ERROR:
+            roots.extend(c for c in child.children if c.is_named)
+        elif child.is_named:
+            roots.append(child)
+    return roots
 
 
 class Tree:
@@ -152,8 +164,6 @@ class Tree:
                 raise CheckTimeout from None  # the caller's budget ran out
             raise Unparseable("shell" if language == "curl" else language) from None
         self.root: Node = self.tree.root_node
-        if self.root.has_error and _swamped(self.root):
-            raise Unparseable("shell" if language == "curl" else language)  # queries over it would be slow
 
     def text(self, node: Node) -> str:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -164,8 +174,17 @@ class Tree:
 
     def captures(self, query: str) -> dict[str, list[Node]]:
         """The nodes ``query`` captures, by capture name, in source order."""
-        found = tree_sitter.QueryCursor(_query(self.language, self.typescript, query)).captures(self.root)
-        return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+        compiled = _query(self.language, self.typescript, query)
+        roots = _query_roots(self.root)
+        if len(roots) == 1:
+            found = tree_sitter.QueryCursor(compiled).captures(roots[0])
+            return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+        merged: dict[str, list[Node]] = {}
+        cursor = tree_sitter.QueryCursor(compiled)
+        for node in roots:
+            for name, nodes in cursor.captures(node).items():
+                merged.setdefault(name, []).extend(nodes)
+        return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in merged.items()}
 
     def comment_query(self) -> str:
         """A query capturing every comment as ``@c``."""
@@ -183,6 +202,8 @@ class Tree:
         """How much of the source the grammar could not parse (0 = all of it parsed)."""
         if not self.src or not self.root.has_error:
             return 0.0
+        if self.root.type == "ERROR":
+            return 1.0  # the file did not parse as one unit
         bad = 0
         for node in self.captures("(ERROR) @e").get("e", []):
             bad += node.end_byte - node.start_byte
