@@ -1,7 +1,14 @@
 """Find Pixapi contract mistakes in integration code or a JSON request body (``check_code``).
 
-- ``source``: languages, detection, comment stripping, the lexical ``Source`` view, literal lookups;
+- ``syntax``: the tree-sitter parsers (grammar wheels, no network) and node helpers;
+- ``values``: what the checker knows about a value (strings with holes, objects, responses);
+- ``program``: value tracking inside a file (bindings, scopes, changes, helpers, a time budget);
+- ``lang_python``, ``lang_node``, ``lang_go``, ``lang_java``, ``lang_php``, ``lang_shell``: one
+  reader per language (its values, the requests its HTTP libraries and the openai SDK send, reads);
+- ``request``, ``sends``: a request as sent (URL, headers, body, encoding), library conventions;
+- ``source``: languages, detection, and ``Source``, the view the detectors use;
 - ``json_body``: request bodies, checked by ``contract.check_request`` itself;
+- ``judge``: what the detectors share (bodies and the path they go to, origins of reads);
 - ``detect_endpoints``, ``detect_fields``, ``detect_models``, ``detect_results``, ``detect_auth``:
   the detectors, grouped by rule family;
 - ``findings``: ``Finding``, a detector's ``Hit``, docs links and key-redacted snippets;
@@ -12,6 +19,7 @@
 
 from pixapi_mcp.codecheck.check import DETECTORS, check_code, summarize
 from pixapi_mcp.codecheck.findings import Finding, docs_uri_for
+from pixapi_mcp.codecheck.program import CheckTimeout
 from pixapi_mcp.codecheck.source import (
     LANGUAGE_ALIASES,
     LANGUAGES,
@@ -24,6 +32,7 @@ __all__ = [
     "DETECTORS",
     "LANGUAGES",
     "LANGUAGE_ALIASES",
+    "CheckTimeout",
     "Finding",
     "Language",
     "check_code",

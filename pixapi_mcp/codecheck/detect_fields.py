@@ -1,6 +1,10 @@
 """Detectors for request fields: ``image_url`` instead of ``input_image``, ``seconds`` instead of
-``duration``, literal values the contract refuses (``response_format``, ``quality``, ``size``), and
-image edits sent as JSON instead of ``multipart/form-data``."""
+``duration``, values the contract refuses (``response_format``, ``quality``, ``size``, ``n``,
+``duration``, ``input_image`` that is not a URL), image edits sent as JSON instead of
+``multipart/form-data``, and a JSON body sent without ``Content-Type: application/json``.
+
+Each body is judged where it is sent (``judge.sent_bodies``), with the values its fields hold.
+"""
 
 from __future__ import annotations
 
@@ -8,152 +12,128 @@ import re
 from collections.abc import Iterator
 
 from pixapi_mcp import contract
-from pixapi_mcp.codecheck.findings import Detector, Hit, contract_fix
-from pixapi_mcp.codecheck.source import Source, key_forms, literal_values
+from pixapi_mcp.codecheck.findings import Detector, Hit
+from pixapi_mcp.codecheck.judge import body_dict, fix_for, sent_bodies
+from pixapi_mcp.codecheck.source import Source, endpoint_of
+from pixapi_mcp.codecheck.values import HOLE, UNKNOWN, Call, Obj, Str
 
 
-def _openai_chat_part(source: Source, index: int) -> bool:
-    """True where `image_url` is an OpenAI chat content part (`{"type": "image_url", ...}`)."""
-    window = "\n".join(source.code[max(0, index - 2) : index + 1])
-    return bool(re.search(r"""type["'`]?\s*[:=]>?\s*["'`]image_url""", window))
+def _chat_part(body: Obj) -> bool:
+    """True for an OpenAI chat content part (``{"type": "image_url", "image_url": ...}``)."""
+    kind = body.get("type")
+    return isinstance(kind, Str) and kind.text == "image_url"
 
 
 def detect_image_url(source: Source) -> Iterator[Hit]:
-    forms = key_forms("image_url", source.language)
-    for index, line in source.lines():
-        if not forms.search(line) or _openai_chat_part(source, index):
+    for sent in sent_bodies(source):
+        found = sent.body.fields.get("image_url")
+        if found is None or _chat_part(sent.body):
             continue
-        endpoint = source.endpoint_for(index)
-        if endpoint is None and not source.near_body(index):
-            continue
-        edit = endpoint is not None and endpoint.kind == "edit"
-        path = (
-            contract.Endpoint.IMAGE_EDITS.value if edit else contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value
-        )
+        edit = sent.kind == "edit"
         what = "an edit" if edit else "image-to-video"
         yield Hit(
-            index,
+            found.line,
             f"Sends `image_url` for {what}: Pixapi has no `image_url` field.",
-            contract_fix("input-image-field", path, {"image_url": "https://example.com/a.png"}),
+            fix_for("input-image-field", sent.path, {"image_url": "https://example.com/a.png"}),
         )
 
 
 def detect_seconds(source: Source) -> Iterator[Hit]:
-    forms = key_forms("seconds", source.language)
-    for index, line in source.lines():
-        if not forms.search(line):
-            continue
-        endpoint = source.endpoint_for(index, radius=8)
-        video = endpoint is not None and endpoint.kind in ("video", "video-sync")
-        if not (video or source.near_body(index)):
+    for sent in sent_bodies(source):
+        found = sent.body.fields.get("seconds")
+        if found is None:
             continue
         yield Hit(
-            index,
+            found.line,
             "Sends `seconds` for the video length: Pixapi's field is `duration` (in seconds).",
-            contract_fix("duration-field", contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value, {"seconds": 8}),
+            fix_for("duration-field", contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value, {"seconds": 8}),
         )
 
 
 def detect_value(field: str, rule_id: str) -> Detector:
+    """A detector for a rule on one field's value, judged by the contract on the request's path."""
+
     def detect(source: Source) -> Iterator[Hit]:
-        for index, value in literal_values(source, field):
-            endpoint = source.endpoint_for(index)
-            if endpoint is None and not source.near_body(index):
+        for sent in sent_bodies(source):
+            found = sent.body.fields.get(field)
+            if found is None:
                 continue
-            if endpoint is not None and endpoint.kind in ("video", "video-sync"):
-                path = contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value
-            elif endpoint is None and field == "size":
-                path = contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value  # the lenient pattern when unsure
-            else:
-                path = contract.Endpoint.IMAGE_GENERATIONS.value
-            fix = contract_fix(rule_id, path, {field: value})
+            body = body_dict(sent.body)
+            if body.get(field) is UNKNOWN:
+                continue
+            fix = fix_for(rule_id, sent.path, {field: body[field]})
             if fix is not None:
-                yield Hit(index, f"Sends `{field}` = `{value}`, which Pixapi does not accept here.", fix)
+                shown = body[field]
+                yield Hit(found.line, f"Sends `{field}` = `{shown}`, which Pixapi does not accept here.", fix)
 
     return detect
 
 
-# -- edits ---------------------------------------------------------------------------------------
-
-_JSON_BODY = re.compile(
-    r"""\bjson\s*=|JSON\.stringify|json_encode\(|json\.Marshal|application/json|"""
-    r"""(?:-d|--data(?:-raw)?)\s*['"]\s*\{|\bjson:\s*\{"""
-)
-_MULTIPART = re.compile(
-    r"""(?:^|\s)(?:-F|--form)\b|\bfiles\s*=|FormData|multipart|CURLFile|curl_file_create|CreateFormFile|"""
-    r"""WriteField|MultipartBody|ofMimeMultipartData|addBinaryBody|\.attach\("""
-)
+_LOCAL_PATH = re.compile(r"(?i)path|dir|cwd|file|open|resolve|__DIR__|__dirname|Paths?\.|readFile")
 
 
-def detect_edit_json(source: Source) -> Iterator[Hit]:
-    requests = sorted(
-        (e for e in source.endpoints if e.kind not in ("models", "other")), key=lambda e: e.line
-    )
-    for position, endpoint in enumerate(requests):
-        if endpoint.kind != "edit" or endpoint.sdk:
+def detect_input_image_url(source: Source) -> Iterator[Hit]:
+    """``input_image`` that is not an http(s) URL: a literal, or a value built from a local path."""
+    for sent in sent_bodies(source):
+        found = sent.body.fields.get("input_image")
+        if found is None:
             continue
-        start = max(0, endpoint.line - 3)
-        if position > 0:
-            start = max(start, requests[position - 1].line + 1)
-        stop = min(len(source.code), endpoint.line + 15)
-        if position + 1 < len(requests):
-            stop = min(stop, requests[position + 1].line)
-        window = list(range(start, max(stop, endpoint.line + 1)))
-        window.extend(_helper_body(source, endpoint.line))
-        if any(_MULTIPART.search(source.code[i]) for i in window):
+        value = found.value
+        shown: str | None = None
+        if isinstance(value, Str) and value.known:
+            shown = value.text
+        elif isinstance(value, Str) and not value.text.startswith(HOLE):
+            if not value.text.startswith(("http://", "https://", "data:")):
+                shown = value.text.replace(HOLE, "...")
+        elif isinstance(value, Str) and _LOCAL_PATH.search(value.hole_hint(0)):
+            shown = value.text.replace(HOLE, "...")
+        elif isinstance(value, Call) and _LOCAL_PATH.search(value.name):
+            shown = f"{value.name}(...)"
+        if shown is None:
             continue
-        signal = next(
-            (i for i in window if _JSON_BODY.search(source.code[i]) and i not in source.negated), None
+        fix = fix_for(
+            "input-image-url", contract.Endpoint.ASYNC_VIDEO_GENERATIONS.value, {"input_image": shown}
         )
-        if signal is not None:
-            evidence = source.raw[signal].strip()[:60]
+        if fix is not None:
             yield Hit(
-                endpoint.line,
-                f"Sends the edit to {endpoint.shown} as JSON (line {signal + 1}: `{evidence}`): image edits are "
-                "`multipart/form-data` uploads.",
-                contract_fix("edit-multipart", contract.Endpoint.IMAGE_EDITS.value, {}, multipart=False),
+                found.line,
+                f"Sends `input_image` = `{shown}`: Pixapi fetches it, so it must be an http(s) URL.",
+                fix,
             )
 
 
-def _helper_body(source: Source, line: int) -> list[int]:
-    """The lines of a local helper function the request on ``line`` is sent through, such as
-    ``post("/v1/images/edits", body)`` with ``def post(...)`` above: that is where the body gets
-    encoded."""
-    code = source.code[line]
-    path_at = min((code.find(m) for m in ("/v1/", "/images/") if m in code), default=-1)
-    if path_at < 0:
-        return []
-    calls = re.findall(r"([A-Za-z_]\w*)\s*\(", code[:path_at])
-    for name in reversed(calls):
-        if name in _NOT_HELPERS:
+def detect_edit_json(source: Source) -> Iterator[Hit]:
+    for request in source.pixapi_requests:
+        endpoint = endpoint_of(request)
+        if endpoint is None or endpoint.kind != "edit" or endpoint.trailing_id:
             continue
-        definition = re.compile(
-            rf"(?:\bdef|\bfunction|\bfunc(?:\s*\([^)]*\))?|\bstatic\s+[\w<>\[\], ]+|\b(?:const|let|var)\s*)\s*"
-            rf"{re.escape(name)}\s*(?:=\s*(?:async\s*)?)?\("
+        if request.encoding not in ("json", "raw", "form"):
+            continue
+        how = "a JSON body" if request.encoding in ("json", "raw") else "a URL-encoded form"
+        yield Hit(
+            endpoint.line,
+            f"Sends the edit to {endpoint.shown} as {how}: image edits are `multipart/form-data` uploads.",
+            "Send a `multipart/form-data` body: `model` and `prompt` as form fields and each input file as a "
+            "part named `image`.",
         )
-        for index, text in enumerate(source.code):
-            if index != line and definition.search(text):
-                return list(range(index, min(len(source.code), index + 25)))
-    return []
 
 
-# Library calls that take a URL; anything else wrapping the path may be a local helper.
-_NOT_HELPERS = frozenset(
-    {
-        "fetch",
-        "create",
-        "URI",
-        "curl_init",
-        "NewRequest",
-        "newBuilder",
-        "str",
-        "String",
-        "format",
-        "sprintf",
-        "Sprintf",
-        "join",
-        "urljoin",
-        "url",
-        "URL",
-    }
-)
+def detect_json_content_type(source: Source) -> Iterator[Hit]:
+    for request in source.pixapi_requests:
+        endpoint = endpoint_of(request)
+        if endpoint is None or endpoint.sdk or request.encoding != "raw" or request.body_fields() is None:
+            continue
+        content_type = request.content_type()
+        if content_type is None:
+            continue
+        path = request.url_for_contract()
+        if path is None:
+            continue
+        fix = fix_for("json-content-type", path, {}, multipart=False, content_type=content_type)
+        if fix is not None:
+            line = (
+                request.body_line
+                if request.body_line is not None and request.via is None
+                else request.anchor_line()
+            )
+            yield Hit(line, "Sends a JSON body without `Content-Type: application/json`.", fix)

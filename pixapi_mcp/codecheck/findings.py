@@ -8,14 +8,16 @@ into findings, the detectors yield hits that ``finding_for_hit`` turns into find
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from pixapi_mcp import contract
-from pixapi_mcp.codecheck.source import Source
+
+if TYPE_CHECKING:
+    from pixapi_mcp.codecheck.source import Source
 
 
 class Finding(BaseModel):
@@ -47,16 +49,7 @@ class Hit:
     fix: str | None = None
 
 
-Detector = Callable[[Source], Iterator[Hit]]
-
-
-def contract_fix(
-    rule_id: str, path: str, body: Mapping[str, Any], multipart: bool | None = None
-) -> str | None:
-    """The contract's own wording for this rule on this request, when the rule fires on it."""
-    rule = contract.RULES_BY_ID[rule_id]
-    found = contract.check_request(path, body, multipart=multipart, rules=[rule])
-    return found[0].message if found else None
+Detector = Callable[["Source"], Iterator[Hit]]
 
 
 def make_finding(rule_id: str, line: int, message: str, fix: str, lines: list[str]) -> Finding:
@@ -96,7 +89,7 @@ def _snippet(lines: list[str], line: int) -> str:
     """The offending line, trimmed, with anything that looks like a key blanked out."""
     if not 1 <= line <= len(lines):
         return ""
-    text = lines[line - 1].strip()
+    text = lines[line - 1].strip()[:600]  # redact a window, then cut: no key is left half-shown
     text = _REDACT[0].sub("sk-[redacted]", text)
     text = _REDACT[1].sub(r"\1[redacted]", text)
     text = _REDACT[2].sub(r"\1[redacted]", text)

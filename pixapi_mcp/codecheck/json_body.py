@@ -15,7 +15,7 @@ from typing import Any
 
 from pixapi_mcp import contract
 from pixapi_mcp.codecheck.findings import Finding, make_finding
-from pixapi_mcp.codecheck.source import split_request_text
+from pixapi_mcp.codecheck.source import split_request
 
 # Fields only the video endpoint takes, right or wrong: their presence means the body is a video's.
 _VIDEO_FIELDS = ("duration", "input_image", "image_url", "seconds")
@@ -24,19 +24,32 @@ _VIDEO_FIELDS = ("duration", "input_image", "image_url", "seconds")
 def check_json(text: str, path: str | None) -> list[Finding]:
     """The contract violations of the JSON request body in ``text``, sent to ``path`` (else the
     request line's path, else a guess). Raises ``ValueError`` when the body is not a JSON object."""
-    found_path, body_text, first_line, request_line = split_request_text(text)
+    found_url, body_text, first_line, request_line, headers = split_request(text)
+    found_path = _route(found_url) if found_url is not None else None
     try:
         body = json.loads(body_text)
     except ValueError as exc:
         line = getattr(exc, "lineno", 1) + first_line - 1
         raise ValueError(f"The request body is not valid JSON (line {line}): {exc}") from None
+    except RecursionError:
+        raise ValueError(
+            "The request body is nested too deeply to read; a Pixapi body is a flat object."
+        ) from None
     if not isinstance(body, dict):
         raise ValueError('The request body must be a JSON object such as {"model": ..., "prompt": ...}.')
     fields: dict[str, Any] = dict(body)  # pyright: ignore[reportUnknownArgumentType]
     route = path or found_path or guess_path(fields)
     lines = text.splitlines()
     findings: list[Finding] = []
-    for violation in contract.check_request(route, fields, multipart=False):
+    content_type = None
+    if headers is not None:  # the headers are written out: a missing Content-Type is known
+        content_type = next(
+            (h.split(":", 1)[1].strip() for h in headers if h.lower().startswith("content-type:")), ""
+        )
+    violations = contract.check_request(route, fields, multipart=False)
+    violations += contract.check_code_request(route, fields, multipart=False, content_type=content_type)
+    order = {rule.id: index for index, rule in enumerate(contract.RULES)}
+    for violation in sorted(violations, key=lambda v: order[v.rule_id]):
         rule = contract.RULES_BY_ID[violation.rule_id]
         line = request_line
         if violation.field:
@@ -52,6 +65,15 @@ def check_json(text: str, path: str | None) -> list[Finding]:
             )
         )
     return findings
+
+
+def _route(url: str) -> str:
+    """The URL as the contract judges it: a full http(s) URL as written (its host and base are
+    judged too), else the path from ``/v1/`` on (``{{host}}/v1/...`` templates)."""
+    if url.lower().startswith(("http://", "https://")):
+        return url
+    found = re.search(r"/v1/\S*", url)
+    return found.group(0) if found else url
 
 
 def guess_path(body: Mapping[str, Any]) -> str:

@@ -1,21 +1,28 @@
-"""Reading integration code: which language it is, and a lexical view the detectors work on.
+"""Reading integration code: which language it is, and ``Source``, the view the detectors use.
 
-``Source`` holds the code split in lines with comments blanked (line numbers kept), the lines
-that speak of a mistake negatively ("never send image_url"), paragraphs, and the Pixapi paths
-(or OpenAI-SDK calls) it mentions. ``key_forms`` and ``literal_values`` find a request field and
-its literal value in the spellings of each language (JSON and dict keys, keyword arguments, Go
-struct fields and tags, form and query parameters). No rule lives here: the detectors
-(``detect_*`` modules) decide what is a mistake.
+``Source`` parses the code with the language's tree-sitter grammar and its reader (``lang_*``)
+and offers: the lines with comments blanked (line numbers kept), the requests the code sends (each
+with its own URL, headers and body, values followed through variables, concatenation, format
+calls, field assignments and helpers), the field reads on responses, and the Pixapi paths the
+code mentions. No rule lives here: the detectors (``detect_*``) decide what is a mistake.
+
+Detection looks at a bounded prefix with plain substring and line-anchored patterns (no pattern
+with nested repetition), so it is linear in the input.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Literal
+
+from pixapi_mcp.codecheck.program import Program, Read
+from pixapi_mcp.codecheck.request import Request
+from pixapi_mcp.codecheck.syntax import SourceLanguage, Tree
+from pixapi_mcp.codecheck.values import HOLE, Str
 
 Language = Literal["curl", "python", "node", "go", "java", "php", "json"]
 LANGUAGES: tuple[Language, ...] = ("curl", "python", "node", "go", "java", "php", "json")
@@ -61,6 +68,52 @@ def normalize_language(language: str | None) -> Language | None:
     raise ValueError(f"Unknown language {language!r}; use one of: {accepted}.")
 
 
+# -- detection ---------------------------------------------------------------------------------
+
+_DETECT_PREFIX = 65_536
+# (language, weight, pattern): each pattern is anchored on a literal token, with no nested
+# repetition, and runs over a bounded prefix of the text.
+_SIGNAL_PATTERNS: tuple[tuple[Language, int, str], ...] = (
+    ("php", 10, r"<\?php"),
+    ("php", 3, r"\bcurl_(?:init|setopt|setopt_array|exec)\("),
+    ("php", 2, r"^[ \t]*\$\w+[ \t]*=[^=]"),
+    ("php", 2, r"\$\w+->\w+\("),
+    ("php", 2, r"=>[ \t]*\[|\barray\("),
+    ("go", 10, r"^package[ \t]+\w+[ \t]*$"),
+    ("go", 3, r"^func[ \t]|\bfunc[ \t]*\("),
+    ("go", 2, r"\w[ \t]*:=[ \t]"),
+    ("go", 3, r"\bhttp\.NewRequest|\bfmt\.\w+\(|\bjson\.Marshal\b"),
+    ("java", 8, r"^import[ \t]+java[x]?\.|^import[ \t]+(?:okhttp3|com\.fasterxml|org\.json)"),
+    ("java", 4, r"\bpublic[ \t]+(?:static[ \t]+)?(?:class|void|final)\b|\bclass[ \t]+\w+[ \t]*\{"),
+    ("java", 3, r"HttpRequest\.newBuilder|System\.getenv|System\.out\.print|new[ \t]+\w+Builder\("),
+    ("java", 2, r"^[ \t]*(?:final[ \t]+)?(?:String|int|var|JsonNode|JSONObject)[ \t]+\w+[ \t]*=[^=]"),
+    ("python", 6, r"^(?:import[ \t]+\w+(?:\.\w+)*(?:[ \t]+as[ \t]+\w+)?|from[ \t]+[\w.]+[ \t]+import\b)"),
+    ("python", 4, r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+\("),
+    ("python", 2, r"^[ \t]*(?:if|elif|while|for|with|try|except|else)\b[^{;]*:[ \t]*$"),
+    ("python", 3, r"\bos\.environ|\bos\.getenv|\b(?:requests|httpx|aiohttp)\.\w+\(|\bprint\(f?[\"']"),
+    ("python", 2, r"\bNone\b|\bTrue\b|\bFalse\b|\bself\."),
+    ("node", 4, r"\b(?:const|let|var)[ \t]+[\w{\[]"),
+    ("node", 4, r"\bawait[ \t]+fetch\(|\brequire\(|\bprocess\.env\b|\bconsole\.\w+\("),
+    ("node", 2, r"=>|===|!==|\bfunction[ \t]+\w+[ \t]*\("),
+    ("node", 4, r"^[ \t]*import[ \t][^\n]*[ \t]from[ \t]+['\"]|^[ \t]*export[ \t]"),
+    ("node", 2, r"\b(?:interface|type)[ \t]+\w+[ \t]*[={<]|:[ \t]*(?:string|number|boolean)\b"),
+    ("curl", 8, r"^#![^\n]*\b(?:ba|z)?sh\b"),
+    ("curl", 6, r"^[ \t]*curl[ \t]"),
+    (
+        "curl",
+        2,
+        r"^[ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*=\S|\$\(curl\b|\bjq[ \t]+-r\b|^[ \t]*(?:fi|done|then)\b",
+    ),
+)
+_SIGNALS: tuple[tuple[Language, int, re.Pattern[str]], ...] = tuple(
+    (lang, weight, re.compile(pattern, re.M)) for lang, weight, pattern in _SIGNAL_PATTERNS
+)
+_TYPESCRIPT = re.compile(
+    r"\b(?:interface|type)[ \t]+\w+[ \t]*[={<]|\)[ \t]*:[ \t]*(?:Promise|string|number|void|boolean)\b|"
+    r"\b(?:const|let)[ \t]+\w+[ \t]*:[ \t]*\w|\bas[ \t]+(?:const|string|any)\b"
+)
+
+
 def detect_language(code: str) -> Language:
     """Best guess at the language of ``code`` (curl when nothing else fits)."""
     text = code.strip()
@@ -70,161 +123,58 @@ def detect_language(code: str) -> Language:
         if body.startswith(("{", "[")):
             try:
                 json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
             else:
                 return "json"
-    if re.match(r"#!.*\b(?:ba|z)?sh\b", first) or re.match(r"curl\s", first):
+    sample = text[:_DETECT_PREFIX]
+    scores: dict[Language, int] = {}
+    for lang, weight, pattern in _SIGNALS:
+        hits = sum(1 for _ in zip(range(20), pattern.finditer(sample), strict=False))
+        if hits:
+            scores[lang] = scores.get(lang, 0) + weight * min(hits, 5)
+    if not scores:
         return "curl"
-    if "<?php" in text or re.search(r"\bcurl_(?:init|setopt)\(", text):
-        return "php"
-    if re.search(r"^\s*package\s+\w+\s*$|\bfunc\s+\w*\(|\bhttp\.NewRequest\b|\w\s*:=\s", text, re.M):
-        return "go"
-    if re.search(
-        r"\bimport\s+java\.|\bHttpRequest\.newBuilder|System\.getenv|"
-        r"\bpublic\s+(?:static\s+)?(?:class|void|final)\b",
-        text,
-    ):
-        return "java"
-    if re.search(
-        r"^\s*(?:import\s+\w+(?:\.\w+)*(?:\s+as\s+\w+)?\s*$|from\s+[\w.]+\s+import\b|def\s+\w+\(|print\()"
-        r"|^\s*(?:if|elif|while|for|with|try|except)\b[^{;]*:\s*$|os\.environ|\b(?:requests|httpx)\.\w+\(",
-        text,
-        re.M,
-    ):
-        return "python"
-    if re.search(
-        r"\b(?:const|let|var)\s+\w+\s*=|\bawait\s+fetch\b|\brequire\(|process\.env|=>|"
-        r"\bconsole\.log\b|^\s*import\s.+\sfrom\s+['\"]",
-        text,
-        re.M,
-    ):
-        return "node"
-    if re.search(r"^\s*\$\w+\s*=", text, re.M):
-        return "php"
-    return "curl"
+    order: tuple[Language, ...] = ("php", "go", "java", "python", "node", "curl")
+    return max(order, key=lambda lang: (scores.get(lang, 0), -order.index(lang)))
 
 
 # -- a request text: an optional request line, headers, then the body -------------------------
 
 _REQUEST_LINE = re.compile(
-    r"^(?:(?://|#)\s*)?(?P<method>POST|GET|PUT|PATCH)\s+(?P<url>\S+)(?:\s+HTTP/[\d.]+)?\s*$", re.I
+    r"^(?:(?://|#)[ \t]*)?(?P<method>POST|GET|PUT|PATCH)[ \t]+(?P<url>\S+)(?:[ \t]+HTTP/[\d.]+)?[ \t]*$", re.I
 )
 
 
 def split_request_text(text: str) -> tuple[str | None, str, int, int]:
-    """``(path, body, body_first_line, request_line)``: an optional request line (``POST /v1/...``,
+    """``(url, body, body_first_line, request_line)``: an optional request line (``POST /v1/...``,
     perhaps as a comment), header lines, then the body. Line numbers are 1-based."""
+    route, body, first, request_line, _ = split_request(text)
+    return route, body, first, request_line
+
+
+def split_request(text: str) -> tuple[str | None, str, int, int, list[str] | None]:
+    """As ``split_request_text``, with the header lines given (None when there are none)."""
     lines = text.splitlines()
     index = 0
     while index < len(lines) and not lines[index].strip():
         index += 1
     if index >= len(lines):
-        return None, "", 1, 1
+        return None, "", 1, 1, None
     match = _REQUEST_LINE.match(lines[index].strip())
     if match is None:
-        return None, "\n".join(lines[index:]), index + 1, index + 1
+        return None, "\n".join(lines[index:]), index + 1, index + 1, None
     request_line = index + 1
     url = match.group("url")
-    found = re.search(r"/v1/\S*", url)
-    route = found.group(0) if found else url
     index += 1
+    headers: list[str] = []
     while index < len(lines) and lines[index].strip() and not lines[index].lstrip().startswith(("{", "[")):
-        index += 1  # header lines such as "Authorization: Bearer ..." up to the blank line
-    return route, "\n".join(lines[index:]), index + 1, request_line
+        headers.append(lines[index].strip())  # "Authorization: Bearer ..." up to the blank line
+        index += 1
+    return url, "\n".join(lines[index:]), index + 1, request_line, headers or None
 
 
-# -- the lexical view ----------------------------------------------------------------------
-
-_LINE_COMMENTS: dict[Language, tuple[str, ...]] = {
-    "curl": ("#",),
-    "python": ("#",),
-    "node": ("//",),
-    "go": ("//",),
-    "java": ("//",),
-    "php": ("//", "#"),
-    "json": ("//",),
-}
-_QUOTES: dict[Language, tuple[str, ...]] = {
-    "curl": ('"', "'"),
-    "python": ('"""', "'''", '"', "'"),
-    "node": ('"', "'", "`"),
-    "go": ('"', "`", "'"),
-    "java": ('"""', '"', "'"),
-    "php": ('"', "'"),
-    "json": ('"',),
-}
-# Quotes whose strings may run over several lines; the others end at the line end.
-_MULTILINE_QUOTES = frozenset({'"""', "'''", "`"})
-_RAW_QUOTES = frozenset({"`"})  # no backslash escapes inside (Go raw strings; JS keeps them, harmlessly)
-
-
-def _strip_comments(text: str, language: Language) -> str:
-    """``text`` with every comment replaced by spaces (newlines kept), strings left intact."""
-    markers = _LINE_COMMENTS[language]
-    quotes = _QUOTES[language]
-    block = language in ("node", "go", "java", "php", "json")
-    multiline = set(_MULTILINE_QUOTES)
-    if language in ("curl", "php"):
-        multiline.update({'"', "'"})  # shell and PHP strings span lines
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        quote = next((q for q in quotes if text.startswith(q, i)), None)
-        if quote is not None:
-            end = _string_end(text, i + len(quote), quote, quote in multiline, language)
-            out.append(text[i:end])
-            i = end
-            continue
-        if block and text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:end]))
-            i = end
-            continue
-        marker = next((m for m in markers if text.startswith(m, i)), None)
-        if marker is not None and _starts_comment(text, i, marker, language):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out.append(" " * (end - i))
-            i = end
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _string_end(text: str, i: int, quote: str, multiline: bool, language: Language) -> int:
-    raw = quote in _RAW_QUOTES or (language == "curl" and quote == "'")
-    n = len(text)
-    while i < n:
-        if not raw and text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(quote, i):
-            return i + len(quote)
-        if text[i] == "\n" and not multiline:
-            return i
-        i += 1
-    return n
-
-
-def _starts_comment(text: str, i: int, marker: str, language: Language) -> bool:
-    if marker == "#":
-        if language == "php" and text.startswith("#[", i):
-            return False  # a PHP 8 attribute
-        if language == "curl":
-            return i == 0 or text[i - 1] in " \t\n;(|&"
-    return True
-
-
-_NEGATIVE = re.compile(
-    r"\b(?:do not|don't|never|not use|avoid|instead of|rather than|wrong|forbidden|not allowed|must not|"
-    r"no longer|deprecated)\b",
-    re.I,
-)
-
+# -- mentions of Pixapi paths ----------------------------------------------------------------------
 
 EndpointKind = Literal["image", "edit", "video", "video-sync", "tasks", "models", "other"]
 
@@ -246,15 +196,11 @@ class Endpoint:
         return f"`{self.path}(...)`" if self.sdk else f"`{self.path}`"
 
 
-_PATH = re.compile(r"(?P<path>(?:/v1)?(?:/async)?/(?:images?|videos?|tasks?|models|async)(?:/[\w.-]*)*)")
-_SDK_CALLS: tuple[tuple[re.Pattern[str], EndpointKind], ...] = (
-    (re.compile(r"\.images\.(?:generate|create)\s*\("), "image"),
-    (re.compile(r"\.images\.edit\s*\("), "edit"),
-    (re.compile(r"\.videos\.(?:create|generate)\s*\("), "video-sync"),
-)
+_PATH = re.compile(r"(?:/v1)?(?:/async)?/(?:images?|videos?|tasks?|models|async)(?:/[\w.{}\ue000-]*){0,6}")
 
 
-def _classify_path(raw: str) -> tuple[EndpointKind, bool, bool] | None:
+def classify_path(raw: str) -> tuple[EndpointKind, bool, bool] | None:
+    """``(kind, is_async, trailing id)`` of a Pixapi path."""
     path = raw.rstrip("/.")
     parts = [p for p in path.split("/") if p]
     if parts and parts[0] == "v1":
@@ -284,173 +230,148 @@ def _classify_path(raw: str) -> tuple[EndpointKind, bool, bool] | None:
         if len(parts) == 1 and trailing:
             return "tasks", False, True  # GET /v1/videos/{id}: an OpenAI-style retrieval
         return "video-sync", is_async, extra
+    if head == "videos" and len(parts) >= 2:
+        return "tasks", is_async, True  # GET /v1/videos/{id}
     return "other", is_async, len(parts) > 1
 
 
-class Source:
-    """Code split in lines, with comments blanked and the Pixapi paths it mentions."""
+def endpoint_of(request: Request) -> Endpoint | None:
+    """The Pixapi endpoint a request goes to, classified (once per request)."""
+    if request.endpoint_cache is None:
+        request.endpoint_cache = (_endpoint_of(request),)
+    return request.endpoint_cache[0]  # pyright: ignore[reportReturnType]
 
-    def __init__(self, text: str, language: Language) -> None:
+
+def _endpoint_of(request: Request) -> Endpoint | None:
+    route = request.route()
+    if route is None:
+        return None
+    if request.sdk is not None:
+        kind = {"images.generate": "image", "images.edit": "edit"}.get(request.sdk)
+        if kind is None:
+            kind = "tasks" if request.method == "GET" else "video-sync"
+        return Endpoint(request.line, kind, f".{request.sdk}", False, False, sdk=True)  # pyright: ignore[reportArgumentType]
+    shown = route.replace(HOLE, "{id}")
+    classified = classify_path(route.replace(HOLE, "x") + ("/" if route.endswith(HOLE) else ""))
+    if classified is None:
+        return None
+    kind, is_async, trailing = classified
+    return Endpoint(request.path_line(), kind, shown, is_async, trailing)
+
+
+# -- the view the detectors use -------------------------------------------------------------------
+
+
+def _reader(language: SourceLanguage) -> type[Program]:
+    if language == "python":
+        from pixapi_mcp.codecheck.lang_python import PythonProgram
+
+        return PythonProgram
+    if language == "node":
+        from pixapi_mcp.codecheck.lang_node import NodeProgram
+
+        return NodeProgram
+    if language == "go":
+        from pixapi_mcp.codecheck.lang_go import GoProgram
+
+        return GoProgram
+    if language == "java":
+        from pixapi_mcp.codecheck.lang_java import JavaProgram
+
+        return JavaProgram
+    if language == "php":
+        from pixapi_mcp.codecheck.lang_php import PhpProgram
+
+        return PhpProgram
+    from pixapi_mcp.codecheck.lang_shell import ShellProgram
+
+    return ShellProgram
+
+
+class Source:
+    """Code parsed in its language: lines, requests, reads and the Pixapi paths it mentions."""
+
+    def __init__(self, text: str, language: Language, deadline: float | None = None) -> None:
         self.language: Language = language
         self.raw: list[str] = text.splitlines()
-        code = _strip_comments(text, language).splitlines()
-        self.code: list[str] = code + [""] * (len(self.raw) - len(code))
-        self.negated: frozenset[int] = frozenset(
-            i for i, line in enumerate(self.code) if _NEGATIVE.search(line)
-        )
-        paragraph, paragraphs = 0, list[int]()
-        for line in self.raw:
-            if not line.strip():
-                paragraph += 1
-            paragraphs.append(paragraph)
-        self.paragraph: list[int] = paragraphs
-
-    def lines(self) -> Iterator[tuple[int, str]]:
-        """(index, code) for every line that has code and does not speak of a mistake negatively."""
-        for index, line in enumerate(self.code):
-            if line.strip() and index not in self.negated:
-                yield index, line
-
-    @cached_property
-    def endpoints(self) -> list[Endpoint]:
-        found: list[Endpoint] = []
-        for index, line in self.lines():
-            for match in _PATH.finditer(line):
-                raw = match.group("path")
-                if not raw.startswith("/v1/") and not re.match(r"/(?:async/)?(?:images|videos)/", raw):
-                    continue
-                classified = _classify_path(raw)
-                if classified is None:
-                    continue
-                kind, is_async, trailing = classified
-                found.append(Endpoint(index, kind, raw, is_async, trailing))
-            for pattern, kind in _SDK_CALLS:
-                call = pattern.search(line)
-                if call is not None:
-                    found.append(Endpoint(index, kind, call.group(0).strip(" ("), False, False, sdk=True))
-        return found
+        lang: SourceLanguage = "curl" if language == "json" else language
+        typescript = lang == "node" and bool(_TYPESCRIPT.search(text[:_DETECT_PREFIX]))
+        tree = Tree(text, lang, typescript, deadline)
+        if lang == "node" and tree.error_ratio() > 0.01:
+            other = Tree(
+                text, lang, not typescript, deadline
+            )  # JSX or type syntax: the other grammar may fit
+            if other.error_ratio() < tree.error_ratio():
+                tree = other
+        self.tree = tree
+        self.program: Program = _reader(lang)(tree, deadline)
+        self.code: list[str] = tree.blanked_lines(len(self.raw), self.program.found.get("c", []))
 
     @cached_property
     def text(self) -> str:
         return "\n".join(self.code)
 
+    def lines(self) -> list[tuple[int, str]]:
+        """(index, code) for every line that has code."""
+        return [(i, line) for i, line in enumerate(self.code) if line.strip()]
+
+    def lines_matching(self, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
+        """(index, code) of the lines where ``pattern`` matches: one scan of the whole text, so the
+        per-line checks run only where they can apply."""
+        found: list[tuple[int, str]] = []
+        last = -1
+        for match in pattern.finditer(self.text):
+            index = bisect.bisect_right(self._line_starts, match.start()) - 1
+            if index != last:
+                found.append((index, self.code[index]))
+                last = index
+        return found
+
     @cached_property
-    def body_lines(self) -> frozenset[int]:
-        """Lines that look like part of a Pixapi request body (a `model` or `prompt` key)."""
-        marks: set[int] = set()
-        for index, line in self.lines():
-            if key_forms("prompt", self.language).search(line) or key_forms("model", self.language).search(
-                line
-            ):
-                marks.add(index)
-        return frozenset(marks)
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        for line in self.code:
+            starts.append(starts[-1] + len(line) + 1)
+        return starts
 
-    def near_body(self, index: int, radius: int = 6) -> bool:
-        return (
-            any(
-                abs(other - index) <= radius and self.paragraph[other] == self.paragraph[index]
-                for other in self.body_lines
-            )
-            or index in self.body_lines
-        )
+    @cached_property
+    def requests(self) -> list[Request]:
+        return self.program.requests()
 
-    def endpoint_for(self, index: int, radius: int = 12) -> Endpoint | None:
-        """The request a line belongs to: an endpoint on the same line, else the nearest one in the
-        same paragraph, else the nearest within ``radius`` lines (ties go to the earlier one)."""
-        requests = [e for e in self.endpoints if e.kind not in ("models", "other")]
-        same = [e for e in requests if e.line == index]
-        if same:
-            return same[0]
-        in_paragraph = [e for e in requests if self.paragraph[e.line] == self.paragraph[index]]
-        pool = in_paragraph or [e for e in requests if abs(e.line - index) <= radius]
-        if not pool:
-            return None
-        return min(pool, key=lambda e: (abs(e.line - index), e.line))
+    @cached_property
+    def pixapi_requests(self) -> list[Request]:
+        return [r for r in self.requests if r.is_pixapi()]
 
-    def assignment(self, name: str, before: int) -> tuple[int, str] | None:
-        """The last assignment of ``name`` at or before line ``before``: (line, right-hand side
-        with its continuation lines)."""
-        pattern = re.compile(
-            rf"(?<![\w$.])\$?{re.escape(name)}\s*(?::\s*[\w\[\], .|]+)?\s*(?::=|=(?![=>]))\s*(?P<rhs>.*)$"
-        )
-        for index in range(min(before, len(self.code) - 1), -1, -1):
-            match = pattern.search(self.code[index])
-            if match is None:
-                continue
-            rhs = [match.group("rhs")]
-            depth = _depth(match.group("rhs"))
-            follow = index + 1
-            while (
-                follow < len(self.code)
-                and follow - index <= 10
-                and (depth > 0 or rhs[-1].rstrip().endswith("\\"))
-            ):
-                rhs.append(self.code[follow])
-                depth += _depth(self.code[follow])
-                follow += 1
-            return index, "\n".join(rhs)
-        return None
+    @cached_property
+    def reads(self) -> list[Read]:
+        return self.program.reads()
 
+    @cached_property
+    def endpoints(self) -> list[Endpoint]:
+        """Every Pixapi path the code mentions in a string, and every SDK call, in line order."""
+        found: list[Endpoint] = []
+        for literal in self.program.strings():
+            for match in _PATH.finditer(literal.text):
+                raw = match.group(0)
+                if not raw.startswith("/v1/") and not re.match(r"/(?:async/)?(?:images|videos)/", raw):
+                    continue
+                classified = classify_path(raw)
+                if classified is not None:
+                    kind, is_async, trailing = classified
+                    found.append(Endpoint(literal.line_at(match.start()), kind, raw, is_async, trailing))
+        for request in self.requests:
+            if request.sdk is not None:
+                endpoint = endpoint_of(request)
+                if endpoint is not None:
+                    found.append(endpoint)
+        return sorted(found, key=lambda e: e.line)
 
-def _depth(text: str) -> int:
-    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
-
-
-@cache
-def key_forms(name: str, language: Language) -> re.Pattern[str]:
-    """Where ``name`` is used as a request field: a quoted key (JSON, dict, PHP, Go map, Java
-    Map.of), a Go struct tag, a query or form parameter, and the unquoted forms of each language
-    (JS object keys and shorthand, Python keyword arguments)."""
-    n = re.escape(name)
-    forms = [
-        rf"""(?<![\w-])\\?["'`]{n}\\?["'`]\s*(?::|=>)""",
-        rf"""(?<!get)(?<!pop)(?<!getenv)(?<!getOrDefault)[(,]\s*["']{n}["']\s*,""",
-        rf"""json:\\?"{n}\b""",
-        rf"""[?&]{n}=""",
-        rf"""(?:-F|--form|--form-string|-d|--data|--data-urlencode)\s*["']?{n}=""",
-        rf"""["']{n}=""",
-    ]
-    if language == "node":
-        forms.append(rf"""(?<![\w$.'"`-]){n}\s*:(?!:)""")
-        forms.append(rf"""[{{,]\s*{n}\s*(?=[,}}])""")
-    if language == "python":
-        forms.append(rf"""[(,]\s*{n}\s*=(?!=)|^\s*{n}=(?!=)|^\s*{n}\s*=(?!=).*,\s*$""")
-    if language == "go":
-        forms.append(rf"""(?<![\w.])(?:{_go_names(name)})\s*:(?!=)""")
-    return re.compile("|".join(f"(?:{f})" for f in forms))
-
-
-def _go_names(name: str) -> str:
-    """Go struct field spellings of a JSON field: ``image_url`` -> ``ImageUrl|ImageURL``."""
-    camel = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
-    names = {camel, re.sub(r"(Url|Id)$", lambda m: m.group(1).upper(), camel)}
-    return "|".join(sorted(re.escape(n) for n in names))
-
-
-@cache
-def _literal_after_key(name: str, language: Language) -> re.Pattern[str]:
-    """``name`` used as a field with a string literal value; the value is group ``value``."""
-    n = re.escape(name)
-    forms = [
-        rf"""\\?["'`]{n}\\?["'`]\s*(?::|=>|,)\s*\\?["'`](?P<v1>[^"'`\\]*)\\?["'`]""",
-        rf"""(?:-F|--form|-d|--data)\s*["']?{n}=(?P<v2>[^"'&\s]+)""",
-        rf"""["']{n}=(?P<v3>[^"'&]+)""",
-        rf"""\.(?:set)?{n[0].upper()}{n[1:]}\(\s*"(?P<v4>[^"]*)"\s*\)""",
-        rf"""\.{n}\(\s*"(?P<v5>[^"]*)"\s*\)""",
-    ]
-    if language == "node":
-        forms.append(rf"""(?<![\w$.'"`-]){n}\s*:\s*["'`](?P<v6>[^"'`$]*)["'`]""")
-    if language == "python":
-        forms.append(rf"""(?:[(,]|^)\s*{n}\s*=\s*["'](?P<v7>[^"']*)["']""")
-    if language == "go":
-        forms.append(rf"""(?<![\w.])(?:{_go_names(name)})\s*:\s*"(?P<v8>[^"]*)\"""")
-    return re.compile("|".join(f"(?:{f})" for f in forms))
-
-
-def literal_values(source: Source, name: str) -> Iterator[tuple[int, str]]:
-    pattern = _literal_after_key(name, source.language)
-    for index, line in source.lines():
-        for match in pattern.finditer(line):
-            value = next((v for v in match.groups() if v is not None), None)
-            if value is not None and not re.search(r"[<>{}$]|\$\{", value):
-                yield index, value
+    @cached_property
+    def used_literals(self) -> frozenset[int]:
+        """Source positions of the literals some request's URL was built from."""
+        used: set[int] = set()
+        for request in self.requests:
+            for value in (request.url, request.base):
+                if isinstance(value, Str):
+                    used.update(key for _, _, key in value.marks)
+        return frozenset(used)

@@ -3,12 +3,20 @@
 ``register_check_code(server)`` puts it on an ``MCPServer``; the server calls it at start-up.
 This is the only module of ``codecheck`` that imports ``mcp``, and the package root does not
 import it, so ``docs`` and the tests can use the checker without the SDK.
+
+The check runs in a worker thread (``anyio.to_thread``), never on the event loop, so other
+sessions' calls are answered while a large input is checked; it has a time budget
+(``CHECK_TIME_BUDGET_S``), enforced both inside the check (it stops itself) and around it.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
@@ -16,8 +24,15 @@ from pydantic import BaseModel, Field
 
 from pixapi_mcp.codecheck import check
 from pixapi_mcp.codecheck.findings import Finding
+from pixapi_mcp.codecheck.program import CheckTimeout
 from pixapi_mcp.codecheck.source import detect_language, normalize_language
 from pixapi_mcp.tool_result import call_result, short_text
+
+# The largest input the tool takes (characters). Linear work: 200 KB checks in well under a second
+# here (bench/codecheck_speed.py), and no integration file a model pastes is larger.
+MAX_CODE_CHARS = 200_000
+# How long one check may take before the tool gives up with a clear error.
+CHECK_TIME_BUDGET_S = 10.0
 
 CHECK_CODE_DESCRIPTION = """Check Pixapi integration code, or a JSON request body, against Pixapi's documented contract.
 
@@ -27,7 +42,11 @@ Finds async=true flags, /v1/videos/generations, image_url instead of input_image
 of duration, image models used for video (and the reverse), data[0].url read from a task (the
 video is at result.data[0].url), tasks never polled or polled for the wrong status, missing
 Bearer auth, hard-coded or browser-exposed keys, edits sent as JSON, and bad
-response_format/quality/size values. Free and local; a static check (nothing is run or sent).
+response_format/quality/size values. Values are followed through the file (variables, concatenation, f-strings, format calls, field
+assignments, helper functions) and each request is judged on its own URL, headers and body; also
+finds JSON bodies sent without Content-Type: application/json, wrong base URLs, task_id read
+where the submission answers id, and openai SDK clients (base_url without /v1, video calls).
+Free and local; a static check (nothing is run or sent); up to 200,000 characters.
 Returns findings with rule_id, line, message, fix and docs_uri. Next: fix each finding (read its
 docs_uri), then check again until ok is true."""
 
@@ -55,13 +74,14 @@ class CheckCodeResult(BaseModel):
         return short_text(self.summary, details)
 
 
-def run_check(code: str, language: str | None) -> CheckCodeResult:
-    """The tool's answer for ``code``; a ``ToolError`` the model can act on for bad input."""
+def run_check(code: str, language: str | None, deadline: float | None = None) -> CheckCodeResult:
+    """The tool's answer for ``code``; a ``ToolError`` the model can act on for bad input.
+    ``CheckTimeout`` when ``deadline`` (a ``time.monotonic()`` instant) passes."""
     if not code.strip():
         raise ToolError("code is empty: pass the source code or the JSON request body to check.")
     try:
         lang = normalize_language(language) or detect_language(code)
-        findings = check.check_code(code, lang)
+        findings = check.check_code(code, lang, deadline=deadline)
     except ValueError as exc:
         raise ToolError(str(exc)) from None
     next_step = (
@@ -79,15 +99,49 @@ def run_check(code: str, language: str | None) -> CheckCodeResult:
     )
 
 
-def register_check_code(server: MCPServer[Any]) -> None:
-    """Register the ``check_code`` tool on ``server``."""
+# What the tool runs in its worker thread: ``run_check``, or a stand-in a test injects.
+Runner = Callable[[str, "str | None", "float | None"], CheckCodeResult]
+
+
+async def run_check_off_loop(
+    code: str,
+    language: str | None,
+    budget_s: float = CHECK_TIME_BUDGET_S,
+    runner: Runner = run_check,
+) -> CheckCodeResult:
+    """``run_check`` in a worker thread within ``budget_s``: the event loop stays free for every
+    other session while a large input is checked."""
+    deadline = time.monotonic() + budget_s
+    try:
+        with anyio.fail_after(budget_s + 1.0):  # the check stops itself at the deadline; this is the backstop
+            return await anyio.to_thread.run_sync(
+                partial(runner, code, language, deadline), abandon_on_cancel=True
+            )
+    except (TimeoutError, CheckTimeout):
+        raise _too_slow(budget_s) from None
+
+
+def _too_slow(budget_s: float = CHECK_TIME_BUDGET_S) -> ToolError:
+    return ToolError(
+        f"check_code stopped after its {budget_s:g} s budget: the input is too large or too "
+        "deeply nested to check in time.\ncategory: too_large | retryable: no\n"
+        "fix: check the file in smaller parts (the functions that call Pixapi and the code that reads "
+        "their answers), then run check_code again."
+    )
+
+
+def register_check_code(
+    server: MCPServer[Any], *, budget_s: float = CHECK_TIME_BUDGET_S, runner: Runner = run_check
+) -> None:
+    """Register the ``check_code`` tool on ``server``. ``budget_s`` and ``runner`` are for tests:
+    a smaller budget, or a runner that holds the worker thread to show the loop stays free."""
 
     async def check_code(
         code: Annotated[
             str,
             Field(
                 min_length=1,
-                max_length=200_000,
+                max_length=MAX_CODE_CHARS,
                 description="The source code, or a JSON request body (optionally preceded by a `POST /v1/...` line).",
             ),
         ],
@@ -99,7 +153,7 @@ def register_check_code(server: MCPServer[Any]) -> None:
             ),
         ] = None,
     ) -> Annotated[CallToolResult, CheckCodeResult]:
-        checked = run_check(code, language)
+        checked = await run_check_off_loop(code, language, budget_s, runner)
         return call_result(checked, checked.text())
 
     server.add_tool(

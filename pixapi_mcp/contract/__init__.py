@@ -80,12 +80,14 @@ from pixapi_mcp.contract.responses import (
     TaskSubmission,
 )
 from pixapi_mcp.contract.rules import (
+    CODE_CHECKS,
     RULES,
     RULES_BY_ID,
     Example,
     Rule,
     RuleScope,
     Violation,
+    check_code_request,
     check_request,
     check_submission,
 )
@@ -96,6 +98,7 @@ __all__ = [
     "ASYNC_TASKS_URL",
     "AUTH_URL",
     "CATALOG",
+    "CODE_CHECKS",
     "DEFAULT_IMAGE_MODEL",
     "DEFAULT_VIDEO_MODEL",
     "DOCS_ROOT",
@@ -149,6 +152,7 @@ __all__ = [
     "VideoSize",
     "Violation",
     "canonical_model_id",
+    "check_code_request",
     "check_request",
     "check_submission",
     "estimate_credits",

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pixapi_mcp.contract.catalog import MODEL_NAMES, lookup_model, model_category, suggest_models
-from pixapi_mcp.contract.endpoints import FORBIDDEN_VIDEO_PATH, SUBMIT_ENDPOINTS, Endpoint
+from pixapi_mcp.contract.endpoints import API_HOST, FORBIDDEN_VIDEO_PATH, SUBMIT_ENDPOINTS, Endpoint
 from pixapi_mcp.contract.fields import IMAGE_SIZE_PATTERN, MAX_N, VIDEO_SIZE_PATTERN
 
 
@@ -24,6 +24,8 @@ class RequestView:
     body: Mapping[str, Any]
     multipart: bool | None = None
     known_models: frozenset[str] = frozenset()
+    # The Content-Type header sent with the body: None when unknown, "" when known to be absent.
+    content_type: str | None = None
 
     @property
     def route(self) -> str:
@@ -99,7 +101,7 @@ def check_video_path(view: RequestView) -> Iterable[tuple[str | None, str]]:
 
 
 def check_unknown_path(view: RequestView) -> Iterable[tuple[str | None, str]]:
-    if view.endpoint is None and view.route != FORBIDDEN_VIDEO_PATH:
+    if view.endpoint is None and view.route != FORBIDDEN_VIDEO_PATH and wrong_base(view) is None:
         valid = ", ".join(e.value for e in SUBMIT_ENDPOINTS)
         yield None, f"`{view.route}` is not a Pixapi endpoint; use one of {valid}."
 
@@ -234,6 +236,49 @@ def check_edit_multipart(view: RequestView) -> Iterable[tuple[str | None, str]]:
         )
     elif view.multipart and not view.body.get("image"):
         yield "image", "Attach at least one input image as a multipart part named `image`."
+
+
+def wrong_base(view: RequestView) -> tuple[str, str] | None:
+    """``(the base used, the URL to use)`` when a request leaves Pixapi's documented base URL
+    ``https://api.pixapi.ai`` (api-reference.txt, "Base URL"): another pixapi.ai host, or a prefix
+    such as ``/api`` before ``/v1`` (on a pixapi.ai host or a bare path). Other hosts (the sandbox,
+    a proxy) are not judged."""
+    parts = urlsplit(view.path)
+    host = (parts.hostname or "").lower()
+    route = view.route
+    at = len(route) - 3 if route.endswith("/v1") else route.find("/v1/")
+    if at < 0:
+        return None  # not an API call (a file on cdn.pixapi.ai, say)
+    right = f"https://{API_HOST}{route[at:]}"
+    pixapi_host = host == "pixapi.ai" or host.endswith(".pixapi.ai")
+    if host and host != API_HOST and pixapi_host:
+        return f"{parts.scheme}://{host}{route[:at]}", right
+    if at > 0 and (not host or pixapi_host):
+        return (f"{parts.scheme}://{host}" if host else "") + route[:at], right
+    return None
+
+
+def check_base_url(view: RequestView) -> Iterable[tuple[str | None, str]]:
+    found = wrong_base(view)
+    if found is not None:
+        used, right = found
+        yield None, f"Pixapi's base URL is `https://{API_HOST}`, not `{used}`: send to `{right}`."
+
+
+def check_json_content_type(view: RequestView) -> Iterable[tuple[str | None, str]]:
+    endpoint, sent = view.endpoint, view.content_type
+    if sent is None or view.multipart is not False or endpoint is None or endpoint not in SUBMIT_ENDPOINTS:
+        return
+    if endpoint.is_edit:
+        return  # an edit sent as JSON is the edit rule's finding
+    media = sent.split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        shown = f"`Content-Type: {sent}`" if sent else "no `Content-Type`"
+        yield (
+            None,
+            f"Add the header `Content-Type: application/json`: this JSON body goes with {shown}, so it is "
+            "not read as JSON.",
+        )
 
 
 def _as_number(value: object) -> float | None:

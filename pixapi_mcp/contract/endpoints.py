@@ -10,6 +10,9 @@ from enum import StrEnum
 from typing import Literal
 
 DOCS_ROOT = "https://pixapi.ai/docs"
+# The documented base URL (api-reference.txt: "Base URL https://api.pixapi.ai").
+API_HOST = "api.pixapi.ai"
+API_BASE_URL = f"https://{API_HOST}"
 API_REFERENCE_URL = f"{DOCS_ROOT}/api-reference/"
 ASYNC_TASKS_URL = f"{DOCS_ROOT}/guides/async-tasks/"
 AUTH_URL = f"{DOCS_ROOT}/authentication/"

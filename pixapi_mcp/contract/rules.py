@@ -15,11 +15,13 @@ from pixapi_mcp.contract.checks import (
     Check,
     RequestView,
     check_async_flag,
+    check_base_url,
     check_duration,
     check_edit_multipart,
     check_image_model_on_video,
     check_image_url,
     check_input_image,
+    check_json_content_type,
     check_model_required,
     check_n,
     check_prompt_required,
@@ -117,6 +119,17 @@ RULES: tuple[Rule, ...] = (
         page="api-reference",
         example=Example("POST /v1/images/generate", "POST /v1/images/generations"),
         check=check_unknown_path,
+    ),
+    Rule(
+        "base-url",
+        "Requests go to the documented base URL, https://api.pixapi.ai.",
+        "Use `https://api.pixapi.ai` as the base and append the `/v1/...` path.",
+        API_REFERENCE_URL,
+        page="api-reference",
+        example=Example(
+            "https://pixapi.ai/api/v1/images/generations", "https://api.pixapi.ai/v1/images/generations"
+        ),
+        scope="code",
     ),
     Rule(
         "model-required",
@@ -255,6 +268,18 @@ RULES: tuple[Rule, ...] = (
         ),
         check=check_edit_multipart,
     ),
+    Rule(
+        "json-content-type",
+        "JSON bodies are sent with `Content-Type: application/json`.",
+        "Add the header `Content-Type: application/json` to requests with a JSON body.",
+        API_REFERENCE_URL,
+        page="api-reference",
+        example=Example(
+            "curl -d '{\"model\": ...}' without -H",
+            'curl -H "Content-Type: application/json" -d \'{"model": ...}\'',
+        ),
+        scope="code",
+    ),
     # Code-scope rules: found in integration code by check_code, not in request bodies.
     Rule(
         "image-url-field",
@@ -272,6 +297,15 @@ RULES: tuple[Rule, ...] = (
         ASYNC_TASKS_URL,
         page="async-tasks",
         example=Example("task.data[0].url", "task.result.data[0].url"),
+        scope="code",
+    ),
+    Rule(
+        "submission-id-field",
+        "An async submission answers the task id as `id`.",
+        "Read the task id from the submission's `id` field and poll `GET /v1/tasks/{id}`.",
+        API_REFERENCE_URL,
+        page="async-tasks",
+        example=Example('submission.json()["task_id"]', 'submission.json()["id"]'),
         scope="code",
     ),
     Rule(
@@ -306,9 +340,30 @@ RULES: tuple[Rule, ...] = (
         ),
         scope="code",
     ),
+    # Not from Pixapi's pages: it follows from how the openai SDKs build request paths (they append
+    # `/images/generations` to `base_url`), so a base_url without `/v1` misses every endpoint.
+    Rule(
+        "openai-base-url",
+        "With the openai SDKs, `base_url` ends in `/v1` (the SDK appends `/images/generations`).",
+        "Set `base_url` (Node: `baseURL`) to `https://api.pixapi.ai/v1`.",
+        API_REFERENCE_URL,
+        page="api-reference",
+        example=Example(
+            'OpenAI(base_url="https://api.pixapi.ai")', 'OpenAI(base_url="https://api.pixapi.ai/v1")'
+        ),
+        scope="code",
+    ),
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+# Code-scope rules that can still be judged on a request as check_code reconstructs it (the URL as
+# written, the headers as sent). The client and the sandbox never see these (a wrong base never
+# reaches them; they are not told the Content-Type), so they are not request rules.
+CODE_CHECKS: dict[str, Check] = {
+    "base-url": check_base_url,
+    "json-content-type": check_json_content_type,
+}
 
 
 def check_request(
@@ -318,19 +373,46 @@ def check_request(
     multipart: bool | None = None,
     known_models: Iterable[str] = (),
     rules: Iterable[Rule] = RULES,
+    content_type: str | None = None,
 ) -> list[Violation]:
     """Every rule ``body`` sent to ``path`` breaks, in table order; empty when it is valid.
 
     ``path`` is the request path as it would be sent, query string included (so ``?async=true``
     is caught). ``multipart`` says whether the body travels as a multipart form (None: unknown).
     ``known_models`` adds ids beyond the catalog, such as those from the live ``GET /v1/models``.
+    ``content_type`` is the Content-Type header sent ("" when none is sent; None when unknown).
     """
-    view = RequestView(path=path, body=body, multipart=multipart, known_models=frozenset(known_models))
+    view = RequestView(
+        path=path,
+        body=body,
+        multipart=multipart,
+        known_models=frozenset(known_models),
+        content_type=content_type,
+    )
     found: list[Violation] = []
     for rule in rules:
         if rule.check is None:
             continue
         for fld, message in rule.check(view):
+            found.append(Violation(rule.id, message, rule.docs_url, fld))
+    return found
+
+
+def check_code_request(
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    multipart: bool | None = None,
+    content_type: str | None = None,
+    rules: Iterable[str] = CODE_CHECKS,
+) -> list[Violation]:
+    """The ``CODE_CHECKS`` a request as written in code breaks (``path`` may be a full URL;
+    ``content_type`` is the header sent, "" for none, None when unknown)."""
+    view = RequestView(path=path, body=body, multipart=multipart, content_type=content_type)
+    found: list[Violation] = []
+    for rule_id in rules:
+        rule = RULES_BY_ID[rule_id]
+        for fld, message in CODE_CHECKS[rule_id](view):
             found.append(Violation(rule.id, message, rule.docs_url, fld))
     return found
 

@@ -1,9 +1,9 @@
 """The check_code corpus (tests/codecheck/corpus/): its shape, its labels, and issue 13's bar.
 
 The corpus is ground truth written from the seed pages; ``bench.codecheck_corpus`` runs the
-installed ``check_code`` over it. The bar (recall >= 98% of planted mistakes, <= 1% of correct
-snippets flagged) is expected to fail until the checker is rebuilt, hence the non-strict xfails;
-run ``python -m bench.codecheck_corpus`` for the per-form numbers, misses and false alarms.
+installed ``check_code`` over it. The bar is hard: recall >= 98% of planted mistakes and <= 1% of
+correct snippets flagged, with and without ``language``; run ``python -m bench.codecheck_corpus``
+for the per-form numbers, misses and false alarms.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from bench.codecheck_corpus import (
 from pixapi_mcp import contract
 
 SNIPPETS = load_corpus()
-# The numbers today's regex checker gets; the reason strings below quote them.
-TODAY = "recall 42.7% (54.3% over today's rules), false positives 19.8% (18 of 91 correct snippets)"
 
 
 @pytest.fixture(scope="module")
@@ -82,18 +80,12 @@ def test_json_bodies_meet_the_bar_on_todays_rules(report: Report) -> None:
         assert tally.flagged == 0
 
 
-@pytest.mark.xfail(
-    strict=False, reason=f"today's checker: {TODAY}; issue 13's rebuilt checker makes this hard"
-)
 @pytest.mark.parametrize("mode", ["language", "auto"])
 def test_recall_of_planted_mistakes_is_at_least_98_percent(report: Report, mode: Mode) -> None:
     tally = report.tally(mode)
     assert tally.recall >= 0.98, f"recall {tally.recall:.1%} ({tally.caught}/{tally.planted})"
 
 
-@pytest.mark.xfail(
-    strict=False, reason=f"today's checker: {TODAY}; issue 13's rebuilt checker makes this hard"
-)
 @pytest.mark.parametrize("mode", ["language", "auto"])
 def test_at_most_1_percent_of_correct_snippets_are_flagged(report: Report, mode: Mode) -> None:
     tally = report.tally(mode)

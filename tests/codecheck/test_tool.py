@@ -96,3 +96,85 @@ async def test_listing_matches_the_schema_snapshot(server: MCPServer[Any]) -> No
     assert json.dumps(entry, indent=2, sort_keys=True) == json.dumps(
         snapshot["check_code"], indent=2, sort_keys=True
     )
+
+
+# -- off the event loop, within a time budget ---------------------------------------------------
+
+
+async def test_other_sessions_are_answered_while_a_check_runs(make_settings: Any) -> None:
+    """check_code runs in a worker thread: while one session's check holds that thread, another
+    session's search_docs is answered. The runner below is the real check, held until the other
+    call has come back; were the check on the event loop, search_docs could not answer and
+    fail_after would end the test."""
+    import threading
+
+    import anyio
+
+    from pixapi_mcp.codecheck.tool import run_check
+    from pixapi_mcp.docs.server import register_docs
+    from tests.codecheck.samples import PYTHON
+
+    started, release = anyio.Event(), threading.Event()
+
+    def held_check(code: str, language: str | None, deadline: float | None) -> Any:
+        anyio.from_thread.run_sync(started.set)  # from the worker thread: the check has begun
+        release.wait(timeout=30)
+        return run_check(code, language, deadline)
+
+    mcp: MCPServer[Any] = MCPServer("test")
+    register_docs(mcp, make_settings())
+    register_check_code(mcp, runner=held_check)
+    large = (PYTHON * (150_000 // len(PYTHON)))[:150_000]
+    results: dict[str, Any] = {}
+    found: Any = None
+    async with Client(mcp) as checker, Client(mcp) as searcher:
+
+        async def check() -> None:
+            results["check"] = await checker.call_tool("check_code", {"code": large, "language": "python"})
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                group.start_soon(check)
+                await started.wait()  # the worker thread has the check, and holds it
+                with anyio.fail_after(20):
+                    found = await searcher.call_tool("search_docs", {"query": "poll a video task"})
+                results["check_done_first"] = "check" in results
+                release.set()
+    assert not found.is_error and found.structured_content is not None
+    assert results["check_done_first"] is False, "search_docs waited for the check"
+    checked = results["check"]
+    assert not checked.is_error and checked.structured_content is not None
+    assert checked.structured_content["ok"] is True  # the template repeated is still clean
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_check_past_its_budget_is_a_clear_error(mode: str) -> None:
+    from tests.codecheck.samples import NODE
+
+    mcp: MCPServer[Any] = MCPServer("test")
+    register_check_code(mcp, budget_s=0.0)
+    async with Client(mcp, mode=mode) as client:
+        result = await client.call_tool("check_code", {"code": NODE, "language": "node"})
+    assert result.is_error
+    text = tool_text(result)
+    assert "budget" in text and "category: too_large" in text and "fix:" in text
+
+
+async def test_input_that_is_not_code_is_refused_quickly() -> None:
+    """A run of 100,000 quotes sends tree-sitter's error recovery into seconds of work: the parse is
+    cancelled at what the input's size allows and the tool refuses the input with the fix, instead
+    of holding a worker thread; thousands of stray braces are read quickly (nothing to find)."""
+    import anyio
+
+    mcp: MCPServer[Any] = MCPServer("test")
+    register_check_code(mcp)
+    async with Client(mcp) as client:
+        with anyio.fail_after(30):
+            quotes = await client.call_tool("check_code", {"code": '"' * 100_000, "language": "node"})
+            braces = await client.call_tool(
+                "check_code", {"code": "<?php\n" + "{" * 100_000, "language": "php"}
+            )
+    assert quotes.is_error
+    assert "could not be read as node code" in tool_text(quotes)
+    assert not braces.is_error and braces.structured_content is not None
+    assert braces.structured_content["ok"] is True

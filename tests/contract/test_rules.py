@@ -31,10 +31,16 @@ class Case:
     body: dict[str, Any]
     multipart: bool | None = None
     known_models: tuple[str, ...] = ()
+    content_type: str | None = None
 
     def check(self, rules: Any = RULES) -> list[contract.Violation]:
         return check_request(
-            self.path, self.body, multipart=self.multipart, known_models=self.known_models, rules=rules
+            self.path,
+            self.body,
+            multipart=self.multipart,
+            known_models=self.known_models,
+            rules=rules,
+            content_type=self.content_type,
         )
 
 
@@ -307,3 +313,62 @@ def test_async_flag_on_an_unknown_path_lists_every_async_endpoint() -> None:
     for endpoint in (ASYNC_GEN, ASYNC_EDIT, VIDEO):
         assert f"`{endpoint}`" in found.message
     assert "/v1/async/..." not in RULES_BY_ID["async-endpoint"].message
+
+
+# Code-scope rules judged on a request as check_code reconstructs it (contract.CODE_CHECKS): the
+# client and the sandbox never see a wrong base URL or the Content-Type, so they are not request
+# rules, but the same record and check serve check_code's source and JSON-body findings.
+CODE_TABLE: dict[str, tuple[list[Case], list[Case]]] = {
+    "base-url": (
+        [
+            Case("https://api.pixapi.ai" + GEN, IMG),
+            Case("http://127.0.0.1:8787" + VIDEO, VID),
+        ],
+        [
+            Case("https://pixapi.ai/api" + GEN, IMG),
+            Case("https://pixapi.ai" + VIDEO, VID),
+            Case("https://api.pixapi.ai/api" + GEN, IMG),
+            Case("/api" + GEN, IMG),
+        ],
+    ),
+    "json-content-type": (
+        [
+            Case(GEN, IMG, multipart=False, content_type="application/json"),
+            Case(VIDEO, VID, multipart=False, content_type="application/json; charset=utf-8"),
+            Case(GEN, IMG, multipart=False),  # None: the header is not known
+            mp(EDIT, EDIT_BODY),
+        ],
+        [
+            Case(GEN, IMG, multipart=False, content_type=""),
+            Case(VIDEO, VID, multipart=False, content_type="application/x-www-form-urlencoded"),
+            Case(ASYNC_GEN, IMG, multipart=False, content_type="text/plain"),
+        ],
+    ),
+}
+
+
+def test_code_checks_are_code_rules_with_cases() -> None:
+    assert set(CODE_TABLE) == set(contract.CODE_CHECKS)
+    assert all(RULES_BY_ID[rule_id].scope == "code" for rule_id in contract.CODE_CHECKS)
+
+
+def _code_check(case: Case) -> list[contract.Violation]:
+    return contract.check_code_request(
+        case.path, case.body, multipart=case.multipart, content_type=case.content_type
+    )
+
+
+@pytest.mark.parametrize(("rule_id", "case"), [(r, c) for r, (valid, _) in CODE_TABLE.items() for c in valid])
+def test_code_check_valid_cases(rule_id: str, case: Case) -> None:
+    assert _code_check(case) == []
+    assert case.check() == [], "a valid case breaks no request rule either"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "case"), [(r, c) for r, (_, invalid) in CODE_TABLE.items() for c in invalid]
+)
+def test_code_check_invalid_cases_break_exactly_their_rule(rule_id: str, case: Case) -> None:
+    found = _code_check(case)
+    assert [v.rule_id for v in found] == [rule_id]
+    assert found[0].message.strip() and found[0].docs_url == RULES_BY_ID[rule_id].docs_url
+    assert case.check() == [], "the request rules leave it to the code check (unknown-endpoint too)"
