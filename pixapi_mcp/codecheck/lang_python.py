@@ -45,7 +45,6 @@ QUERY = """
 (return_statement) @ret
 (subscript) @read
 (attribute) @read
-(call function: (attribute)) @read
 """
 
 _CLIENTS = {"Client", "AsyncClient", "Session", "ClientSession", "OpenAI", "AsyncOpenAI", "AzureOpenAI"}
@@ -96,7 +95,12 @@ class PythonProgram(Program):
         self._calls = found.get("call", [])
         for node in self._calls:
             self._call_index(node)
-        self._reads = found.get("read", [])
+        # Method calls (``r.json()``) are reads too: picked here, not with a field pattern in the query
+        # (tree-sitter checks fields by scanning later siblings of every ancestor: quadratic under a
+        # wide error node).
+        self._reads = found.get("read", []) + [
+            c for c in self._calls if (f := c.child_by_field_name("function")) is not None and f.type == "attribute"
+        ]
 
     def _function(self, node: Node) -> None:
         name_node, params, body = (node.child_by_field_name(f) for f in ("name", "parameters", "body"))
