@@ -449,7 +449,7 @@ class NodeProgram(Program):
             return unknown(self.tree.text(node), line)
         callee = self.tree.text(function)
         if self._is_send(node):
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             if request is not None:
                 return Resp(request, line)
         method = self._prop(function) if function.type == "member_expression" else None

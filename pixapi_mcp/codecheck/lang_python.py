@@ -387,7 +387,7 @@ class PythonProgram(Program):
             return unknown(self.tree.text(node), line)
         callee = self.tree.text(function)
         if self._is_send(node):
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             if request is not None:
                 return Resp(request, line)
         method = callee.rsplit(".", 1)[-1]

@@ -13,6 +13,7 @@ with nested repetition), so it is linear in the input.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -262,6 +263,11 @@ def _endpoint_of(request: Request) -> Endpoint | None:
 # -- the view the detectors use -------------------------------------------------------------------
 
 
+@functools.cache
+def _case_sensitive(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
 def _reader(language: SourceLanguage) -> type[Program]:
     if language == "python":
         from pixapi_mcp.codecheck.lang_python import PythonProgram
@@ -320,12 +326,29 @@ class Source:
         per-line checks run only where they can apply."""
         found: list[tuple[int, str]] = []
         last = -1
-        for match in pattern.finditer(self.text):
+        text, pattern = self._folded(pattern)
+        for match in pattern.finditer(text):
             index = bisect.bisect_right(self._line_starts, match.start()) - 1
             if index != last:
                 found.append((index, self.code[index]))
                 last = index
         return found
+
+    def _folded(self, pattern: re.Pattern[str]) -> tuple[str, re.Pattern[str]]:
+        """The text and pattern to scan: a case-insensitive pattern of lowercase literals runs
+        case-sensitively over the lowercased text, about ten times faster (``re`` finds no literal
+        prefix to skip ahead with under ``IGNORECASE``). Only when lowercasing keeps every position
+        (no character lowercases to two), so match positions are the text's."""
+        source = pattern.pattern.removeprefix("(?i)")
+        if not pattern.flags & re.IGNORECASE or source != source.lower() or "\\" in source.replace("\\.", ""):
+            return self.text, pattern
+        if len(self._lowered) != len(self.text):
+            return self.text, pattern
+        return self._lowered, _case_sensitive(source)
+
+    @cached_property
+    def _lowered(self) -> str:
+        return self.text.lower()
 
     @cached_property
     def _line_starts(self) -> list[int]:
