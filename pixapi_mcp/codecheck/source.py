@@ -263,6 +263,32 @@ def _endpoint_of(request: Request) -> Endpoint | None:
 # -- the view the detectors use -------------------------------------------------------------------
 
 
+_TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
+
+
+def _unclosed_triple_quote(text: str) -> str:
+    """The quotes that close a triple-quoted Python string left open at the end of ``text`` ("" if
+    none). Python reads the rest of such a file as the string; tree-sitter instead recovers from
+    the error line by line, about 0.8 s per MB, so the string is closed for it (three bytes after
+    the end: every position and line stays where it was). A scan of the triple quotes alone: one
+    inside a comment or a one-line string can mislead it, and then the added quotes open an empty
+    string at the very end, which changes nothing before it."""
+    if '"""' not in text and "'''" not in text:
+        return ""
+    inside: str | None = None
+    for match in _TRIPLE_QUOTE.finditer(text):
+        quote = match.group()
+        if inside is None:
+            inside = quote
+        elif quote == inside:
+            at = match.start()
+            while at > 0 and text[at - 1] == "\\":
+                at -= 1
+            if not (match.start() - at) % 2:  # not escaped
+                inside = None
+    return inside or ""
+
+
 @functools.cache
 def _case_sensitive(source: str) -> re.Pattern[str]:
     return re.compile(source)
@@ -302,7 +328,8 @@ class Source:
         self.raw: list[str] = text.splitlines()
         lang: SourceLanguage = "curl" if language == "json" else language
         typescript = lang == "node" and bool(_TYPESCRIPT.search(text[:_DETECT_PREFIX]))
-        tree = Tree(text, lang, typescript, deadline)
+        closer = _unclosed_triple_quote(text) if lang == "python" else ""
+        tree = Tree(text + closer, lang, typescript, deadline)
         if lang == "node" and tree.error_ratio() > 0.01:
             other = Tree(
                 text, lang, not typescript, deadline
@@ -311,7 +338,8 @@ class Source:
                 tree = other
         self.tree = tree
         self.program: Program = _reader(lang)(tree, deadline)
-        self.code: list[str] = tree.blanked_lines(len(self.raw), self.program.found.get("c", []))
+        code = tree.blanked_lines(len(self.raw), self.program.found.get("c", []))
+        self.code: list[str] = code[: len(self.raw)] if closer else code  # the closer's own line
 
     @cached_property
     def text(self) -> str:
