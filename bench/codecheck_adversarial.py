@@ -216,7 +216,11 @@ def run_case(case: Case, language: str | None, timeout: float) -> Result:
         return Result(None, error=(done.stderr.strip().splitlines() or ["crashed"])[-1][:80])
     data = json.loads(done.stdout.strip().splitlines()[-1])
     return Result(
-        float(data["seconds"]), int(data["findings"]), int(data["chars"]), data["error"], bool(data["refused"])
+        float(data["seconds"]),
+        int(data["findings"]),
+        int(data["chars"]),
+        data["error"],
+        bool(data["refused"]),
     )
 
 

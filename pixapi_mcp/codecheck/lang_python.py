@@ -99,7 +99,9 @@ class PythonProgram(Program):
         # (tree-sitter checks fields by scanning later siblings of every ancestor: quadratic under a
         # wide error node).
         self._reads = found.get("read", []) + [
-            c for c in self._calls if (f := c.child_by_field_name("function")) is not None and f.type == "attribute"
+            c
+            for c in self._calls
+            if (f := c.child_by_field_name("function")) is not None and f.type == "attribute"
         ]
 
     def _function(self, node: Node) -> None:
