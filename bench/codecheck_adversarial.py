@@ -5,7 +5,10 @@ pathological case is killed instead of hanging the bench; the child times ``chec
 (building the input is not counted). Every input runs twice, with its ``language`` and without
 (the language is detected, which is itself a scan of the text). The table shows the time against
 the input's stated bound: issue 13 asks for 1 MB of code in under a second and each adversarial
-input under a stated bound.
+input under a stated bound. An answer is findings, or ``check_code``'s documented refusal (a
+``ValueError`` the tool turns into an input error saying what to send): input that does not parse at
+the rate code parses is refused within its bound rather than waited on (verdict ``refused``). Exits 1
+when an input runs over its bound or crashes.
 
 The inputs: the ones issue 13 reports (``resp:`` followed by 1,200 spaces, a 100 KB dotted chain as
 Node code, 2,000 lines of ``h = {"Authorization": keyN}``), sizes (1 MB of realistic code, 1 MB on
@@ -123,7 +126,13 @@ CASES: tuple[Case, ...] = (
     Case("nested-json", "json", lambda: '{"a": ' * 5000 + "1" + "}" * 5000, 0.5, "5,000 deep body"),
     Case("run-of-a-100KB", "curl", lambda: "a" * (100 * KB), 0.5, "one character"),
     Case("run-of-spaces-100KB", "python", lambda: " " * (100 * KB) + "\nx = 1", 0.5, "one character"),
-    Case("run-of-quotes-100KB", "node", lambda: '"' * (100 * KB), 0.5, "string open/close"),
+    Case(
+        "run-of-quotes-100KB",
+        "node",
+        lambda: '"' * (100 * KB),
+        0.5,
+        "string open/close; not code: tree-sitter's recovery reads it at ~9 s/MB, so it is refused",
+    ),
     Case("run-of-slashes-100KB", "go", lambda: "/" * (100 * KB), 0.5, "comment markers"),
     Case("run-of-braces-100KB", "php", lambda: "<?php\n" + "{" * (100 * KB), 0.5, "unbalanced"),
     Case("run-of-dots-100KB", "java", lambda: "." * (100 * KB), 0.5, "empty accessors"),
@@ -167,6 +176,7 @@ class Result:
     findings: int = 0
     chars: int = 0
     error: str | None = None
+    refused: bool = False  # check_code's documented refusal (a ValueError naming what to send)
 
 
 def run_child(name: str, language: str | None) -> dict[str, object]:
@@ -182,7 +192,16 @@ def run_child(name: str, language: str | None) -> dict[str, object]:
         findings = len(check_code(code, language))
     except Exception as exc:  # reported, not raised: a clean refusal is an answer too
         error = f"{type(exc).__name__}: {str(exc)[:80]}"
-    return {"seconds": time.perf_counter() - start, "findings": findings, "chars": len(code), "error": error}
+        refused = isinstance(exc, ValueError)
+    else:
+        refused = False
+    return {
+        "seconds": time.perf_counter() - start,
+        "findings": findings,
+        "chars": len(code),
+        "error": error,
+        "refused": refused,
+    }
 
 
 def run_case(case: Case, language: str | None, timeout: float) -> Result:
@@ -196,7 +215,13 @@ def run_case(case: Case, language: str | None, timeout: float) -> Result:
     if done.returncode != 0:
         return Result(None, error=(done.stderr.strip().splitlines() or ["crashed"])[-1][:80])
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    return Result(float(data["seconds"]), int(data["findings"]), int(data["chars"]), data["error"])
+    return Result(
+        float(data["seconds"]),
+        int(data["findings"]),
+        int(data["chars"]),
+        data["error"],
+        bool(data["refused"]),
+    )
 
 
 def _time(result: Result, timeout: float) -> str:
@@ -226,32 +251,36 @@ def main(argv: Iterable[str] | None = None) -> int:
 
     cases = [c for c in CASES if not args.only or c.name in args.only]
     header = f"{'input':<28} {'lang':<6} {'size':>8} {'bound':>6} {'with language':>15} {'detected':>15}  verdict  note"
-    print(header)
+    print(header)  # verdict: ok, refused (a clear input error, in time), OVER (slower than the bound), ERROR
     print("-" * len(header))
     over = 0
     for case in cases:
         given = run_case(case, case.language, args.timeout)
         detected = run_case(case, None, args.timeout)
         times = [r.seconds for r in (given, detected)]
-        # ValueError is check_code's documented refusal (a body that does not parse); anything else
-        # escapes the tool as an internal error.
-        crashed = any(r.error and not r.error.startswith("ValueError") for r in (given, detected))
-        ok = not crashed and all(t is not None and t <= case.bound for t in times)
-        over += not ok
+        # A ValueError is check_code's documented refusal (a JSON body that does not parse, input that
+        # cannot be parsed as code at the rate real code parses): the tool answers it as an input error
+        # naming what to send instead. Within the bound it is an answer, shown as "refused"; anything
+        # else escapes the tool as an internal error.
+        crashed = any(r.error and not r.refused for r in (given, detected))
+        within = not crashed and all(t is not None and t <= case.bound for t in times)
+        ok = within and not any(r.refused for r in (given, detected))
+        refused = within and not ok
+        over += not within
         chars = given.chars or detected.chars or len(case.build())
         errors = "; ".join(sorted({r.error for r in (given, detected) if r.error}))
         note = case.note + (f" [{errors}]" if errors else "")
         print(
             f"{case.name:<28} {case.language:<6} {_size(chars):>8} {case.bound:>5.1f}s "
             f"{_time(given, args.timeout):>15} {_time(detected, args.timeout):>15}  "
-            f"{'ok' if ok else 'ERROR' if crashed else 'OVER':<7}  {note}",
+            f"{'ok' if ok else 'refused' if refused else 'ERROR' if crashed else 'OVER':<7}  {note}",
             flush=True,
         )
     print(
-        f"\n{len(cases) - over} of {len(cases)} inputs within their bound (both runs, no crash); "
-        f"hard timeout {args.timeout:.0f} s."
+        f"\n{len(cases) - over} of {len(cases)} inputs answered within their bound (both runs, no crash; "
+        f"'refused': a clear input error within the bound); hard timeout {args.timeout:.0f} s."
     )
-    return 0
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -46,8 +46,8 @@ def check_json(text: str, path: str | None) -> list[Finding]:
         content_type = next(
             (h.split(":", 1)[1].strip() for h in headers if h.lower().startswith("content-type:")), ""
         )
-    violations = contract.check_request(route, fields, multipart=False)
-    violations += contract.check_code_request(route, fields, multipart=False, content_type=content_type)
+    violations = contract.check_request(route, fields, multipart=False, content_type=content_type)
+    violations += contract.check_code_request(route, fields, multipart=False)
     order = {rule.id: index for index, rule in enumerate(contract.RULES)}
     for violation in sorted(violations, key=lambda v: order[v.rule_id]):
         rule = contract.RULES_BY_ID[violation.rule_id]

@@ -408,7 +408,7 @@ class GoProgram(Program):
         callee = self.tree.text(function)
         method = self._field(function) if function.type == "selector_expression" else callee
         if self._is_send(node):
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             if request is not None:
                 return Resp(request, line)
         args = self._args(node, ctx)

@@ -433,7 +433,7 @@ class JavaProgram(Program):
             obj = node.child_by_field_name("object")
             inner = self.value(obj, ctx) if obj is not None else None
             return inner.request if isinstance(inner, Resp) else None
-        return self.build_request(node, ctx)
+        return self.request_for(node, ctx)
 
     def build_request(self, node: Node, ctx: Ctx) -> Request | None:
         args = self._args(node, ctx)

@@ -329,7 +329,7 @@ class PhpProgram(Program):
         line = self.tree.line(node)
         args = [self.value(a, ctx) for a in self._arg_nodes(node)]
         if name == "curl_exec":
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             return Resp(request, line) if request is not None else unknown(name, line)
         if name == "curl_init":
             return Call("curl", (), {"CURLOPT_URL": args[0]} if args else {}, line)
@@ -356,7 +356,7 @@ class PhpProgram(Program):
                 joined.append(item)
             return concat(joined, line)
         if name == "file_get_contents":
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             if request is not None and request.is_pixapi():
                 return Resp(request, line)
         if name in ("curl_file_create", "fopen", "file_get_contents", "base64_encode"):
@@ -373,7 +373,7 @@ class PhpProgram(Program):
         owner = node.child_by_field_name("object") or node.child_by_field_name("scope")
         owner_text = self.tree.text(owner) if owner is not None else ""
         if self._is_http(node):
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             if request is not None:
                 return Resp(request, line)
         args = [self.value(a, ctx) for a in self._arg_nodes(node)]

@@ -45,7 +45,6 @@ QUERY = """
 (return_statement) @ret
 (subscript) @read
 (attribute) @read
-(call function: (attribute)) @read
 """
 
 _CLIENTS = {"Client", "AsyncClient", "Session", "ClientSession", "OpenAI", "AsyncOpenAI", "AzureOpenAI"}
@@ -96,7 +95,14 @@ class PythonProgram(Program):
         self._calls = found.get("call", [])
         for node in self._calls:
             self._call_index(node)
-        self._reads = found.get("read", [])
+        # Method calls (``r.json()``) are reads too: picked here, not with a field pattern in the query
+        # (tree-sitter checks fields by scanning later siblings of every ancestor: quadratic under a
+        # wide error node).
+        self._reads = found.get("read", []) + [
+            c
+            for c in self._calls
+            if (f := c.child_by_field_name("function")) is not None and f.type == "attribute"
+        ]
 
     def _function(self, node: Node) -> None:
         name_node, params, body = (node.child_by_field_name(f) for f in ("name", "parameters", "body"))
@@ -383,7 +389,7 @@ class PythonProgram(Program):
             return unknown(self.tree.text(node), line)
         callee = self.tree.text(function)
         if self._is_send(node):
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             if request is not None:
                 return Resp(request, line)
         method = callee.rsplit(".", 1)[-1]

@@ -222,7 +222,7 @@ class ShellProgram(Program):
             return unknown(self.tree.text(node), line)
         name = self._name(node)
         if name == "curl":
-            request = self.build_request(node, ctx)
+            request = self.request_for(node, ctx)
             return Resp(request, line) if request is not None else unknown("curl", line)
         if name in ("echo", "printf"):
             args = self._args(node)

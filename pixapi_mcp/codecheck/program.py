@@ -123,6 +123,7 @@ class Program:
         self.budget = max(200_000, len(tree.src) // 2)
         self.truncated = False
         self._memo: dict[tuple[int, int], tuple[Value, frozenset[int]]] = {}
+        self._requests: dict[tuple[int, int], tuple[Request | None, frozenset[int]]] = {}
         self._active: set[tuple[int, int]] = set()
         self._touched: set[int] = set()
         self._serial = 0
@@ -139,6 +140,7 @@ class Program:
         self.index()
         self.finish_scopes()
         self._memo.clear()
+        self._requests.clear()
         self._by_scope = _group(self.bindings)
         self._changes_by_scope = _group(self.mutations)
         self._sites: list[Node] | None = None
@@ -462,7 +464,7 @@ class Program:
     def _instances(self, site: Node, ctx: Ctx, depth: int) -> Iterator[Request]:
         function = self.function_at(site.start_byte)
         self._touched.clear()
-        request = self.build_request(site, ctx if function is not None else TOP)
+        request = self.request_for(site, ctx if function is not None else TOP)
         touched = function is not None and function.pos in self._touched
         canonical = function is not None and self.functions.get(function.name) is function
         calls = self.calls_of.get(function.name, []) if function is not None and canonical else []
@@ -474,10 +476,28 @@ class Program:
             inner = self.call_context(function, call)  # pyright: ignore[reportArgumentType]
             if inner is None:
                 continue
-            built = self.build_request(site, inner)
+            built = self.request_for(site, inner)
             if built is not None:
                 built.via = call.start_byte
                 yield built
+
+    def request_for(self, node: Node, ctx: Ctx) -> Request | None:
+        """``build_request``, once per call node and context: the same request is reached from
+        ``requests`` and again from every read of its response (``image.json()["data"]``), and
+        building it evaluates its URL, headers and body."""
+        key = (node.id, ctx.serial)
+        if key in self._requests:
+            request, touched = self._requests[key]
+            self._touched.update(touched)  # still depends on the same parameters
+            return request
+        outer, self._touched = self._touched, set[int]()
+        try:
+            request = self.build_request(node, ctx)
+        finally:
+            inner, self._touched = self._touched, outer
+            self._touched.update(inner)
+        self._requests[key] = (request, frozenset(inner))
+        return request
 
     def call_context(self, function: Function, call: Node) -> Ctx | None:
         """The context of ``function`` called at ``call``: its parameters bound to the arguments."""
@@ -492,7 +512,7 @@ class Program:
             if function.node.start_byte <= site.start_byte < function.node.end_byte:
                 inner = self.call_context(function, call)
                 if inner is not None:
-                    built = self.build_request(site, inner)
+                    built = self.request_for(site, inner)
                     if built is not None:
                         built.via = call.start_byte
                         return built

@@ -29,6 +29,7 @@ Encoding = Literal["json", "multipart", "form", "raw", "none", "unknown"]
 
 # Where a Pixapi API path starts in a URL: /v1/..., or a known route after an unknown base.
 _API_PATH = re.compile(r"/v1(?:/|$)|(?:^|" + HOLE + r")/(?:async/)?(?:images|videos|tasks|models)\b")
+_UNSET = object()
 _PIXAPI_HOST = re.compile(r"(?i)^https?://(?:[\w-]+\.)*pixapi\.ai(?=/|$|" + HOLE + ")")
 
 
@@ -53,10 +54,22 @@ class Request:
     wrapped: bool = False  # the JSON answer is under `.data` of the response (axios)
     body_line: int | None = None  # where the body is handed to the request (``data=``, ``.POST(...)``)
     endpoint_cache: tuple[object] | None = None  # source.endpoint_of's answer, computed once
+    # (url, base, full_url(), api_path()) for the url and base it was computed from
+    _url_cache: tuple[object, object, Str | None, object] | None = field(default=None, repr=False)
 
     # -- the URL -------------------------------------------------------------------------------
 
     def full_url(self) -> Str | None:
+        # Asked a dozen times per request by the detectors: computed once per (url, base) pair
+        # (a reader may still set ``url`` or ``base`` while it builds the request).
+        cached = self._url_cache
+        if cached is not None and cached[0] is self.url and cached[1] is self.base:
+            return cached[2]
+        found = self._full_url()
+        self._url_cache = (self.url, self.base, found, _UNSET)
+        return found
+
+    def _full_url(self) -> Str | None:
         url = self.url if isinstance(self.url, Str) else None
         base = self.base if isinstance(self.base, Str) else None
         if url is not None and (url.text.startswith(("http://", "https://")) or base is None):
@@ -76,13 +89,17 @@ class Request:
     def api_path(self) -> tuple[str, int] | None:
         """``(path with query, offset in the full URL)`` of the Pixapi API path, if the URL has one."""
         url = self.full_url()
-        if url is None:
-            return None
-        match = _API_PATH.search(url.text)
-        if match is None:
-            return None
-        start = match.start() + (1 if url.text[match.start()] == HOLE else 0)
-        return url.text[start:], start
+        cached = self._url_cache
+        if cached is not None and cached[3] is not _UNSET:
+            return cached[3]  # pyright: ignore[reportReturnType]
+        found = None
+        match = _API_PATH.search(url.text) if url is not None else None
+        if url is not None and match is not None:
+            start = match.start() + (1 if url.text[match.start()] == HOLE else 0)
+            found = url.text[start:], start
+        if cached is not None:
+            self._url_cache = (*cached[:3], found)
+        return found
 
     def is_pixapi(self) -> bool:
         """True when the request goes to Pixapi's API: a pixapi.ai host, or a ``/v1`` API path."""

@@ -278,7 +278,7 @@ RULES: tuple[Rule, ...] = (
             "curl -d '{\"model\": ...}' without -H",
             'curl -H "Content-Type: application/json" -d \'{"model": ...}\'',
         ),
-        scope="code",
+        check=check_json_content_type,  # judged only when the Content-Type sent is known
     ),
     # Code-scope rules: found in integration code by check_code, not in request bodies.
     Rule(
@@ -358,11 +358,10 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 # Code-scope rules that can still be judged on a request as check_code reconstructs it (the URL as
-# written, the headers as sent). The client and the sandbox never see these (a wrong base never
-# reaches them; they are not told the Content-Type), so they are not request rules.
+# written). The client and the sandbox never see these (a wrong base never reaches them), so they
+# are not request rules. (json-content-type is a request rule: the sandbox reads the header sent.)
 CODE_CHECKS: dict[str, Check] = {
     "base-url": check_base_url,
-    "json-content-type": check_json_content_type,
 }
 
 

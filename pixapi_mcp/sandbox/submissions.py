@@ -70,7 +70,12 @@ async def submit(
         checked["image"] = [name for name, _ in body.images]
     query = request.url.query
     violations = check_request(
-        request.url.path + (f"?{query}" if query else ""), checked, multipart=body.multipart
+        request.url.path + (f"?{query}" if query else ""),
+        checked,
+        multipart=body.multipart,
+        # The header as sent ("" when absent): a JSON body without `application/json` breaks
+        # json-content-type (seeds/api-reference.txt: "Content-Type | Yes for JSON bodies").
+        content_type=request.headers.get("content-type", ""),
     )
     if violations:
         return violations_error(request, violations)

@@ -59,3 +59,24 @@ def test_sdk_calls_stand_for_their_endpoints() -> None:
         (0, "edit", True, "`.images.edit(...)`"),
         (1, "video-sync", True, "`.videos.create(...)`"),
     ]
+
+
+def test_an_unclosed_docstring_reads_as_a_string_to_the_end() -> None:
+    """Python reads the rest of the file as the string; the parser is given the closing quotes
+    (tree-sitter's error recovery would take ~0.8 s per MB) and the findings before it stay."""
+    code = (
+        "import requests\n"
+        'requests.post("https://api.pixapi.ai/v1/images/generations?async=true", json={"model": "nano-banana"})\n'
+        'notes = """never closed\nrequests.post("https://api.pixapi.ai/v1/videos/generations?async=true")\n'
+    )
+    source = Source(code, "python")
+    assert not source.tree.root.has_error
+    assert len(source.raw) == 4 and len(source.code) == 4
+    assert [line for rule, line in found(check_code(code, "python")) if rule == "async-endpoint"] == [2]
+
+
+def test_closed_and_escaped_triple_quotes_add_nothing() -> None:
+    code = 'a = """x \\""" y"""\nb = \'\'\'has """ inside\'\'\'\nc = 1\n'
+    source = Source(code, "python")
+    assert source.tree.src == code.encode()
+    assert not source.tree.root.has_error

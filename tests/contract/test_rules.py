@@ -188,6 +188,20 @@ TABLE: dict[str, tuple[list[Case], list[Case]]] = {
             mp(EDIT, EDIT_BODY | {"image": []}),
         ],
     ),
+    "json-content-type": (
+        [
+            Case(GEN, IMG, multipart=False, content_type="application/json"),
+            Case(VIDEO, VID, multipart=False, content_type="application/json; charset=utf-8"),
+            Case(GEN, IMG, multipart=False),  # None: the header is not known (tool arguments, the client)
+            Case(GEN, IMG, content_type=""),  # multipart unknown: not judged
+            mp(EDIT, EDIT_BODY),
+        ],
+        [
+            Case(GEN, IMG, multipart=False, content_type=""),
+            Case(VIDEO, VID, multipart=False, content_type="application/x-www-form-urlencoded"),
+            Case(ASYNC_GEN, IMG, multipart=False, content_type="text/plain"),
+        ],
+    ),
 }
 
 REQUEST_RULE_IDS = {rule.id for rule in RULES if rule.scope == "request"}
@@ -316,8 +330,8 @@ def test_async_flag_on_an_unknown_path_lists_every_async_endpoint() -> None:
 
 
 # Code-scope rules judged on a request as check_code reconstructs it (contract.CODE_CHECKS): the
-# client and the sandbox never see a wrong base URL or the Content-Type, so they are not request
-# rules, but the same record and check serve check_code's source and JSON-body findings.
+# client and the sandbox never see a wrong base URL, so it is not a request rule, but the same
+# record and check serve check_code's source and JSON-body findings.
 CODE_TABLE: dict[str, tuple[list[Case], list[Case]]] = {
     "base-url": (
         [
@@ -329,19 +343,6 @@ CODE_TABLE: dict[str, tuple[list[Case], list[Case]]] = {
             Case("https://pixapi.ai" + VIDEO, VID),
             Case("https://api.pixapi.ai/api" + GEN, IMG),
             Case("/api" + GEN, IMG),
-        ],
-    ),
-    "json-content-type": (
-        [
-            Case(GEN, IMG, multipart=False, content_type="application/json"),
-            Case(VIDEO, VID, multipart=False, content_type="application/json; charset=utf-8"),
-            Case(GEN, IMG, multipart=False),  # None: the header is not known
-            mp(EDIT, EDIT_BODY),
-        ],
-        [
-            Case(GEN, IMG, multipart=False, content_type=""),
-            Case(VIDEO, VID, multipart=False, content_type="application/x-www-form-urlencoded"),
-            Case(ASYNC_GEN, IMG, multipart=False, content_type="text/plain"),
         ],
     ),
 }

@@ -5,14 +5,16 @@ inputs."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import httpx2
 import pytest
 from PIL import Image
 
-from pixapi_mcp.contract import RULES
-from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app
+from pixapi_mcp.client import PixapiClient
+from pixapi_mcp.contract import RULES, ImageGenerationRequest, VideoGenerationRequest
+from pixapi_mcp.sandbox import ManualClock, SandboxConfig, SandboxState, create_app, running_sandbox
 from tests.sandbox.harness import (
     AUTH,
     BASE,
@@ -164,7 +166,10 @@ RULE_CASES: dict[str, tuple[str, dict[str, Any], int]] = {
     "size-value": (IMAGES, {"model": "nano-banana", "prompt": "x", "size": "big"}, 400),
     "n-value": (IMAGES, {"model": "nano-banana", "prompt": "x", "n": 0}, 400),
     "edit-multipart": ("/v1/images/edits", {"model": "nano-banana", "prompt": "x"}, 400),
+    "json-content-type": (IMAGES, {"model": "nano-banana", "prompt": "x"}, 400),
 }
+# Cases sent with other headers than httpx's `json=` (which sets `Content-Type: application/json`).
+RULE_HEADERS: dict[str, dict[str, str]] = {"json-content-type": {"Content-Type": "text/plain"}}
 
 
 def test_every_request_rule_has_a_case() -> None:
@@ -176,7 +181,10 @@ async def test_each_rule_answers_with_its_id_and_fix(
     client: httpx2.AsyncClient, state: SandboxState, rule_id: str
 ) -> None:
     path, body, status = RULE_CASES[rule_id]
-    response = await client.post(path, json=body)
+    if rule_id in RULE_HEADERS:
+        response = await client.post(path, content=json.dumps(body), headers=RULE_HEADERS[rule_id])
+    else:
+        response = await client.post(path, json=body)
     assert response.status_code == status
     error = error_of(response)
     assert error["rule"] == rule_id
@@ -284,3 +292,51 @@ async def test_edit_image_given_as_text_or_image_brackets_is_explained(client: h
     )
     assert brackets.status_code == 400
     assert "`image[]`" in error_of(brackets)["message"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 400),  # no Content-Type at all
+        ({"Content-Type": "text/plain"}, 400),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 400),
+        ({"Content-Type": "application/json; charset=utf-8"}, 200),
+        ({"Content-Type": "Application/JSON"}, 200),
+    ],
+)
+async def test_json_content_type_is_enforced_over_real_http(headers: dict[str, str], status: int) -> None:
+    """A JSON body sent over a socket is judged by the Content-Type actually on the wire; a refused
+    one costs nothing (the sandbox's own log and balance, not the response, are the count)."""
+    body = json.dumps({"model": "nano-banana", "prompt": "a kite", "size": "64x64"}).encode()
+    with running_sandbox(SandboxConfig(keys={KEY: 1000.0})) as sandbox:
+        async with httpx2.AsyncClient(base_url=sandbox.base_url, timeout=10) as http:
+            request = http.build_request("POST", IMAGES, content=body, headers=AUTH | headers)
+            assert request.headers.get("content-type") == headers.get("Content-Type")
+            response = await http.send(request)
+        assert response.status_code == status, response.text
+        recorded = sandbox.state.requests[-1]
+        assert recorded.status == status
+        if status == 400:
+            error = error_of(response)
+            assert error["rule"] == "json-content-type"
+            assert "application/json" in error["message"]
+            assert sandbox.state.balance(KEY) == 1000.0
+        else:
+            assert sandbox.state.balance(KEY) == 998.0
+
+
+async def test_the_projects_client_sends_json_with_its_content_type() -> None:
+    """Every JSON call the client makes passes the sandbox's json-content-type rule, over a socket."""
+    with running_sandbox(SandboxConfig(keys={KEY: 1000.0})) as sandbox:
+        async with httpx2.AsyncClient() as http:
+            client = PixapiClient(http, base_url=sandbox.base_url, api_key=KEY, max_retries=0)
+            image = await client.create_image(
+                ImageGenerationRequest(model="nano-banana", prompt="p", size="64x64")
+            )
+            queued = await client.submit_image(
+                ImageGenerationRequest(model="nano-banana", prompt="p", size="64x64")
+            )
+            video = await client.submit_video(VideoGenerationRequest(model="veo", prompt="waves"))
+        assert image.data and queued.id and video.id
+        posts = [r for r in sandbox.state.requests if r.method == "POST"]
+        assert [r.status for r in posts] == [200, 200, 200]
