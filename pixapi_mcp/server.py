@@ -27,9 +27,9 @@ from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
 from pixapi_mcp.ledger import Ledger
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
-from pixapi_mcp.tools.state import Background
 from pixapi_mcp.tools.boundary import ToolBoundary
 from pixapi_mcp.tools.outputs import forget_roots_on_change
+from pixapi_mcp.tools.state import Background
 
 log = logging.getLogger(__name__)
 

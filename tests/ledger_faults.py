@@ -9,6 +9,7 @@ in the field (SQLITE_BUSY after the busy timeout). Nothing in the server is patc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -99,9 +100,7 @@ class LockingTransport(httpx2.AsyncBaseTransport):
     """Delegates to the sandbox; takes ``lock`` once an exchange ``when`` picks has been answered
     (so the server gets the answer with the ledger already locked)."""
 
-    def __init__(
-        self, inner: httpx2.AsyncBaseTransport, lock: LedgerLock, when: Callable[[httpx2.Request], bool]
-    ) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, lock: LedgerLock, when: Moment) -> None:
         self.inner = inner
         self.lock = lock
         self.when = when
@@ -109,28 +108,49 @@ class LockingTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self.inner.handle_async_request(request)
-        if self.armed and self.when(request):
+        await response.aread()
+        if self.armed and self.when(request, response):
             self.armed = False
             self.lock.hold()
         return response
 
 
-def after_submission(request: httpx2.Request) -> bool:
-    return request.method == "POST"
+# Picks the exchange after whose answer the lock is taken.
+Moment = Callable[[httpx2.Request, httpx2.Response], bool]
 
 
-def during_the_wait(request: httpx2.Request) -> bool:
-    return request.method == "GET" and request.url.path.startswith("/v1/tasks/")
+class after_submission:
+    """The submission POST's answer: the server gets its task id with the ledger locked."""
+
+    def __call__(self, request: httpx2.Request, response: httpx2.Response) -> bool:
+        return request.method == "POST"
+
+
+class during_the_wait:
+    """A task GET of the wait that moved only the progress figure (the status is the one the GET
+    before it saw): the write that follows is a progress write, the one that used to run on the
+    event loop and wait out SQLite's busy timeout there."""
+
+    def __init__(self) -> None:
+        self.last_status: str | None = None
+
+    def __call__(self, request: httpx2.Request, response: httpx2.Response) -> bool:
+        if request.method != "GET" or not request.url.path.startswith("/v1/tasks/"):
+            return False
+        status = json.loads(response.content).get("status")
+        same, self.last_status = status == self.last_status, status
+        return same and status not in ("completed", "failed")
 
 
 @asynccontextmanager
 async def locking_harness(
     make_settings: Callable[..., Settings],
-    when: Callable[[httpx2.Request], bool],
+    when: Callable[[], Moment],
     config: SandboxConfig | None = None,
     env: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[Harness, LedgerLock]]:
-    """``tests.server_harness.harness`` whose HTTP client locks the ledger at ``when``."""
+    """``tests.server_harness.harness`` whose HTTP client locks the ledger at the moment ``when``
+    (``after_submission`` or ``during_the_wait``) picks."""
     clock = ManualClock()
     cfg = config or SandboxConfig()
     cfg.clock = clock
@@ -139,7 +159,7 @@ async def locking_harness(
         {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, **(env or {})}, sandbox=True
     )
     lock = LedgerLock(ledger_file(settings))
-    transport = LockingTransport(httpx2.ASGITransport(app=app), lock, when)
+    transport = LockingTransport(httpx2.ASGITransport(app=app), lock, when())
     async with httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http:
         try:
             yield Harness(settings, app.state.sandbox, SharedTimer(clock), http), lock
@@ -157,9 +177,13 @@ def file_rows(path: Path) -> list[dict[str, Any]]:
         conn.close()
 
 
+# Between two probes of the other session.
+PACE_S = 0.01
+
+
 @dataclass
 class Latencies:
-    """Round trips another session saw while something ran."""
+    """How long another session waited for each answer while something ran (see while_pinging)."""
 
     seconds: list[float] = field(default_factory=list[float])
 
@@ -170,7 +194,8 @@ class Latencies:
 
 async def while_pinging(other: Client, work: Callable[[], Awaitable[T]]) -> tuple[T, Latencies]:
     """Run ``work`` while ``other`` (another session on the same event loop) pings, and list
-    list_models now and then; returns what ``work`` returned and every round trip's time."""
+    list_models now and then; returns what ``work`` returned and the time between each of the
+    other session's answers and the one before (so it includes ``PACE_S``)."""
     seen = Latencies()
     finished = anyio.Event()
     box: list[T] = []
@@ -182,18 +207,24 @@ async def while_pinging(other: Client, work: Callable[[], Awaitable[T]]) -> tupl
             finished.set()
 
     async def probe() -> None:
+        # Each figure is the gap since the previous answer (pacing included), so a stall of the
+        # event loop shows whether it struck during a round trip or between two.
         rounds = 0
-        while not finished.is_set():
-            started = time.perf_counter()
+        last = time.perf_counter()
+        while True:  # one more round after the work ends: a stall at its very end counts too
             if rounds % 5 == 4:
                 await other.call_tool("list_models", {})
             else:
                 with warnings.catch_warnings():  # ping is legacy-era only; `other` is a legacy session
                     warnings.simplefilter("ignore")
                     await other.send_ping()
-            seen.seconds.append(time.perf_counter() - started)
+            now = time.perf_counter()
+            seen.seconds.append(now - last)
+            last = now
             rounds += 1
-            with anyio.move_on_after(0.01):  # pace the probes; ends at once when the work does
+            if finished.is_set():
+                return
+            with anyio.move_on_after(PACE_S):  # ends at once when the work does
                 await finished.wait()
 
     async with anyio.create_task_group() as tg:

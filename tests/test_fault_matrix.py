@@ -40,6 +40,7 @@ from PIL import Image
 from pixapi_mcp.config import Settings
 from pixapi_mcp.sandbox import Fault, SandboxConfig
 from tests.ledger_faults import (
+    Moment,
     after_submission,
     during_the_wait,
     file_rows,
@@ -244,12 +245,13 @@ async def test_ledger_fault_cell(
     tmp_path: Path,
     tool: str,
     place: str,
-    when: Callable[[Any], bool],
+    when: Callable[[], Moment],
 ) -> None:
     (tmp_path / "out").mkdir()
     image = tmp_path / "out" / "input.png"
     Image.new("RGB", (32, 32), "teal").save(image)
-    config = SandboxConfig(max_image_side=64, image_task_seconds=2.0, video_task_seconds=8.0)
+    # Tasks long enough for a wait with several polls, so the lock can strike between them.
+    config = SandboxConfig(max_image_side=64, image_task_seconds=8.0, video_task_seconds=8.0)
     async with (
         locking_harness(make_settings, when, config) as (h, lock),
         h.client() as client,
@@ -286,7 +288,9 @@ async def test_ledger_fault_cell(
         assert len(h.posts()) == 1
     cell = f"{tool} | {place}"
     STALLS[cell] = seen.worst
-    OUTCOMES[cell] = f"{outcome} (other session: {len(seen.seconds)} round trips, worst {seen.worst * 1000:.0f} ms)"
+    OUTCOMES[cell] = (
+        f"{outcome} (other session: {len(seen.seconds)} round trips, worst {seen.worst * 1000:.0f} ms)"
+    )
 
 
 def test_fault_matrix_summary(suite_counts: dict[str, int]) -> None:

@@ -425,7 +425,9 @@ class _Lock:
 def _in_file(path: Path, row_id: int) -> tuple[Any, ...]:
     """(task_id, status, progress) as the file holds them, read by a connection of its own."""
     with sqlite3.connect(path, timeout=5.0) as conn:
-        return tuple(conn.execute("SELECT task_id, status, progress FROM requests WHERE id = ?", (row_id,)).fetchone())
+        return tuple(
+            conn.execute("SELECT task_id, status, progress FROM requests WHERE id = ?", (row_id,)).fetchone()
+        )
 
 
 async def test_a_write_the_locked_file_refuses_is_kept_shown_logged_and_written_later(

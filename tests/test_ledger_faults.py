@@ -54,7 +54,10 @@ async def test_a_task_id_the_ledger_cannot_record_reaches_the_person(
 ) -> None:
     caplog.set_level(logging.WARNING)
     config = SandboxConfig(max_image_side=64, image_task_seconds=2.0, video_task_seconds=600.0)
-    async with locking_harness(make_settings, after_submission, config) as (h, lock), h.client(mode) as client:
+    async with (
+        locking_harness(make_settings, after_submission, config) as (h, lock),
+        h.client(mode) as client,
+    ):
         path = ledger_file(h.settings)
         with anyio.fail_after(30):
             result = await client.call_tool(tool, _args(tool))
@@ -94,10 +97,12 @@ async def test_a_locked_ledger_stalls_no_other_session(
         h.client("legacy") as other,
     ):
         with anyio.fail_after(60):
-            result, seen = await while_pinging(other, lambda: client.call_tool("create_video", _args("create_video")))
+            result, seen = await while_pinging(
+                other, lambda: client.call_tool("create_video", _args("create_video"))
+            )
         assert lock.times_held == 1
         data = structured(result)
-        assert data["id"] == list(h.sandbox.tasks)[0] and data["status"] == "completed"
+        assert data["id"] == next(iter(h.sandbox.tasks)) and data["status"] == "completed"
         assert len(seen.seconds) >= 3, seen  # the other session was heard from during the call
         sys.stderr.write(
             f"\nother session during a locked ledger: {len(seen.seconds)} round trips, "
@@ -153,7 +158,10 @@ async def test_a_broken_ledger_keeps_the_server_and_the_free_tools_up(
 
                 # Moved aside: the next call opens a new ledger, no restart needed.
                 path.rename(path.with_name("ledger-broken"))
-                assert structured(await client.call_tool("generate_image", {"prompt": "p"}))["status"] == "completed"
+                assert (
+                    structured(await client.call_tool("generate_image", {"prompt": "p"}))["status"]
+                    == "completed"
+                )
         if before is not None:
             assert path.with_name("ledger-broken").read_bytes() == before  # left exactly as it was
     lines = [r for r in caplog.records if str(path) in r.getMessage() and r.levelno >= logging.ERROR]

@@ -9,7 +9,7 @@ pydantic's own text (its documentation URLs, its dump of the input).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -91,7 +91,7 @@ def from_ledger_error(exc: LedgerError, note: str = "") -> ToolError:
 
 
 @contextmanager
-def ledger_errors(note: str = "") -> Iterator[None]:
+def ledger_errors(note: str = "") -> Generator[None]:
     """Turn a ``LedgerError`` raised inside into the model's ``ToolError`` (never a masked crash)."""
     try:
         yield

@@ -341,7 +341,9 @@ async def _record_failure(state: AppState, row_id: int, held: Reservation, exc: 
     return from_api_error(exc, row_id)
 
 
-async def _record_submission(state: AppState, row_id: int, place: CallPlace, submission: TaskSubmission) -> None:
+async def _record_submission(
+    state: AppState, row_id: int, place: CallPlace, submission: TaskSubmission
+) -> None:
     """The task id, recorded the moment the API answers (whoever is still waiting for it)."""
     await state.ledger.update(
         row_id,

@@ -274,7 +274,9 @@ async def reuse_or_save(
             try:
                 await describe_file(out, place.kind, saved_earlier=True)
             except OSError as exc:  # moved or made unreadable since the check above
-                out.preview_note = f"The saved file cannot be read now ({exc.strerror}); it was left as it is."
+                out.preview_note = (
+                    f"The saved file cannot be read now ({exc.strerror}); it was left as it is."
+                )
             outputs.append(out)
         return outputs
     return await save_outputs(state, place, items, save_budget(state))

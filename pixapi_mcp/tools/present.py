@@ -69,7 +69,9 @@ def unrecorded(result: MediaResult, reason: str) -> None:
         "written as soon as the ledger takes writes again."
     )
     if result.id:
-        result.next_step = f"Note task id {result.id} (the ledger has not recorded it yet). {result.next_step}"
+        result.next_step = (
+            f"Note task id {result.id} (the ledger has not recorded it yet). {result.next_step}"
+        )
 
 
 def completed(state: AppState, result: MediaResult, outputs: Sequence[SavedOutput], kind: OutputKind) -> None:

@@ -240,14 +240,31 @@ async def test_a_post_slower_than_the_deadline_returns_unknown_and_its_answer_is
     sandbox = app.state.sandbox
     transport = _SlowAnswer(httpx2.ASGITransport(app=app))
     settings = make_settings(
-        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, "PIXAPI_TOOL_DEADLINE_S": "2"}, sandbox=True
+        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, "PIXAPI_TOOL_DEADLINE_S": "2"},
+        sandbox=True,
     )
     async with (
         httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http,
         Client(build_server(settings, http, timer=SharedTimer(clock)), mode=mode) as client,  # pyright: ignore[reportArgumentType]
     ):
-        with anyio.fail_after(20):
-            result = await client.call_tool("generate_image", {"prompt": "slow answer", "size": "64x64", **extra})
+        returned = anyio.Event()
+
+        async def slow_api_gives_up() -> None:
+            # Without a deadline over the POST the call would wait for the answer for good: after
+            # 10 s this lets the answer go, and the assertions below say what happened.
+            with anyio.move_on_after(10):
+                await returned.wait()
+            if not returned.is_set():
+                transport.let_go.set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(slow_api_gives_up)
+            try:
+                result = await client.call_tool(
+                    "generate_image", {"prompt": "slow answer", "size": "64x64", **extra}
+                )
+            finally:
+                returned.set()
         # The call answered while the POST's answer was still held back: the deadline covered it.
         assert transport.accepted.is_set() and not transport.let_go.is_set()
         data = structured(result)
@@ -269,7 +286,10 @@ async def test_a_post_slower_than_the_deadline_returns_unknown_and_its_answer_is
                     rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
             assert rows[0]["paths"] and Path(rows[0]["paths"][0]).is_file()
         else:
-            assert rows[0]["id"] == list(sandbox.tasks)[0] and rows[0]["status"] in ("submitted", "processing")
+            assert rows[0]["id"] == next(iter(sandbox.tasks)) and rows[0]["status"] in (
+                "submitted",
+                "processing",
+            )
             clock.advance(3600)
             done = structured(await client.call_tool("get_task", {"task_id": rows[0]["id"]}))
             assert done["status"] == "completed" and Path(done["result"]["data"][0]["path"]).is_file()
