@@ -2,8 +2,9 @@
 
 Paid media work outlives chats, host timeouts and server restarts: ``list_tasks`` reads the
 ledger, and ``get_task`` resumes unfinished tasks from it after a restart. ``schema`` holds what
-a row is (its states, fields and the SQL migrations); ``store`` the file and how writes survive a
-locked, full or damaged one.
+a row is (its states, fields and the SQL migrations) and what a failure means; ``store`` the file
+and how writes survive a locked, full or damaged one; ``pending`` the changes the file has not
+taken yet.
 """
 
 from pixapi_mcp.ledger.schema import (

@@ -1,4 +1,5 @@
-"""What the ledger holds: a row's states and fields, the SQL schema and its migrations.
+"""What the ledger holds: a row's states and fields, the SQL schema and its migrations; and
+``LedgerError``, what a failure of the file means to a person.
 
 States of a row's ``status`` (``LedgerStatus``):
 - ``sending``: written, the request is about to leave (or left and we died before hearing back);
@@ -160,6 +161,28 @@ class LedgerError(RuntimeError):
         super().__init__(message)
         self.path = str(path)
         self.transient = transient
+
+
+def describe_failure(exc: BaseException) -> tuple[str, bool]:
+    """What an SQLite (or file system) failure means to a person, and whether it may pass by
+    itself (transient) or needs them (a damaged file, a folder that cannot be written)."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "another process holds its write lock (another pixapi-mcp, or a tool that opened it)", True
+    if name == "SQLITE_FULL":
+        return "the disk is full", True
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
+        return "the file or its folder cannot be written", False
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return "it is not a readable SQLite database (the file is damaged or was replaced)", False
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or type(exc).__name__}", False
+    return f"{exc}", False
+
+
+def ledger_error(path: Path, exc: BaseException, doing: str) -> LedgerError:
+    reason, transient = describe_failure(exc)
+    return LedgerError(f"The ledger {path} cannot be {doing}: {reason}.", path=path, transient=transient)
 
 
 class LedgerVersionError(LedgerError):

@@ -6,8 +6,9 @@ nobody knows about; the row then gains the task id, status, outputs, saved paths
 
 How it keeps that promise on a bad day (another process holding SQLite's write lock, a full
 disk, a damaged file):
-- Nothing touches SQLite on the event loop: every read and write runs in a worker thread, so a
-  lock held elsewhere slows at most the call that waits for it, never the other sessions.
+- No write touches SQLite on the event loop: writes run in worker threads (or the flusher
+  thread), so a lock held elsewhere slows at most the call that waits for it, never the other
+  sessions. Reads run on the loop only on a connection that never waits (see the reads below).
 - ``update`` first merges its changes into an in-memory queue of pending changes, synchronously
   (before its first ``await``): updates keep the order they were made in, even from a task being
   cancelled, and every read shows them at once. Then a durable update waits (in a worker thread,
@@ -29,22 +30,21 @@ body fields, never headers.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 import anyio
 import anyio.to_thread
 
+from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
     JSON_COLUMNS,
     UPDATABLE,
@@ -53,50 +53,21 @@ from pixapi_mcp.ledger.schema import (
     LedgerStatus,
     LedgerUpdate,
     NewRow,
-    ledger_status,
+    describe_failure,
+    ledger_error,
     migrate,
     to_row,
 )
 
 log = logging.getLogger("pixapi_mcp.ledger")
 
+T = TypeVar("T")
+
 # How long a write waits for another process's write lock. Two pixapi-mcp processes sharing one
 # data folder (two hosts) hold it for milliseconds; anything longer is treated as refused.
 BUSY_TIMEOUT_S: Final = 1.0
 # How often queued writes are retried while the file refuses them.
 RETRY_S: Final = 2.0
-
-
-def describe_failure(exc: BaseException) -> tuple[str, bool]:
-    """What an SQLite (or file system) failure means to a person, and whether it may pass by
-    itself (transient) or needs them (a damaged file, a folder that cannot be written)."""
-    name = str(getattr(exc, "sqlite_errorname", ""))
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return "another process holds its write lock (another pixapi-mcp, or a tool that opened it)", True
-    if name == "SQLITE_FULL":
-        return "the disk is full", True
-    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
-        return "the file or its folder cannot be written", False
-    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
-        return "it is not a readable SQLite database (the file is damaged or was replaced)", False
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or type(exc).__name__}", False
-    return f"{exc}", False
-
-
-def ledger_error(path: Path, exc: BaseException, doing: str) -> LedgerError:
-    reason, transient = describe_failure(exc)
-    return LedgerError(f"The ledger {path} cannot be {doing}: {reason}.", path=path, transient=transient)
-
-
-@dataclass
-class _Pending:
-    """Changes to one row not yet in the file, merged in the order they were made."""
-
-    changes: dict[str, Any] = field(default_factory=dict[str, Any])
-    version: int = 0
-    durable: bool = False
-    logged: str | None = None  # the task id last logged as unwritten
 
 
 class Ledger:
@@ -115,15 +86,18 @@ class Ledger:
         self.path = path
         self._busy_ms = int(busy_timeout_s * 1000)
         self._retry_s = retry_s
-        # Two connections: the reader never waits behind a writer stuck on another process's lock.
+        # Three connections, so no read waits behind a writer stuck on another process's lock: the
+        # writer (worker threads), a reader for worker threads, and one for reads on the event loop
+        # that never waits for a lock (busy timeout 0; a read it cannot do at once goes to a thread).
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        self._inline: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
+        self._inline_lock = threading.Lock()
         self._open_lock = threading.Lock()
-        self._pending: dict[int, _Pending] = {}
-        self._pending_lock = threading.Lock()  # held for dict work only, never across I/O
-        self._versions = 0
+        self._pending = PendingWrites()
+        self._state_lock = threading.Lock()  # for _refused, read by the loop and threads alike
         self._refused: LedgerError | None = None  # why the last write failed; None: writes land
         self._problem: LedgerError | None = None  # why the file could not be opened
         self._closed = False
@@ -159,7 +133,7 @@ class Ledger:
             if self._closed:
                 raise sqlite3.ProgrammingError("Cannot operate on a closed ledger.")
             try:
-                self._writer, self._reader = self._open_connections()
+                self._writer, self._reader, self._inline = self._open_connections()
             except LedgerError as exc:
                 self._problem = exc
                 raise
@@ -167,33 +141,35 @@ class Ledger:
         self._flusher = threading.Thread(target=self._run_flusher, name="pixapi-ledger", daemon=True)
         self._flusher.start()
 
-    def _open_connections(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    def _open_connections(self) -> tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             writer = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise ledger_error(self.path, exc, "opened") from None
-        reader: sqlite3.Connection | None = None
+        readers: list[sqlite3.Connection] = []
         try:
             writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
             writer.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             # FULL: a row written "before the request is sent" must survive a power cut too.
             writer.execute("PRAGMA synchronous=FULL")
             migrate(writer, self.path)
-            reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            reader.row_factory = sqlite3.Row
-            reader.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
-            reader.execute("SELECT count(*) FROM requests").fetchone()
+            for busy_ms in (self._busy_ms, 0):
+                reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                readers.append(reader)
+                reader.row_factory = sqlite3.Row
+                reader.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+                reader.execute("SELECT count(*) FROM requests").fetchone()
         except BaseException as exc:
             writer.close()
-            if reader is not None:
+            for reader in readers:
                 reader.close()
             if isinstance(exc, sqlite3.Error):
                 raise ledger_error(self.path, exc, "opened") from None
             raise
         with suppress(OSError):  # a platform without POSIX permissions keeps its default
             self.path.chmod(0o600)
-        return writer, reader
+        return writer, readers[0], readers[1]
 
     def close(self) -> None:
         """Stop the flusher, make a last attempt at what is queued (logging every task id that
@@ -206,9 +182,7 @@ class Ledger:
             self._flusher.join(timeout=self._busy_ms / 1000 + 5)
         if self._writer is not None:
             self._flush(self._busy_ms)
-        with self._pending_lock:
-            left = {row_id: entry.changes.get("task_id") for row_id, entry in self._pending.items()}
-        for row_id, task_id in left.items():
+        for row_id, task_id in self._pending.task_ids():
             log.error(
                 "ledger %s: row %d%s was never written (%s); record it by hand",
                 self.path,
@@ -216,8 +190,8 @@ class Ledger:
                 f" (task {task_id})" if task_id else "",
                 self._refused or "closed",
             )
-        with self._write_lock, self._read_lock:
-            for conn in (self._writer, self._reader):
+        with self._write_lock, self._read_lock, self._inline_lock:
+            for conn in (self._writer, self._reader, self._inline):
                 if conn is not None:
                     conn.close()
 
@@ -294,29 +268,17 @@ class Ledger:
     def unwritten(self, row_id: int) -> str | None:
         """Why changes to ``row_id`` are not in the file yet (None: they are, or are being
         written as usual)."""
-        with self._pending_lock:
-            refused = self._refused
-            return str(refused) if refused is not None and row_id in self._pending else None
+        refused = self._refused
+        return str(refused) if refused is not None and row_id in self._pending else None
 
     def _merge(self, row_id: int, durable: bool, changes: LedgerUpdate) -> None:
         unknown = set(changes) - UPDATABLE  # callers without a type checker
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        if not changes:
-            return
-        columns: dict[str, Any] = dict(changes)
-        if "status" in changes:
-            columns["status"] = ledger_status(changes["status"])
-        columns["updated_at"] = time.time()  # when it was learned, not when the file took it
-        with self._pending_lock:
-            entry = self._pending.setdefault(row_id, _Pending())
-            entry.changes.update(columns)
-            self._versions += 1
-            entry.version = self._versions
-            entry.durable = entry.durable or durable
-            refused = self._refused
-        if refused is not None:
-            self._log_unwritten(refused)
+        if changes:
+            self._pending.merge(row_id, dict(changes), durable)
+            if self._refused is not None:
+                self._log_unwritten(self._refused)
 
     def _flush(self, busy_ms: int) -> bool:
         """Write what is queued, waiting at most ``busy_ms`` for the lock. True when written."""
@@ -325,10 +287,8 @@ class Ledger:
 
     def _flush_locked(self, busy_ms: int) -> bool:
         writer = self._writer
-        with self._pending_lock:
-            batch = {row_id: (e.version, dict(e.changes)) for row_id, e in self._pending.items()}
-            durable = any(e.durable for e in self._pending.values())
-        if not batch:
+        rows, durable = self._pending.batch()
+        if not rows:
             return True
         if writer is None:
             return False
@@ -338,7 +298,7 @@ class Ledger:
                 writer.execute("PRAGMA synchronous=NORMAL")
             writer.execute("BEGIN IMMEDIATE")
             try:
-                for row_id, (_, columns) in batch.items():
+                for row_id, (_, columns) in rows.items():
                     values = [json.dumps(v) if k in JSON_COLUMNS else v for k, v in columns.items()]
                     assignments = ", ".join(f"{k} = ?" for k in columns)  # keys checked in _merge
                     writer.execute(f"UPDATE requests SET {assignments} WHERE id = ?", (*values, row_id))
@@ -356,18 +316,15 @@ class Ledger:
             with suppress(sqlite3.Error):
                 writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
                 writer.execute("PRAGMA synchronous=FULL")
-        with self._pending_lock:
-            for row_id, (version, _) in batch.items():
-                entry = self._pending.get(row_id)
-                if entry is not None and entry.version == version:
-                    del self._pending[row_id]
+        self._pending.written(rows)
+        with self._state_lock:
             recovered, self._refused = self._refused, None
         if recovered is not None:
             log.warning("ledger %s takes writes again: the queued changes are written", self.path)
         return True
 
     def _refuse(self, error: LedgerError) -> None:
-        with self._pending_lock:
+        with self._state_lock:
             first, self._refused = self._refused is None, error
         if first:
             log.warning("%s Changes are kept in memory and written when it takes writes again.", error)
@@ -375,14 +332,7 @@ class Ledger:
 
     def _log_unwritten(self, error: LedgerError) -> None:
         """Log, once each, the task ids only this process's memory holds: the person's copy."""
-        with self._pending_lock:
-            fresh: list[tuple[int, str]] = []
-            for row_id, entry in self._pending.items():
-                task_id = entry.changes.get("task_id")
-                if task_id and entry.logged != task_id:
-                    entry.logged = task_id
-                    fresh.append((row_id, task_id))
-        for row_id, task_id in fresh:
+        for row_id, task_id in self._pending.task_ids(unreported=True):
             log.warning(
                 "task %s (ledger row %d) is not in the ledger yet (%s); get_task(task_id=%r) resumes it",
                 task_id,
@@ -398,49 +348,42 @@ class Ledger:
             self._wake.clear()
             if self._closed:
                 return
-            with self._pending_lock:
-                idle = not self._pending
-            if not idle:
+            if self._pending:
                 self._flush(0 if self._refused is not None else self._busy_ms)
 
-    async def _retry_refused(self) -> None:
-        """On each use: the queue a refused write left behind is tried again (without waiting)."""
-        await self.ready()
-        if self._refused is not None:
-            await anyio.to_thread.run_sync(self._flush, 0)
-
     # -- reads (what the file holds, with the queued changes laid over it) ---------------------
+    #
+    # A read is an indexed lookup of a few rows (~0.02 ms), far cheaper inline than a hop to a
+    # worker thread (~0.2 ms): the async reads run on the event loop on a connection that never
+    # waits (in WAL mode a reader does not wait for writers; a read SQLite would make wait, rare,
+    # goes to a worker thread instead).
 
     @contextmanager
     def _read_cursor(self) -> Generator[sqlite3.Connection]:
         self._connect()
         reader = self._reader
         assert reader is not None
-        with self._read_lock:
+        with self._read_lock, _as_ledger_error(self.path):
+            yield reader
+
+    def _read_sync(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        with self._read_cursor() as conn:
+            return query(conn)
+
+    async def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        await self.ready()
+        if self._refused is not None:  # each use retries what the file refused (without waiting)
+            await anyio.to_thread.run_sync(self._flush, 0)
+        inline = self._inline
+        if inline is not None and self._inline_lock.acquire(blocking=False):
             try:
-                yield reader
-            except sqlite3.ProgrammingError:
-                raise
-            except sqlite3.Error as exc:
-                raise ledger_error(self.path, exc, "read") from None
-
-    def _overlay(self, row: LedgerRow) -> LedgerRow:
-        with self._pending_lock:
-            entry = self._pending.get(row.id)
-            changes = dict(entry.changes) if entry else None
-        if not changes:
-            return row
-        if "status" in changes:
-            changes["status"] = ledger_status(changes["status"])
-        return dataclasses.replace(row, **changes)
-
-    def _queued_ids(self, **match: Any) -> list[int]:
-        with self._pending_lock:
-            return [
-                row_id
-                for row_id, entry in self._pending.items()
-                if all(entry.changes.get(k) == v for k, v in match.items())
-            ]
+                return query(inline)
+            except sqlite3.OperationalError as exc:
+                if not describe_failure(exc)[1]:
+                    raise ledger_error(self.path, exc, "read") from None
+            finally:
+                self._inline_lock.release()
+        return await anyio.to_thread.run_sync(self._read_sync, query)
 
     def _fetch(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[LedgerRow]:
         if not ids:
@@ -449,50 +392,69 @@ class Ledger:
         rows = conn.execute(f"SELECT * FROM requests WHERE id IN ({marks})", list(ids)).fetchall()
         return [to_row(r) for r in rows]
 
-    def get_sync(self, row_id: int) -> LedgerRow | None:
-        with self._read_cursor() as conn:
-            row = conn.execute("SELECT * FROM requests WHERE id = ?", (row_id,)).fetchone()
-        return self._overlay(to_row(row)) if row else None
+    def _get(self, conn: sqlite3.Connection, row_id: int) -> LedgerRow | None:
+        row = conn.execute("SELECT * FROM requests WHERE id = ?", (row_id,)).fetchone()
+        return self._pending.overlay(to_row(row)) if row else None
 
-    def find_task_sync(self, task_id: str) -> LedgerRow | None:
-        """The newest row for ``task_id``, if any (queued changes count)."""
-        with self._read_cursor() as conn:
-            rows = conn.execute(
-                "SELECT * FROM requests WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
-            ).fetchall()
-            found = [to_row(r) for r in rows] + self._fetch(conn, self._queued_ids(task_id=task_id))
-        matching = [r for r in map(self._overlay, found) if r.task_id == task_id]
+    def _find_task(self, conn: sqlite3.Connection, task_id: str) -> LedgerRow | None:
+        rows = conn.execute(
+            "SELECT * FROM requests WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
+        ).fetchall()
+        found = [to_row(r) for r in rows] + self._fetch(conn, self._pending.ids(task_id=task_id))
+        matching = [r for r in map(self._pending.overlay, found) if r.task_id == task_id]
         return max(matching, key=lambda r: r.id) if matching else None
 
-    def recent_sync(self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None) -> list[LedgerRow]:
-        """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
-        queued = self._queued_ids()
+    def _recent(
+        self, conn: sqlite3.Connection, limit: int, statuses: Sequence[LedgerStatus] | None
+    ) -> list[LedgerRow]:
+        queued = self._pending.ids()
         query = "SELECT * FROM requests"
         args: list[Any] = []
         if statuses:
             query += f" WHERE status IN ({', '.join('?' for _ in statuses)})"
             args.extend(statuses)
         query += " ORDER BY id DESC LIMIT ?"
-        args.append(limit + len(queued))
-        with self._read_cursor() as conn:
-            rows = [to_row(r) for r in conn.execute(query, args).fetchall()]
-            seen = {r.id for r in rows}
-            rows += self._fetch(conn, [i for i in queued if i not in seen])
-        overlaid = [self._overlay(r) for r in rows]
+        args.append(limit + len(queued))  # queued changes may move rows out of (or into) the filter
+        rows = [to_row(r) for r in conn.execute(query, args).fetchall()]
+        seen = {r.id for r in rows}
+        rows += self._fetch(conn, [i for i in queued if i not in seen])
+        overlaid = [self._pending.overlay(r) for r in rows]
         if statuses:
             overlaid = [r for r in overlaid if r.status in statuses]
         return sorted(overlaid, key=lambda r: r.id, reverse=True)[:limit]
 
+    def get_sync(self, row_id: int) -> LedgerRow | None:
+        return self._read_sync(lambda conn: self._get(conn, row_id))
+
+    def find_task_sync(self, task_id: str) -> LedgerRow | None:
+        """The newest row for ``task_id``, if any (queued changes count)."""
+        return self._read_sync(lambda conn: self._find_task(conn, task_id))
+
+    def recent_sync(self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None) -> list[LedgerRow]:
+        """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
+        return self._read_sync(lambda conn: self._recent(conn, limit, statuses))
+
     async def get(self, row_id: int) -> LedgerRow | None:
-        await self._retry_refused()
-        return await anyio.to_thread.run_sync(self.get_sync, row_id)
+        return await self._read(lambda conn: self._get(conn, row_id))
 
     async def find_task(self, task_id: str) -> LedgerRow | None:
-        await self._retry_refused()
-        return await anyio.to_thread.run_sync(self.find_task_sync, task_id)
+        """The newest row for ``task_id``, if any (queued changes count)."""
+        return await self._read(lambda conn: self._find_task(conn, task_id))
 
     async def recent(
         self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None
     ) -> list[LedgerRow]:
-        await self._retry_refused()
-        return await anyio.to_thread.run_sync(self.recent_sync, limit, statuses)
+        """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
+        return await self._read(lambda conn: self._recent(conn, limit, statuses))
+
+
+@contextmanager
+def _as_ledger_error(path: Path) -> Generator[None]:
+    """An SQLite failure as the ``LedgerError`` that names the file (a closed ledger stays a
+    ``ProgrammingError``: a bug, not a bad day)."""
+    try:
+        yield
+    except sqlite3.ProgrammingError:
+        raise
+    except sqlite3.Error as exc:
+        raise ledger_error(path, exc, "read") from None
