@@ -537,3 +537,21 @@ async def test_progress_written_in_the_background_reaches_the_file(tmp_path: Pat
                 pass
     finally:
         ledger.close()
+
+
+async def test_a_refused_write_is_retried_without_any_further_use(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, busy_timeout_s=0.05, retry_s=0.05)
+    try:
+        row_id = await ledger.open(**_request())
+        lock = _Lock(path)
+        await ledger.update(row_id, task_id="task_retried", status="submitted")
+        assert ledger.unwritten(row_id) is not None
+        lock.release()
+        with anyio.fail_after(10):
+            # Nothing touches the ledger here: the flusher thread retries on its own.
+            while ledger.unwritten(row_id) is not None:
+                await anyio.to_thread.run_sync(_in_file, path, row_id)  # a look of its own, in a thread
+        assert _in_file(path, row_id)[:2] == ("task_retried", "submitted")
+    finally:
+        ledger.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import anyio
 import httpx2
 import pytest
 from mcp.client import Client
+from mcp_types import CallToolResult
 from PIL import Image
 
 from pixapi_mcp.config import Settings
@@ -257,14 +259,18 @@ async def test_a_post_slower_than_the_deadline_returns_unknown_and_its_answer_is
             if not returned.is_set():
                 transport.let_go.set()
 
+        results: list[CallToolResult] = []
         async with anyio.create_task_group() as tg:
             tg.start_soon(slow_api_gives_up)
             try:
-                result = await client.call_tool(
-                    "generate_image", {"prompt": "slow answer", "size": "64x64", **extra}
+                results.append(
+                    await client.call_tool(
+                        "generate_image", {"prompt": "slow answer", "size": "64x64", **extra}
+                    )
                 )
             finally:
                 returned.set()
+        [result] = results
         # The call answered while the POST's answer was still held back: the deadline covered it.
         assert transport.accepted.is_set() and not transport.let_go.is_set()
         data = structured(result)
@@ -293,3 +299,30 @@ async def test_a_post_slower_than_the_deadline_returns_unknown_and_its_answer_is
             clock.advance(3600)
             done = structured(await client.call_tool("get_task", {"task_id": rows[0]["id"]}))
             assert done["status"] == "completed" and Path(done["result"]["data"][0]["path"]).is_file()
+
+
+@pytest.mark.slow  # waits out the server's shutdown grace (SHUTDOWN_GRACE_S) in real time
+async def test_a_post_still_unanswered_at_shutdown_is_recorded_as_interrupted(
+    make_settings: Callable[..., Settings],
+) -> None:
+    clock = ManualClock()
+    app = create_app(SandboxConfig(clock=clock, max_image_side=64))
+    transport = _SlowAnswer(httpx2.ASGITransport(app=app))
+    settings = make_settings(
+        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, "PIXAPI_TOOL_DEADLINE_S": "2"},
+        sandbox=True,
+    )
+    async with httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http:
+        with anyio.fail_after(30):
+            async with Client(build_server(settings, http, timer=SharedTimer(clock))) as client:
+                data = structured(await client.call_tool("generate_image", {"prompt": "never answered"}))
+                assert data["status"] == "unknown"
+            # The server has shut down (after its grace) with the answer still held back.
+        transport.let_go.set()
+    conn = sqlite3.connect(settings.data_dir / "ledger-sandbox.sqlite3")
+    try:
+        rows = conn.execute("SELECT status, task_id, error FROM requests").fetchall()
+    finally:
+        conn.close()
+    assert rows == [("unknown", None, "interrupted while sending")]
+    assert len([r for r in app.state.sandbox.requests if r.method == "POST"]) == 1
