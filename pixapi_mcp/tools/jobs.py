@@ -174,6 +174,7 @@ async def _run(
         held,
         lambda: spec.submit.send(client, request),
         record=functools.partial(_record_submission, state, row_id, place),
+        late=functools.partial(_log_late_task, row_id),
     )
     submission = await post.answer(_post_wait(state, started, ANSWER_RESERVE_S))
     if submission is None:
@@ -351,6 +352,15 @@ async def _record_submission(
         status=submission.status,
         progress=submission.progress,
         model=submission.model or place.model,
+    )
+
+
+async def _log_late_task(row_id: int, submission: TaskSubmission) -> None:
+    log.warning(
+        "task %s was accepted after its call returned; recorded in ledger row %d (get_task(task_id=%r) resumes it)",
+        submission.id,
+        row_id,
+        submission.id,
     )
 
 
