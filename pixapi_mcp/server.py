@@ -31,10 +31,13 @@ from pixapi_mcp.stdio import run_stdio
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 from pixapi_mcp.tools.boundary import ToolBoundary
 from pixapi_mcp.tools.outputs import forget_roots_on_change
+from pixapi_mcp.tools.state import Background
 
 log = logging.getLogger(__name__)
 
 SANDBOX_BASE_URL = "http://sandbox.pixapi.local"
+# At shutdown, how long a paid POST still in flight may take to bring back its task id.
+SHUTDOWN_GRACE_S = 5.0
 
 INSTRUCTIONS = """Pixapi media tools and docs.
 - generate_image / edit_image / create_video spend credits; each returns within ~45 s. If the work is
@@ -107,8 +110,21 @@ def build_server(
                     sleep=clock.sleep,
                 )
             )
-            ledger = Ledger(ledger_path)
-            stack.callback(ledger.close)
+            ledger = Ledger(ledger_path, connect=False)
+            if problem := await ledger.start():
+                # Not fatal: the docs tools and list_models work without it; the ledger's tools
+                # say the same to the model (a configuration error naming the file) on every call.
+                log.error(
+                    "%s Paid tools, get_task and list_tasks refuse until it can be opened: move the file "
+                    "aside or set PIXAPI_DATA_DIR to another folder.",
+                    problem,
+                )
+            stack.push_async_callback(ledger.aclose)
+            # Work that outlives a tool call (a paid POST answered after the call's deadline) runs
+            # here; on the way out it gets a grace period, then is cancelled, before the ledger closes.
+            group = await stack.enter_async_context(anyio.create_task_group())
+            background = Background(group)
+            stack.push_async_callback(background.stop, SHUTDOWN_GRACE_S)
             log.info(
                 "pixapi-mcp %s ready (api %s%s)",
                 __version__,
@@ -122,6 +138,7 @@ def build_server(
                 timer=clock,
                 trusted_hosts=trusted,
                 remote_clients=remote,
+                background=background,
             )
 
     # ToolBoundary: every tool call's raw arguments are checked before the SDK drops or coerces any.

@@ -5,6 +5,7 @@ schema version (a ledger written by the first release is migrated; one from the 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import stat
 import sys
@@ -20,6 +21,7 @@ from pixapi_mcp.ledger import (
     SCHEMA_VERSION,
     UNFINISHED,
     Ledger,
+    LedgerError,
     LedgerRow,
     LedgerVersionError,
     ledger_status,
@@ -403,3 +405,153 @@ def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     finally:
         conn.close()
     Ledger(path).close()  # and today's code still opens it
+
+
+# -- a locked, damaged or unopenable file ------------------------------------------------------------
+
+
+class _Lock:
+    """SQLite's write lock on a ledger file, held from another connection as another process would."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+def _in_file(path: Path, row_id: int) -> tuple[Any, ...]:
+    """(task_id, status, progress) as the file holds them, read by a connection of its own."""
+    with sqlite3.connect(path, timeout=5.0) as conn:
+        return tuple(
+            conn.execute("SELECT task_id, status, progress FROM requests WHERE id = ?", (row_id,)).fetchone()
+        )
+
+
+async def test_a_write_the_locked_file_refuses_is_kept_shown_logged_and_written_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, busy_timeout_s=0.05)
+    try:
+        row_id = await ledger.open(**_request())
+        lock = _Lock(path)
+        with anyio.fail_after(10):
+            await ledger.update(row_id, task_id="task_kept", status="submitted")  # no exception
+            await ledger.update(row_id, durable=False, progress=40)
+        reason = ledger.unwritten(row_id)
+        assert reason is not None and str(path) in reason and "write lock" in reason
+        assert _in_file(path, row_id) == (None, "sending", 0)  # the file truly refused it
+        row = await ledger.get(row_id)  # reads show what is queued
+        assert row is not None and (row.task_id, row.status, row.progress) == ("task_kept", "submitted", 40)
+        assert await ledger.find_task("task_kept") == row
+        assert [r.id for r in await ledger.recent(5, UNFINISHED)] == [row_id]
+        assert any("task_kept" in r.getMessage() and str(path) in r.getMessage() for r in caplog.records)
+
+        lock.release()
+        await ledger.recent(5)  # the next use of the ledger writes the queue
+        assert _in_file(path, row_id) == ("task_kept", "submitted", 40)
+        assert ledger.unwritten(row_id) is None
+    finally:
+        ledger.close()
+
+
+async def test_the_row_before_sending_is_refused_loudly_when_the_file_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, busy_timeout_s=0.05)
+    lock = _Lock(path)
+    try:
+        with anyio.fail_after(10), pytest.raises(LedgerError) as caught:
+            await ledger.open(**_request())
+        assert caught.value.transient and str(path) in str(caught.value) and "write lock" in str(caught.value)
+    finally:
+        lock.release()
+        ledger.close()
+
+
+def test_an_up_to_date_ledger_opens_while_another_process_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    Ledger(path).close()
+    lock = _Lock(path)
+    try:
+        ledger = Ledger(path, busy_timeout_s=0.05)  # no migration to do: no write lock needed
+        assert ledger.recent_sync() == []
+        ledger.close()
+    finally:
+        lock.release()
+
+
+def test_close_writes_what_is_queued_or_logs_every_task_id_it_could_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, busy_timeout_s=0.05)
+    row_id = ledger.open_sync(**_request())
+    lock = _Lock(path)
+    with pytest.raises(LedgerError):
+        ledger.update_sync(row_id, task_id="task_at_close", status="submitted")
+    ledger.close()  # still locked: the id goes to the log, never silently nowhere
+    lock.release()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("task_at_close" in m and str(path) in m for m in errors), errors
+
+    second = Ledger(path, busy_timeout_s=0.05)
+    row_id = second.open_sync(**_request())
+    lock = _Lock(path)
+    with pytest.raises(LedgerError):
+        second.update_sync(row_id, task_id="task_written_at_close", status="submitted")
+    lock.release()
+    second.close()  # the lock is gone: close writes it
+    assert _in_file(path, row_id)[:2] == ("task_written_at_close", "submitted")
+
+
+@pytest.mark.parametrize("content", [b"garbage" * 600, b"SQLite format 3\x00" + b"\xff" * 4000])
+async def test_a_damaged_file_is_a_ledger_error_that_names_it_and_is_left_alone(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(LedgerError) as caught:
+        Ledger(path)
+    assert not caught.value.transient and str(path) in str(caught.value)
+    lazy = Ledger(path, connect=False)
+    problem = await lazy.start()
+    assert problem is not None and str(path) in str(problem) and lazy.problem is problem
+    with pytest.raises(LedgerError):
+        await lazy.get(1)
+    lazy.close()
+    assert path.read_bytes() == content
+
+
+async def test_progress_written_in_the_background_reaches_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    try:
+        row_id = await ledger.open(**_request())
+        await ledger.update(row_id, durable=False, progress=55)  # returns before any write
+        with anyio.fail_after(10):
+            # Bounded: the flusher thread writes it; each look is a read of the file of its own.
+            while (await anyio.to_thread.run_sync(_in_file, path, row_id))[2] != 55:
+                pass
+    finally:
+        ledger.close()
+
+
+async def test_a_refused_write_is_retried_without_any_further_use(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, busy_timeout_s=0.05, retry_s=0.05)
+    try:
+        row_id = await ledger.open(**_request())
+        lock = _Lock(path)
+        await ledger.update(row_id, task_id="task_retried", status="submitted")
+        assert ledger.unwritten(row_id) is not None
+        lock.release()
+        with anyio.fail_after(10):
+            # Nothing touches the ledger here: the flusher thread retries on its own.
+            while ledger.unwritten(row_id) is not None:
+                await anyio.to_thread.run_sync(_in_file, path, row_id)  # a look of its own, in a thread
+        assert _in_file(path, row_id)[:2] == ("task_retried", "submitted")
+    finally:
+        ledger.close()

@@ -9,7 +9,8 @@ pydantic's own text (its documentation URLs, its dump of the input).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from pixapi_mcp.client import PixapiError
 from pixapi_mcp.contract import Violation
+from pixapi_mcp.ledger import LedgerError
 
 T = TypeVar("T")
 
@@ -63,6 +65,38 @@ def from_api_error(exc: PixapiError, ledger_id: int | None = None) -> ToolError:
         request_id=exc.request_id,
         ledger_id=ledger_id,
     )
+
+
+def from_ledger_error(exc: LedgerError, note: str = "") -> ToolError:
+    """The ledger could not be used. A lock held elsewhere or a full disk may pass (retry); a
+    damaged file, a folder that cannot be written or a newer schema is the user's to fix, named
+    with the file and ``PIXAPI_DATA_DIR``. ``note`` says what became of the call (not sent ...)."""
+    message = f"{exc} {note}".strip()
+    if exc.transient:
+        return tool_error(
+            message,
+            category="ledger_unavailable",
+            retryable=True,
+            fix=f"Try again in a moment. If it keeps failing, tell the user: another program is writing "
+            f"{exc.path}, or its disk is full.",
+        )
+    return configuration_error(
+        message,
+        variable="PIXAPI_DATA_DIR",
+        fix=f"This is not your argument: tell the user the ledger file {exc.path} cannot be used. They "
+        "should move it aside (it records earlier paid requests) or set PIXAPI_DATA_DIR to another "
+        "folder; paid tools work again once it can be opened. search_docs, check_code and list_models "
+        "work meanwhile.",
+    )
+
+
+@contextmanager
+def ledger_errors(note: str = "") -> Generator[None]:
+    """Turn a ``LedgerError`` raised inside into the model's ``ToolError`` (never a masked crash)."""
+    try:
+        yield
+    except LedgerError as exc:
+        raise from_ledger_error(exc, note) from None
 
 
 def from_validation(

@@ -30,6 +30,10 @@ from pixapi_mcp.tools.state import AppState
 # Preview images per result: each is at most media.PREVIEW_MAX_BYTES, so four stay well under the
 # ~1 MB some hosts accept for a whole result.
 MAX_PREVIEWS = 4
+# When to look again for the answer to a POST the call stopped waiting for (list_tasks).
+UNANSWERED_POLL_S = 30.0
+# When to poll a task whose id came in while the call was giving up on its POST.
+MIN_POLL_S = 1.0
 
 
 async def pending(
@@ -56,7 +60,36 @@ async def pending(
         poll_after_s=round(poll_after_s, 1),
     )
     present.unfinished(state, result)
+    _note_unwritten(state, result, row_id)
     return present.as_call_result(result, [], [])
+
+
+async def unanswered(state: AppState, row_id: int, place: CallPlace, shape: ResultShape) -> CallToolResult:
+    """A paid request sent but not answered within the call's deadline: the outcome is unknown,
+    nothing is resent, and the server records the answer when it comes. An answer that came in
+    the meantime (the row has its task id) is handed back as the usual task handle."""
+    row = await state.ledger.get(row_id)
+    if row is not None and row.task_id and row.status in ("submitted", "processing"):
+        task = Task(id=row.task_id, status=row.status, progress=row.progress, model=row.model)
+        return await pending(state, task, row_id, row.task_created_at, place.model, shape, MIN_POLL_S)
+    result = MediaResult(
+        status="unknown",
+        model=place.model,
+        credits=_credits(state, row),
+        ledger_id=row_id,
+        result=None if shape == "image" else TaskResultOut(type=None, data=[]),
+        poll_after_s=UNANSWERED_POLL_S,
+    )
+    present.unanswered(state, result)
+    return present.as_call_result(result, [], [])
+
+
+def _note_unwritten(state: AppState, result: MediaResult, row_id: int) -> None:
+    """When the ledger could not take this row's latest facts (the task id above all), the result
+    says so: the person's copy of the id is this result until the ledger takes writes again."""
+    reason = state.ledger.unwritten(row_id)
+    if reason is not None:
+        present.unrecorded(result, reason)
 
 
 async def finish(
@@ -124,6 +157,7 @@ async def finish(
         if kind == "task" and result.result.type in ("image", "video"):
             kind = "video" if result.result.type == "video" else "image"  # worded as what it is
     present.completed(state, result, outputs, kind)
+    _note_unwritten(state, result, row_id)
     return present.as_call_result(result, outputs, images)
 
 
@@ -153,6 +187,7 @@ async def finish_sync_images(
         ledger_id=row_id,
     )
     present.completed(state, result, outputs, "image")
+    _note_unwritten(state, result, row_id)
     return present.as_call_result(result, outputs, images)
 
 

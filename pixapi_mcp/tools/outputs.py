@@ -284,14 +284,22 @@ async def _save_into(
 async def reuse_or_save(
     state: AppState, row: LedgerRow | None, place: CallPlace, items: Sequence[tuple[str | None, str | None]]
 ) -> list[SavedOutput]:
-    """Outputs saved by an earlier call are reused (a second get_task never downloads twice)."""
+    """Outputs saved by an earlier call are reused (a second get_task never downloads twice).
+
+    A read never deletes what it finds: a saved file the user changed since (edited, replaced by
+    something that is no image) is reported as changed and left as it is."""
     if row and row.paths and len(row.paths) >= len(items) and await all_files(row.paths):
         urls = row.output_urls + [None] * (len(row.paths) - len(row.output_urls))
         outputs: list[SavedOutput] = []
         for path_text, url in zip(row.paths, urls, strict=False):
-            # Typed by name, so a saved video is not checked as an image (and thrown away).
+            # Typed by name, so a saved video is not checked as an image.
             out = SavedOutput(url=url, path=path_text, media_type=mimetypes.guess_type(path_text)[0])
-            await describe_file(out, place.kind)
+            try:
+                await describe_file(out, place.kind, saved_earlier=True)
+            except OSError as exc:  # moved or made unreadable since the check above
+                out.preview_note = (
+                    f"The saved file cannot be read now ({exc.strerror}); it was left as it is."
+                )
             outputs.append(out)
         return outputs
     return await save_outputs(state, place, items, save_budget(state))
@@ -301,10 +309,13 @@ async def all_files(paths: Sequence[str]) -> bool:
     return await anyio.to_thread.run_sync(lambda: all(Path(p).is_file() for p in paths))
 
 
-async def describe_file(out: SavedOutput, kind: OutputKind) -> None:
+async def describe_file(out: SavedOutput, kind: OutputKind, *, saved_earlier: bool = False) -> None:
     """Fill size, and for images dimensions and type, from the saved file (read lazily by Pillow,
-    cached per file). Image work whose file is not a readable image is not an output: the file is
-    removed and the output says so, so get_task fetches it again instead of handing over garbage."""
+    cached per file).
+
+    A file just downloaded for image work that is not a readable image is not an output: it is
+    removed and the output says so, so get_task fetches it again instead of handing over garbage.
+    A file ``saved_earlier`` is the user's by now: it is never removed, only reported as changed."""
     assert out.path is not None
     path = Path(out.path)
     check_image = kind != "video" and (
@@ -312,7 +323,12 @@ async def describe_file(out: SavedOutput, kind: OutputKind) -> None:
     )
     size, facts, problem = await anyio.to_thread.run_sync(media.describe_file, path, check_image)
     out.bytes = size
-    if problem is not None:
+    if problem is not None and saved_earlier:
+        out.preview_note = (
+            f"The saved file has changed since it was saved (it is now {problem}); it was left as it is. "
+            "Nothing was downloaded again."
+        )
+    elif problem is not None:
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
         out.path, out.bytes = None, None
         out.download_error = (

@@ -44,6 +44,36 @@ def unfinished(state: AppState, result: MediaResult) -> None:
     )
 
 
+def unanswered(state: AppState, result: MediaResult) -> None:
+    """Word a paid request whose answer did not come within the call: its outcome is unknown, it
+    was not resent, and list_tasks shows the task id (or saved files) once the answer comes."""
+    deadline = state.settings.tool_deadline_s
+    result.summary = (
+        f"Sent to Pixapi ({result.model}), but no answer came within this call's deadline ({deadline:g} s): "
+        f"the outcome is unknown and the request was not resent (that could pay twice); "
+        f"{_credits_phrase(result)}. This server keeps waiting for the answer and records it."
+    )
+    result.next_call = NextCall(tool="list_tasks", arguments={"unfinished_only": True})
+    after = f"in about {result.poll_after_s:g} s" if result.poll_after_s else "later"
+    result.next_step = (
+        f"Call {result.next_call.render()} {after}: once ledger row {result.ledger_id} shows a task id, "
+        "make its next_call (get_task); if it shows saved paths, the work is done. Do not submit again."
+    )
+
+
+def unrecorded(result: MediaResult, reason: str) -> None:
+    """Add to a result that the local ledger has not taken its facts yet, so the person keeps the id."""
+    what = f"task id {result.id}" if result.id else f"ledger row {result.ledger_id}'s outcome"
+    result.summary += (
+        f" Not in the local ledger yet ({reason.rstrip('.')}): keep {what}; it is kept in memory and "
+        "written as soon as the ledger takes writes again."
+    )
+    if result.id:
+        result.next_step = (
+            f"Note task id {result.id} (the ledger has not recorded it yet). {result.next_step}"
+        )
+
+
 def completed(state: AppState, result: MediaResult, outputs: Sequence[SavedOutput], kind: OutputKind) -> None:
     """Word finished work: what was made, its size, the credits, and what to do with it."""
     noun = _NOUNS[kind]

@@ -3,12 +3,15 @@ and the injectable clock."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio
+from anyio.abc import TaskGroup
 from mcp.server.mcpserver import Context
 
 from pixapi_mcp import media
@@ -16,6 +19,8 @@ from pixapi_mcp.client import PixapiClient, UrlGuard
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate
 from pixapi_mcp.ledger import Ledger
+
+log = logging.getLogger(__name__)
 
 
 class Timer(Protocol):
@@ -130,6 +135,41 @@ class SpendBook:
             return self._by_row.get(row_id)
 
 
+class Background:
+    """Work that outlives the tool call that started it: a paid POST still waiting for its answer
+    when the call's deadline came. It runs in a task group the server's lifespan owns, so its
+    answer (a task id) is still recorded after the call returned; at shutdown it gets
+    ``grace_s`` to finish, then is cancelled (and records what it knows)."""
+
+    def __init__(self, group: TaskGroup) -> None:
+        self._group = group
+        self._running = 0
+        self._idle = anyio.Event()
+        self._idle.set()
+
+    def start_soon(self, work: Callable[[], Awaitable[None]]) -> None:
+        self._running += 1
+        self._idle = anyio.Event() if self._idle.is_set() else self._idle
+
+        async def run() -> None:
+            try:
+                await work()
+            except Exception:  # never the lifespan's: one failed piece of work must not stop the server
+                log.exception("background work failed")
+            finally:
+                self._running -= 1
+                if self._running == 0:
+                    self._idle.set()
+
+        self._group.start_soon(run)
+
+    async def stop(self, grace_s: float) -> None:
+        """Wait up to ``grace_s`` for the work in flight, then cancel what is left."""
+        with anyio.move_on_after(grace_s, shield=True):
+            await self._idle.wait()
+        self._group.cancel_scope.cancel()
+
+
 @dataclass
 class AppState:
     """What the lifespan owns: one API client, the ledger, the clock."""
@@ -142,6 +182,9 @@ class AppState:
     # Clients reach this server over the network (HTTP): their roots name folders on their own
     # machine, so files stay in the folders the server's configuration allows (outputs.py).
     remote_clients: bool = False
+    # Where work that outlives a tool call runs (the lifespan's task group); None: nowhere, so a
+    # paid POST is awaited in the call itself.
+    background: Background | None = None
     # Credits this process has spent or holds for calls in flight (the per-session cap).
     spend: SpendBook = field(default_factory=SpendBook)
     # When this process first saw each task (timer time): the polling policy works from the

@@ -8,14 +8,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, ListRootsResult
 
 from pixapi_mcp.client import PixapiError
 from pixapi_mcp.contract import Task, task_path
 from pixapi_mcp.ledger import UNFINISHED, LedgerRow
 from pixapi_mcp.tool_result import call_result, short_text
 from pixapi_mcp.tools.args import LimitArg, OutputDirArg, TaskIdArg, UnfinishedOnlyArg, WaitArg
-from pixapi_mcp.tools.errors import from_api_error
+from pixapi_mcp.tools.errors import from_api_error, ledger_errors
 from pixapi_mcp.tools.finish import finish, pending
 from pixapi_mcp.tools.images import EDIT_JOB, GENERATE_JOB
 from pixapi_mcp.tools.outputs import CallPlace, OutputKind, Roots, all_files, output_place
@@ -37,7 +37,18 @@ async def get_task(
     output_dir: OutputDirArg = None,
     roots: Roots = None,
 ) -> Annotated[CallToolResult, MediaResult]:
-    state = app_state(ctx)
+    with ledger_errors():
+        return await _get_task(app_state(ctx), ctx, task_id, wait_s, output_dir, roots)
+
+
+async def _get_task(
+    state: AppState,
+    ctx: AppContext,
+    task_id: str,
+    wait_s: float | None,
+    output_dir: str | None,
+    roots: ListRootsResult | None,
+) -> CallToolResult:
     started = state.timer.now()
     row = await state.ledger.find_task(task_id)
     reporter = ProgressReporter(ctx, "get_task")
@@ -67,16 +78,17 @@ async def get_task(
         model = row.model if row else task.model or "task"
         place = output_place(state, output_dir, roots, _kind_of(row), model, row.prompt if row else task_id)
     if row is None:
-        row_id = await state.ledger.open(
-            tool="get_task",
-            endpoint=task_path(task_id),
-            base_url=state.settings.base_url,
-            model=task.model or "unknown",
-            prompt=f"task {task_id}",
-            params={},
-            output_dir=str(place.output_dir),
-            credits_estimate=None,
-        )
+        with ledger_errors(f"Task {task_id} is {task.status}; nothing was saved. Call get_task again."):
+            row_id = await state.ledger.open(
+                tool="get_task",
+                endpoint=task_path(task_id),
+                base_url=state.settings.base_url,
+                model=task.model or "unknown",
+                prompt=f"task {task_id}",
+                params={},
+                output_dir=str(place.output_dir),
+                credits_estimate=None,
+            )
         await state.ledger.update(row_id, task_id=task_id, status=task.status, progress=task.progress)
     else:
         row_id = row.id
@@ -102,7 +114,8 @@ async def list_tasks(
     ctx: AppContext, limit: LimitArg = 20, unfinished_only: UnfinishedOnlyArg = False
 ) -> Annotated[CallToolResult, TasksResult]:
     state = app_state(ctx)
-    rows = await state.ledger.recent(limit, UNFINISHED if unfinished_only else None)
+    with ledger_errors():
+        rows = await state.ledger.recent(limit, UNFINISHED if unfinished_only else None)
     tasks = [_task_row(state, row) for row in rows]
     unfinished = sum(1 for t in tasks if t.status in UNFINISHED)
     counts = Counter(t.status for t in tasks)
@@ -140,7 +153,11 @@ def _task_row(state: AppState, row: LedgerRow) -> TaskRow:
         call = resume_call(state, row.task_id)
         step = f"Call {call.render()}."
     elif row.status == "unknown":
-        step = "Outcome unknown (cut off while sending): check the Pixapi dashboard before resubmitting."
+        step = (
+            "Outcome unknown (cut off while sending, or no answer within its call): if this server is still "
+            "waiting for the answer, this row gains a task id (call list_tasks again); otherwise check the "
+            "Pixapi dashboard before resubmitting."
+        )
     elif row.status == "completed" and not row.paths and row.task_id:
         call = resume_call(state, row.task_id)
         step = f"Outputs not saved yet: call {call.render()}."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import anyio
 import httpx2
 import pytest
 from mcp.client import Client
+from mcp_types import CallToolResult
 from PIL import Image
 
 from pixapi_mcp.config import Settings
@@ -207,3 +209,120 @@ async def test_each_paid_tool_sends_once_to_its_endpoint_and_records_it(
         rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
     assert len(rows) == 1 and rows[0]["tool"] == tool and rows[0]["ledger_id"] == result["ledger_id"]
     assert rows[0]["status"] == result["status"]
+
+
+# -- the tool deadline covers the submission POST ------------------------------------------------
+
+
+class _SlowAnswer(httpx2.AsyncBaseTransport):
+    """The POST reaches the sandbox (which accepts and charges it), but its answer is held back
+    until the test lets it go: a slow API, as a 15 s POST under a 3 s deadline was."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.accepted = anyio.Event()
+        self.let_go = anyio.Event()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST":
+            self.accepted.set()
+            await self.let_go.wait()
+        return response
+
+
+@pytest.mark.parametrize(
+    ("mode", "extra"), [("auto", {}), ("legacy", {"sync": True})], ids=["async-auto", "sync-legacy"]
+)
+async def test_a_post_slower_than_the_deadline_returns_unknown_and_its_answer_is_still_recorded(
+    make_settings: Callable[..., Settings], mode: str, extra: dict[str, Any]
+) -> None:
+    clock = ManualClock()
+    app = create_app(SandboxConfig(clock=clock, max_image_side=64))
+    sandbox = app.state.sandbox
+    transport = _SlowAnswer(httpx2.ASGITransport(app=app))
+    settings = make_settings(
+        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, "PIXAPI_TOOL_DEADLINE_S": "2"},
+        sandbox=True,
+    )
+    async with (
+        httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http,
+        Client(build_server(settings, http, timer=SharedTimer(clock)), mode=mode) as client,  # pyright: ignore[reportArgumentType]
+    ):
+        returned = anyio.Event()
+
+        async def slow_api_gives_up() -> None:
+            # Without a deadline over the POST the call would wait for the answer for good: after
+            # 10 s this lets the answer go, and the assertions below say what happened.
+            with anyio.move_on_after(10):
+                await returned.wait()
+            if not returned.is_set():
+                transport.let_go.set()
+
+        results: list[CallToolResult] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(slow_api_gives_up)
+            try:
+                results.append(
+                    await client.call_tool(
+                        "generate_image", {"prompt": "slow answer", "size": "64x64", **extra}
+                    )
+                )
+            finally:
+                returned.set()
+        [result] = results
+        # The call answered while the POST's answer was still held back: the deadline covered it.
+        assert transport.accepted.is_set() and not transport.let_go.is_set()
+        data = structured(result)
+        assert data["status"] == "unknown" and data["id"] is None and data["ledger_id"]
+        assert data["next_call"] == {"tool": "list_tasks", "arguments": {"unfinished_only": True}}
+        assert "not resent" in data["summary"] and "Do not submit again" in data["next_step"]
+        rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
+        assert [(r["status"], r["id"]) for r in rows] == [("unknown", None)]
+
+        transport.let_go.set()  # the answer arrives after the call returned
+        with anyio.fail_after(20):
+            while not (rows[0]["id"] or rows[0]["paths"]):  # bounded: recorded in the background
+                rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
+        assert len([r for r in sandbox.requests if r.method == "POST"]) == 1  # never resent
+        if extra.get("sync"):
+            # A synchronous answer carries the images: saved all the same, since they were paid for.
+            with anyio.fail_after(20):
+                while rows[0]["status"] != "completed":
+                    rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
+            assert rows[0]["paths"] and Path(rows[0]["paths"][0]).is_file()
+        else:
+            assert rows[0]["id"] == next(iter(sandbox.tasks)) and rows[0]["status"] in (
+                "submitted",
+                "processing",
+            )
+            clock.advance(3600)
+            done = structured(await client.call_tool("get_task", {"task_id": rows[0]["id"]}))
+            assert done["status"] == "completed" and Path(done["result"]["data"][0]["path"]).is_file()
+
+
+@pytest.mark.slow  # waits out the server's shutdown grace (SHUTDOWN_GRACE_S) in real time
+async def test_a_post_still_unanswered_at_shutdown_is_recorded_as_interrupted(
+    make_settings: Callable[..., Settings],
+) -> None:
+    clock = ManualClock()
+    app = create_app(SandboxConfig(clock=clock, max_image_side=64))
+    transport = _SlowAnswer(httpx2.ASGITransport(app=app))
+    settings = make_settings(
+        {"PIXAPI_KEY": SANDBOX_KEY, "PIXAPI_BASE_URL": SANDBOX_URL, "PIXAPI_TOOL_DEADLINE_S": "2"},
+        sandbox=True,
+    )
+    async with httpx2.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http:
+        with anyio.fail_after(30):
+            async with Client(build_server(settings, http, timer=SharedTimer(clock))) as client:
+                data = structured(await client.call_tool("generate_image", {"prompt": "never answered"}))
+                assert data["status"] == "unknown"
+            # The server has shut down (after its grace) with the answer still held back.
+        transport.let_go.set()
+    conn = sqlite3.connect(settings.data_dir / "ledger-sandbox.sqlite3")
+    try:
+        rows = conn.execute("SELECT status, task_id, error FROM requests").fetchall()
+    finally:
+        conn.close()
+    assert rows == [("unknown", None, "interrupted while sending")]
+    assert len([r for r in app.state.sandbox.requests if r.method == "POST"]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,23 @@ async def test_unfinished_counts_what_may_still_produce_output(
         assert listed["unfinished"] == 2
         only = structured(await client.call_tool("list_tasks", {"unfinished_only": True}))
         assert sorted(t["prompt"] for t in only["tasks"]) == ["cut off", "slow"] and only["unfinished"] == 2
+
+
+async def test_get_task_never_deletes_a_saved_output_the_user_changed(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with harness(make_settings) as h, h.client() as client:
+        made = structured(await client.call_tool("generate_image", {"prompt": "keep my edits"}))
+        saved = Path(made["data"][0]["path"])
+        saved.write_text("my notes, written over the image")  # the user's file now, not an image
+        downloads = len([r for r in h.sandbox.requests if r.path.startswith("/files/")])
+
+        again = await client.call_tool("get_task", {"task_id": made["id"]})
+        data = structured(again)
+        assert saved.read_text() == "my notes, written over the image"  # left exactly as it was
+        [out] = data["data"] if data.get("data") else data["result"]["data"]
+        assert out["path"] == str(saved) and "changed since it was saved" in out["preview_note"]
+        assert "Pixapi returned" not in text_of(again) and "Pixapi returned" not in str(data)
+        assert len([r for r in h.sandbox.requests if r.path.startswith("/files/")]) == downloads
+        rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
+        assert rows[0]["paths"] == [str(saved)]

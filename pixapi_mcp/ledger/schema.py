@@ -1,0 +1,235 @@
+"""What the ledger holds: a row's states and fields, the SQL schema and its migrations; and
+``LedgerError``, what a failure of the file means to a person.
+
+States of a row's ``status`` (``LedgerStatus``):
+- ``sending``: written, the request is about to leave (or left and we died before hearing back);
+- ``not_sent``: provably never left the machine (validation, connect failure) — nothing charged;
+- ``unknown``: may have reached the API but no answer came (timeout, dropped connection, or no
+  answer within the tool deadline: the answer may still come and fill in the task id);
+- ``rejected``: the API answered with an error;
+- ``submitted`` / ``processing`` / ``completed`` / ``failed``: the task's (or sync call's) state.
+
+The file carries its schema version in ``PRAGMA user_version``. Opening it applies the
+``MIGRATIONS`` it lacks, in order, in one transaction; a file from a newer pixapi-mcp is refused
+(``LedgerVersionError`` names the file) rather than misread. A later column is one more migration.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal, TypedDict, get_args
+
+LedgerStatus = Literal[
+    "sending", "not_sent", "unknown", "rejected", "submitted", "processing", "completed", "failed"
+]
+STATUSES: Final[frozenset[LedgerStatus]] = frozenset(get_args(LedgerStatus))
+# States that may still produce output (or a charge): list_tasks' "unfinished" and get_task's resume.
+UNFINISHED: Final[tuple[LedgerStatus, ...]] = ("sending", "submitted", "processing", "unknown")
+
+
+def ledger_status(value: str) -> LedgerStatus:
+    """``value`` as a ledger state. The API's task statuses are free text: one the ledger does not
+    know is a task still running as far as anyone can tell (the tools keep polling anything that
+    is not ``completed`` or ``failed``), so it is recorded as ``processing``."""
+    return value if value in STATUSES else "processing"
+
+
+class NewRow(TypedDict):
+    """What a paid request's row holds when it is written, before anything is sent."""
+
+    tool: str
+    endpoint: str
+    base_url: str
+    model: str
+    prompt: str
+    params: dict[str, Any]
+    output_dir: str | None
+    credits_estimate: float | None
+
+
+class LedgerUpdate(TypedDict, total=False):
+    """The fields an update may set; the rest of a row is fixed when it is written.
+
+    ``status`` also takes an API task status (free text), stored through ``ledger_status``."""
+
+    status: LedgerStatus | str
+    task_id: str | None
+    progress: int
+    request_id: str | None
+    error: str | None
+    output_urls: list[str]
+    paths: list[str]
+    output_dir: str | None
+    credits_charged: float | None
+    model: str
+    task_created_at: int | None
+    result_type: str | None
+
+
+UPDATABLE: Final = frozenset(LedgerUpdate.__optional_keys__)
+JSON_COLUMNS: Final = ("params", "output_urls", "paths")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One paid request as recorded."""
+
+    id: int
+    created_at: float
+    updated_at: float
+    tool: str
+    endpoint: str
+    base_url: str
+    model: str
+    prompt: str
+    params: dict[str, Any]
+    status: LedgerStatus
+    task_id: str | None
+    progress: int
+    request_id: str | None
+    error: str | None
+    output_urls: list[str] = field(default_factory=list[str])
+    paths: list[str] = field(default_factory=list[str])
+    output_dir: str | None = None
+    credits_estimate: float | None = None
+    credits_charged: float | None = None
+    # The API's own task facts, kept so every later read of the task answers with the same fields.
+    task_created_at: int | None = None
+    result_type: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in UNFINISHED
+
+
+# -- schema and migrations ----------------------------------------------------------------------
+
+# Migration N takes a file from version N-1 to N: statements run one by one (executescript would
+# commit the surrounding transaction). Never edit a released migration; append a new one.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    # 1: the schema as first released (version 0 files already have it: IF NOT EXISTS makes this a
+    # no-op there), plus statuses v0 stored verbatim from the API mapped onto LedgerStatus.
+    (
+        """CREATE TABLE IF NOT EXISTS requests (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at      REAL NOT NULL,
+            updated_at      REAL NOT NULL,
+            tool            TEXT NOT NULL,
+            endpoint        TEXT NOT NULL,
+            base_url        TEXT NOT NULL,
+            model           TEXT NOT NULL,
+            prompt          TEXT NOT NULL,
+            params          TEXT NOT NULL,
+            status          TEXT NOT NULL,
+            task_id         TEXT,
+            progress        INTEGER NOT NULL DEFAULT 0,
+            request_id      TEXT,
+            error           TEXT,
+            output_urls     TEXT NOT NULL DEFAULT '[]',
+            paths           TEXT NOT NULL DEFAULT '[]',
+            output_dir      TEXT,
+            credits_estimate REAL,
+            credits_charged REAL
+        )""",
+        "CREATE INDEX IF NOT EXISTS requests_task ON requests(task_id)",
+        "CREATE INDEX IF NOT EXISTS requests_created ON requests(created_at)",
+        "UPDATE requests SET status = 'processing' WHERE status NOT IN ("
+        + ", ".join(f"'{s}'" for s in get_args(LedgerStatus))
+        + ")",
+    ),
+    # 2: the task's created_at and result.type as the API gave them, so a later get_task (after a
+    # restart too) answers with the same fields as the first.
+    (
+        "ALTER TABLE requests ADD COLUMN task_created_at INTEGER",
+        "ALTER TABLE requests ADD COLUMN result_type TEXT",
+    ),
+)
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+class LedgerError(RuntimeError):
+    """The ledger cannot be opened, read or written. ``str()`` is one sentence naming the file and
+    what is wrong; ``transient`` says whether it may pass by itself (another process holds the
+    write lock, the disk is full) or needs the user (a damaged file, a folder that cannot be
+    written, a newer schema)."""
+
+    def __init__(self, message: str, *, path: Path | str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.path = str(path)
+        self.transient = transient
+
+
+def describe_failure(exc: BaseException) -> tuple[str, bool]:
+    """What an SQLite (or file system) failure means to a person, and whether it may pass by
+    itself (transient) or needs them (a damaged file, a folder that cannot be written)."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "another process holds its write lock (another pixapi-mcp, or a tool that opened it)", True
+    if name == "SQLITE_FULL":
+        return "the disk is full", True
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
+        return "the file or its folder cannot be written", False
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return "it is not a readable SQLite database (the file is damaged or was replaced)", False
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or type(exc).__name__}", False
+    return f"{exc}", False
+
+
+def ledger_error(path: Path, exc: BaseException, doing: str) -> LedgerError:
+    reason, transient = describe_failure(exc)
+    return LedgerError(f"The ledger {path} cannot be {doing}: {reason}.", path=path, transient=transient)
+
+
+class LedgerVersionError(LedgerError):
+    """The ledger file was written by a newer pixapi-mcp whose schema this one does not know."""
+
+
+def migrate(
+    conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Sequence[str]] = MIGRATIONS
+) -> int:
+    """Bring the database on ``conn`` (autocommit mode) to ``len(migrations)``; returns the version
+    it had. All missing migrations apply in one transaction, so a failure leaves the file as it was.
+    Raises ``LedgerVersionError`` naming ``path`` for a file newer than ``migrations`` know."""
+    # A file already at this version needs no write lock: another process holding the lock (a
+    # second pixapi-mcp writing) does not stop this one from starting.
+    found = _version(conn, path, migrations)
+    if found == len(migrations):
+        return found
+    # IMMEDIATE: two processes opening one old file at once migrate it once, one after the other.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = _version(conn, path, migrations)
+        for statements in migrations[found:]:
+            for statement in statements:
+                conn.execute(statement)
+        if found < len(migrations):
+            conn.execute(f"PRAGMA user_version = {len(migrations):d}")  # pragmas take no parameters
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return found
+
+
+def _version(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Sequence[str]]) -> int:
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found > len(migrations):
+        raise LedgerVersionError(
+            f"The ledger {path} has schema version {found}, but this pixapi-mcp knows versions up to "
+            f"{len(migrations)}: upgrade pixapi-mcp, or set PIXAPI_DATA_DIR to another folder.",
+            path=path,
+        )
+    return found
+
+
+def to_row(row: sqlite3.Row) -> LedgerRow:
+    data = {key: row[key] for key in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a Mapping
+    for key in JSON_COLUMNS:
+        data[key] = json.loads(data[key]) if data[key] else ([] if key != "params" else {})
+    data["status"] = ledger_status(data["status"])
+    return LedgerRow(**data)
