@@ -86,7 +86,10 @@ class MediaResult(BaseModel):
     and the next step."""
 
     id: str | None = Field(default=None, description="Task id for GET /v1/tasks/{id} (async work).")
-    status: str = Field(description="submitted, processing, completed or failed.")
+    status: str = Field(
+        description="submitted, processing, completed or failed; unknown when the answer to a paid request "
+        "did not arrive in time (nothing is resent: see next_call)."
+    )
     progress: int = Field(default=0, ge=0, le=100)
     model: str | None = None
     created_at: int | None = None
