@@ -216,12 +216,8 @@ def _settle(state: AppState, row_id: int, task: Task) -> None:
     """A task that ended settles what this session held for it: Pixapi charges only successful
     outputs, and a completed task without ``credits_cost`` is counted at what was held."""
     held = state.spend.for_row(row_id)
-    if held is None:
-        return
-    if task.status == "failed":
-        state.spend.settle(held, task.credits_cost or 0.0)
-    else:
-        state.spend.settle(held, task.credits_cost if task.credits_cost is not None else held.amount)
+    if held is not None:
+        state.spend.settle_ended(held, failed=task.status == "failed", charged=task.credits_cost)
 
 
 async def _task_facts(

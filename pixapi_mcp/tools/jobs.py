@@ -40,7 +40,7 @@ from pixapi_mcp.contract import (
     VideoGenerationRequest,
     estimate_request,
 )
-from pixapi_mcp.ledger import LedgerError
+from pixapi_mcp.ledger import UNFINISHED, LedgerError
 from pixapi_mcp.tools.errors import (
     build,
     from_api_error,
@@ -180,7 +180,7 @@ async def _run(
     if submission is None:
         return await unanswered(state, row_id, place, spec.shape)
     return await _after_submission(
-        state, ctx, row_id, submission, place, options.wait_s, started, spec.tool, spec.shape, held
+        state, ctx, row_id, submission, place, options.wait_s, started, spec.tool, spec.shape
     )
 
 
@@ -191,13 +191,10 @@ async def settle_reported(state: AppState) -> None:
         if held.row_id is None:
             continue
         row = await state.ledger.get(held.row_id)
-        if row is None or row.status in ("sending", "submitted", "processing", "unknown"):
+        if row is None or row.status in UNFINISHED:
             continue  # no charge known yet, or it may have been charged: keep holding
-        if row.status == "completed":
-            # No credits_cost reported: the estimate (or held ceiling) stands as the charge.
-            state.spend.settle(held, row.credits_charged if row.credits_charged is not None else held.amount)
-        else:  # failed, rejected, not_sent: Pixapi charges only successful outputs
-            state.spend.settle(held, row.credits_charged or 0.0)
+        # failed, rejected, not_sent: nothing charged unless Pixapi reported a charge
+        state.spend.settle_ended(held, failed=row.status != "completed", charged=row.credits_charged)
 
 
 def _reported_cost(response: ImageResponse) -> float | None:
@@ -365,8 +362,7 @@ async def _log_late_task(row_id: int, submission: TaskSubmission) -> None:
 
 
 def _settle_sync(state: AppState, held: Reservation, response: ImageResponse) -> None:
-    charged = _reported_cost(response)
-    state.spend.settle(held, charged if charged is not None else held.amount)
+    state.spend.settle_ended(held, failed=False, charged=_reported_cost(response))
 
 
 async def _finish_late_sync(
@@ -389,11 +385,9 @@ async def _after_submission(
     started: float,
     label: str,
     shape: ResultShape,
-    held: Reservation,
 ) -> CallToolResult:
     """Wait within budget (the task id is recorded already), and finish or hand back a handle. A
-    task that ended settles the held credits to its ``credits_cost`` before the result reports
-    them."""
+    task that ended settles the held credits (in ``finish``) before the result reports them."""
     reporter = ProgressReporter(ctx, label)
     await reporter.report(0, f"submitted task {submission.id}")
     state.task_age(submission.id)  # the task's clock starts now
@@ -418,8 +412,5 @@ async def _after_submission(
     if task is None or not task.is_terminal:
         view = task or Task(id=submission.id, status=submission.status, progress=submission.progress)
         return await pending(state, view, row_id, submission.created_at, place.model, shape, poll_after)
-    if task.status == "failed":
-        state.spend.settle(held, task.credits_cost or 0.0)  # only successful outputs are charged
-    else:
-        state.spend.settle(held, task.credits_cost if task.credits_cost is not None else held.amount)
+    # finish() settles what was held for this row, as it does for a task get_task finishes.
     return await finish(state, reporter, row_id, task, place, shape, submission.created_at)

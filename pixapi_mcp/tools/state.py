@@ -113,6 +113,15 @@ class SpendBook:
             self._open.remove(reservation)
             self._settled += charged
 
+    def settle_ended(self, reservation: Reservation, *, failed: bool, charged: float | None) -> None:
+        """Settle a request whose outcome is known. Pixapi charges only successful outputs, so a
+        failure costs what it reported (else nothing); a success without a reported charge counts
+        at what was held (the estimate, or the ceiling the caller accepted)."""
+        if failed:
+            self.settle(reservation, charged or 0.0)
+        else:
+            self.settle(reservation, charged if charged is not None else reservation.amount)
+
     def release(self, reservation: Reservation) -> None:
         """The request was never sent: nothing is spent."""
         self.settle(reservation, 0.0)
