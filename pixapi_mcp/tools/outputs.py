@@ -1,5 +1,5 @@
 """Where a call's files go and how outputs become files: the host's workspace roots, the output
-folder, downloads and decoded ``b64_json`` saved as new files, and small previews.
+folder, downloads and decoded ``b64_json`` saved as new files.
 
 Outputs land in an allowed folder and never overwrite anything. A download that fails keeps its
 URL and says why, so a paid output is never dropped and ``get_task`` can fetch it again. The
@@ -24,7 +24,7 @@ from mcp.server.mcpserver import ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import ServerMessageMetadata
-from mcp_types import ImageContent, ListRootsRequest, ListRootsResult
+from mcp_types import ListRootsRequest, ListRootsResult
 
 from pixapi_mcp import media
 from pixapi_mcp.client import Download, PixapiError
@@ -356,22 +356,3 @@ async def _download_new(
                     continue  # a concurrent call took the name first: take the next
                 raise
     return None
-
-
-# -- previews -----------------------------------------------------------------------------------
-
-
-async def previews(outputs: Sequence[SavedOutput], limit: int = 4) -> list[ImageContent]:
-    """Small JPEG previews of saved images (cached per file), for hosts that show them."""
-    blocks: list[ImageContent] = []
-    images = [o for o in outputs if o.path and o.width and (o.media_type or "").startswith("image/")]
-    for out in images[:limit]:
-        assert out.path is not None
-        preview = await media.file_preview_async(Path(out.path))
-        if preview is not None:
-            blocks.append(
-                ImageContent(
-                    type="image", data=base64.b64encode(preview).decode("ascii"), mime_type="image/jpeg"
-                )
-            )
-    return blocks
