@@ -99,10 +99,7 @@ class JavaProgram(Program):
                     self.bind(text, Binding(node.start_byte, node.start_byte, param_of=node.start_byte))
             self.add_function(function, body)
         self.finish_scopes()
-        for node in found.get("ret", []):
-            function = self.function_at(node.start_byte)
-            if function is not None and node.named_child_count:
-                function.returns.append(node.named_children[0])
+        self.index_returns(found.get("ret", []))
         for node in found.get("decl", []):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None:

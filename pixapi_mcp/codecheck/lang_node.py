@@ -93,10 +93,7 @@ class NodeProgram(Program):
             ):
                 self._function(self.tree.text(name), value)
         self.finish_scopes()
-        for node in found.get("ret", []):
-            function = self.function_at(node.start_byte)
-            if function is not None and node.named_child_count:
-                function.returns.append(node.named_children[0])
+        self.index_returns(found.get("ret", []))
         for node in found.get("decl", []):
             self._declarator(node)
         for node in found.get("assign", []):

@@ -58,10 +58,7 @@ class PythonProgram(Program):
         for node in found.get("func", []):
             self._function(node)
         self.finish_scopes()
-        for node in found.get("ret", []):
-            function = self.function_at(node.start_byte)
-            if function is not None and node.named_child_count:
-                function.returns.append(node.named_children[0])
+        self.index_returns(found.get("ret", []))
         for node in found.get("assign", []):
             self._assignment(node)
         for node in found.get("aug", []):

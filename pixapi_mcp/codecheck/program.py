@@ -287,6 +287,13 @@ class Program:
         chain = self.scope_chain(pos)
         return self._functions_at.get(chain[0]) if chain else None
 
+    def index_returns(self, nodes: list[Node]) -> None:
+        """Record each captured ``return`` statement's value on the function it returns from."""
+        for node in nodes:
+            function = self.function_at(node.start_byte)
+            if function is not None and node.named_child_count:
+                function.returns.append(node.named_children[0])
+
     # -- evaluation -----------------------------------------------------------------------------
 
     def value(self, node: Node | None, ctx: Ctx = TOP) -> Value:
