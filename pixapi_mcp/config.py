@@ -183,7 +183,18 @@ class Settings(BaseModel):
         default=1000.0,
         ge=0,
         description="PIXAPI_MAX_CREDITS_PER_SESSION: credits one server process may spend in all (charged "
-        "credits once Pixapi reports them, estimates until then).",
+        "credits once Pixapi reports them, estimates until then); with replicas, each has its own.",
+    )
+    max_credits_per_day: float | None = Field(
+        default=None,
+        ge=0,
+        description="PIXAPI_MAX_CREDITS_PER_DAY: credits the whole deployment (every replica and caller) may "
+        "spend or hold per UTC day; unset: no daily cap.",
+    )
+    ledger_url: SecretStr | None = Field(
+        default=None,
+        description="PIXAPI_LEDGER_URL: postgresql://user:password@host:5432/db puts the ledger in PostgreSQL, "
+        "shared by every replica; unset: the SQLite file in PIXAPI_DATA_DIR.",
     )
     confirm_above_credits: float = Field(
         default=20.0,
@@ -235,6 +246,14 @@ class Settings(BaseModel):
             raise ValueError("must start with https:// (or http:// for a local sandbox)")
         # OpenAI SDK habit: a base URL ending in /v1 would make every path /v1/v1/...
         return value.removesuffix("/v1")
+
+    @field_validator("ledger_url")
+    @classmethod
+    def _check_ledger_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: it holds a password.
+        if value is not None and not value.get_secret_value().strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (leave it unset for the SQLite ledger)")
+        return value
 
     @field_validator("output_dir", "data_dir", "cache_dir")
     @classmethod
@@ -300,6 +319,8 @@ class Settings(BaseModel):
             "PIXAPI_MAX_DOWNLOAD_MB": "max_download_mb",
             "PIXAPI_MAX_CREDITS_PER_CALL": "max_credits_per_call",
             "PIXAPI_MAX_CREDITS_PER_SESSION": "max_credits_per_session",
+            "PIXAPI_MAX_CREDITS_PER_DAY": "max_credits_per_day",
+            "PIXAPI_LEDGER_URL": "ledger_url",
             "PIXAPI_CONFIRM_ABOVE_CREDITS": "confirm_above_credits",
             "PIXAPI_VIDEO_CREDITS_ESTIMATE": "video_credits_estimate",
             "PIXAPI_CONFIRM_TIMEOUT_S": "confirm_timeout_s",

@@ -26,7 +26,7 @@ from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import KEY_FIX, Settings
 from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
-from pixapi_mcp.ledger import Ledger
+from pixapi_mcp.ledger import make_ledger
 from pixapi_mcp.stdio import run_stdio
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 from pixapi_mcp.tools.boundary import ToolBoundary
@@ -110,14 +110,17 @@ def build_server(
                     sleep=clock.sleep,
                 )
             )
-            ledger = Ledger(ledger_path, connect=False)
+            url = settings.ledger_url.get_secret_value().strip() if settings.ledger_url else None
+            ledger = make_ledger(url, ledger_path)
             if problem := await ledger.start():
                 # Not fatal: the docs tools and list_models work without it; the ledger's tools
-                # say the same to the model (a configuration error naming the file) on every call.
+                # say the same to the model (a configuration error naming the store) on every call.
                 log.error(
-                    "%s Paid tools, get_task and list_tasks refuse until it can be opened: move the file "
-                    "aside or set PIXAPI_DATA_DIR to another folder.",
+                    "%s Paid tools, get_task and list_tasks refuse until it can be opened: %s",
                     problem,
+                    "check PIXAPI_LEDGER_URL and the database"
+                    if url
+                    else "move the file aside or set PIXAPI_DATA_DIR to another folder.",
                 )
             stack.push_async_callback(ledger.aclose)
             # Work that outlives a tool call (a paid POST answered after the call's deadline) runs
@@ -126,10 +129,11 @@ def build_server(
             background = Background(group)
             stack.push_async_callback(background.stop, SHUTDOWN_GRACE_S)
             log.info(
-                "pixapi-mcp %s ready (api %s%s)",
+                "pixapi-mcp %s ready (api %s%s; ledger %s)",
                 __version__,
                 base_url,
                 ", sandbox" if settings.sandbox else "",
+                ledger.describe(),
             )
             yield AppState(
                 settings=settings,

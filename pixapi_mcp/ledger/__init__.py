@@ -1,13 +1,21 @@
 """The ledger: a record of every paid request, written *before* it is sent.
 
 Paid media work outlives chats, host timeouts and server restarts: ``list_tasks`` reads the
-ledger, and ``get_task`` resumes unfinished tasks from it after a restart. ``schema`` holds what
-a row is (its states, fields and the SQL migrations) and what a failure means; ``store`` the file
-and how writes survive a locked, full or damaged one; ``pending`` the changes the file has not
-taken yet.
+ledger, and ``get_task`` resumes unfinished tasks from it, on any replica. ``interface`` is what
+the tools use (``LedgerStore``); ``sqlite`` the default store (one file) and ``postgres`` the one
+replicas share (``PIXAPI_LEDGER_URL``); ``schema`` what a row is; ``budget`` the caps the store
+enforces with the reservation; ``reads`` the queries both run; ``pending`` the changes a store has
+not taken yet.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from pixapi_mcp.ledger.budget import DEPLOYMENT, BudgetExceeded, Cap, Scope, window
+from pixapi_mcp.ledger.interface import LedgerStore
 from pixapi_mcp.ledger.schema import (
+    LOCAL_CALLER,
     MIGRATIONS,
     SCHEMA_VERSION,
     STATUSES,
@@ -21,22 +29,40 @@ from pixapi_mcp.ledger.schema import (
     ledger_status,
     migrate,
 )
-from pixapi_mcp.ledger.store import BUSY_TIMEOUT_S, RETRY_S, Ledger
+from pixapi_mcp.ledger.sqlite import BUSY_TIMEOUT_S, RETRY_S, SqliteLedger
 
 __all__ = [
     "BUSY_TIMEOUT_S",
+    "DEPLOYMENT",
+    "LOCAL_CALLER",
     "MIGRATIONS",
     "RETRY_S",
     "SCHEMA_VERSION",
     "STATUSES",
     "UNFINISHED",
-    "Ledger",
+    "BudgetExceeded",
+    "Cap",
     "LedgerError",
     "LedgerRow",
     "LedgerStatus",
+    "LedgerStore",
     "LedgerUpdate",
     "LedgerVersionError",
     "NewRow",
+    "Scope",
+    "SqliteLedger",
     "ledger_status",
+    "make_ledger",
     "migrate",
+    "window",
 ]
+
+
+def make_ledger(url: str | None, path: Path) -> LedgerStore:
+    """The store ``PIXAPI_LEDGER_URL`` names (``postgresql://…``), else the SQLite file at ``path``.
+    Nothing is opened yet (``start``). psycopg is imported only when a URL asks for it."""
+    if url:
+        from pixapi_mcp.ledger.postgres import PostgresLedger
+
+        return PostgresLedger(url)
+    return SqliteLedger(path, connect=False)

@@ -9,9 +9,16 @@ States of a row's ``status`` (``LedgerStatus``):
 - ``rejected``: the API answered with an error;
 - ``submitted`` / ``processing`` / ``completed`` / ``failed``: the task's (or sync call's) state.
 
-The file carries its schema version in ``PRAGMA user_version``. Opening it applies the
+Spend: ``held`` is what a row counted against the caps from before it was sent (its estimate,
+or the ceiling accepted for an unknown price); ``settled`` what it counts once its outcome is known
+(``SETTLE``: the charge Pixapi reported, the held amount for a success without one, nothing for a
+request that failed or never left). A row counts ``COALESCE(settled, held)``. ``owner`` is the
+caller the row belongs to (``LOCAL_CALLER`` until callers are told apart) and ``team`` theirs.
+
+The SQLite file carries its schema version in ``PRAGMA user_version``. Opening it applies the
 ``MIGRATIONS`` it lacks, in order, in one transaction; a file from a newer pixapi-mcp is refused
 (``LedgerVersionError`` names the file) rather than misread. A later column is one more migration.
+(PostgreSQL keeps its own list, in ``postgres``.)
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ LedgerStatus = Literal[
 STATUSES: Final[frozenset[LedgerStatus]] = frozenset(get_args(LedgerStatus))
 # States that may still produce output (or a charge): list_tasks' "unfinished" and get_task's resume.
 UNFINISHED: Final[tuple[LedgerStatus, ...]] = ("sending", "submitted", "processing", "unknown")
+# The owner of every row until callers are told apart (stdio, one shared HTTP token).
+LOCAL_CALLER: Final = "local"
 
 
 def ledger_status(value: str) -> LedgerStatus:
@@ -100,6 +109,10 @@ class LedgerRow:
     # The API's own task facts, kept so every later read of the task answers with the same fields.
     task_created_at: int | None = None
     result_type: str | None = None
+    owner: str = LOCAL_CALLER
+    team: str | None = None
+    held: float = 0.0
+    settled: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -146,6 +159,19 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     (
         "ALTER TABLE requests ADD COLUMN task_created_at INTEGER",
         "ALTER TABLE requests ADD COLUMN result_type TEXT",
+    ),
+    # 3: spend and ownership in the store (every replica counts the same rows against the caps):
+    # earlier rows count what they were charged, and unfinished ones hold their estimate.
+    (
+        f"ALTER TABLE requests ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_CALLER}'",
+        "ALTER TABLE requests ADD COLUMN team TEXT",
+        "ALTER TABLE requests ADD COLUMN held REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE requests ADD COLUMN settled REAL",
+        "UPDATE requests SET settled = credits_charged WHERE credits_charged IS NOT NULL",
+        "UPDATE requests SET held = COALESCE(credits_estimate, 0) WHERE status IN ("
+        + ", ".join(f"'{s}'" for s in UNFINISHED)
+        + ")",
+        "CREATE INDEX IF NOT EXISTS requests_owner ON requests(owner, id)",
     ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -227,7 +253,50 @@ def _version(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Se
     return found
 
 
-def to_row(row: sqlite3.Row) -> LedgerRow:
+# Run after a row's status changes (same transaction): a row whose outcome became known counts what
+# it cost from then on. Pixapi charges only successful outputs; a success without a reported charge
+# counts what was held. The first settlement stands. Both dialects (``?`` marks, see ``postgres``).
+SETTLE: Final = (
+    "UPDATE requests SET settled = CASE WHEN status = 'completed' THEN COALESCE(credits_charged, held) "
+    "ELSE COALESCE(credits_charged, 0) END "
+    "WHERE id = ? AND settled IS NULL AND status IN ('completed', 'failed', 'rejected', 'not_sent')"
+)
+COLUMNS: Final = (
+    "created_at, updated_at, tool, endpoint, base_url, model, prompt, params, status, output_dir, "
+    "credits_estimate, owner, team, held"
+)
+
+
+def insert_values(row: NewRow, now: float, owner: str, team: str | None, held: float) -> tuple[Any, ...]:
+    """The values of ``COLUMNS`` for a new row (status ``sending``)."""
+    return (
+        now,
+        now,
+        row["tool"],
+        row["endpoint"],
+        row["base_url"],
+        row["model"],
+        row["prompt"],
+        json.dumps(row["params"]),
+        "sending",
+        row["output_dir"],
+        row["credits_estimate"],
+        owner,
+        team,
+        held,
+    )
+
+
+def update_statement(columns: dict[str, Any]) -> tuple[str, list[Any]]:
+    """``UPDATE`` of one row's queued columns (names checked updatable): SQL with ``?`` marks and
+    its values, the row id last."""
+    values = [json.dumps(v) if k in JSON_COLUMNS else v for k, v in columns.items()]
+    assignments = ", ".join(f"{k} = ?" for k in columns)
+    return f"UPDATE requests SET {assignments} WHERE id = ?", values
+
+
+def to_row(row: Any) -> LedgerRow:
+    """A ``LedgerRow`` from a database row (``sqlite3.Row`` or a psycopg dict row)."""
     data = {key: row[key] for key in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a Mapping
     for key in JSON_COLUMNS:
         data[key] = json.loads(data[key]) if data[key] else ([] if key != "params" else {})

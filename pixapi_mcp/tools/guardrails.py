@@ -14,22 +14,31 @@ rides the call's ``InputRequiredResult`` and the server holds nothing while the 
 on earlier protocols the server asks mid-call, so it waits at most ``PIXAPI_CONFIRM_TIMEOUT_S``
 and a client that answers with an error gets the path of hosts that cannot ask (confirm with
 ``max_credits``). ``max_credits`` is the caller's ceiling: a call estimated above it is refused.
+
+Two kinds of cap: the session cap (``PIXAPI_MAX_CREDITS_PER_SESSION``) is this process's book,
+checked here; the store's caps (``store_caps``: ``PIXAPI_MAX_CREDITS_PER_DAY`` for the whole
+deployment, and the per-caller and per-team budgets to come) are checked by the ledger in the
+transaction that writes the request's row, so every replica counts the same credits
+(``over_budget`` words its refusal).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NoReturn, cast
 
 import anyio
 from mcp.server.mcpserver import AcceptedElicitation, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate, estimate_request
+from pixapi_mcp.ledger import DEPLOYMENT, BudgetExceeded, Cap, LedgerError
 from pixapi_mcp.tools.errors import tool_error
-from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call, caller_id
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +132,7 @@ async def _confirm(
         return skip
     if max_credits is not None:
         return skip  # a ceiling below the estimate: check_spend refuses it with the reason
-    if _refused_anyway(state, estimate):
+    if _refused_anyway(state, estimate) or await _over_store_cap(state, estimate, caller_id(ctx)):
         return SpendDecision("capped", estimate, max_credits)  # asking would waste the person's time
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None
@@ -144,6 +153,62 @@ def _refused_anyway(state: AppState, estimate: CreditEstimate) -> bool:
     return (
         estimate.credits is not None and estimate.credits > settings.max_credits_per_call
     ) or state.spend.total + held > settings.max_credits_per_session
+
+
+async def _over_store_cap(state: AppState, estimate: CreditEstimate, caller: str) -> bool:
+    """Whether a store cap refuses the call as things stand (the check that counts comes when the
+    row is written). A store that cannot answer now refuses nothing here."""
+    held = _held_amount(state.settings, estimate, None)
+    try:
+        for cap in store_caps(state.settings, caller):
+            if await state.ledger.spent(cap) + held > cap.limit:
+                return True
+    except LedgerError:
+        return False
+    return False
+
+
+def store_caps(settings: Settings, caller: str) -> list[Cap]:
+    """The caps the store checks, atomically for every replica, when a paid request's row is
+    written: the deployment's day cap. Per-caller and per-team budgets join this list (for
+    ``caller``, and the caller's team) with no change to the store."""
+    del caller  # one caller until identities over HTTP exist
+    caps: list[Cap] = []
+    if settings.max_credits_per_day is not None:
+        caps.append(Cap(DEPLOYMENT, "day", settings.max_credits_per_day, "PIXAPI_MAX_CREDITS_PER_DAY"))
+    return caps
+
+
+def over_budget(exc: BudgetExceeded, estimate: CreditEstimate) -> ToolError:
+    """The refusal of a call a store cap would pass: what remains, and when the period resets."""
+    cap = exc.cap
+    whose = {
+        "deployment": "the deployment's spend (every replica and caller together)",
+        "caller": "your spend",
+        "team": f"team {cap.scope.name}'s spend",
+    }[cap.scope.kind]
+    period = "today (UTC)" if cap.period == "day" else "this month (UTC)"
+    resets = dt.datetime.fromtimestamp(exc.resets_at, dt.UTC)
+    left = max(exc.resets_at - dt.datetime.now(dt.UTC).timestamp(), 0.0)
+    counted = f"{exc.amount:g} credits" + ("" if estimate.credits is not None else " held for its unknown price")
+    fix = (
+        f"Wait until {resets:%Y-%m-%d %H:%M} UTC, choose a cheaper model or fewer outputs (list_models "
+        f"shows prices), or ask the operator to raise {cap.setting}."
+    )
+    if estimate.credits is None and exc.remaining > 0:
+        fix = (
+            f"If the user accepts at most {exc.remaining:g} credits for it, call again with "
+            f"max_credits={exc.remaining:g}. " + fix
+        )
+    return tool_error(
+        f"This call ({counted}) would take {whose} {period} to {exc.total + exc.amount:g} credits, above "
+        f"{cap.setting}={cap.limit:g}: {exc.total:g} spent or held so far, {exc.remaining:g} remaining. "
+        f"It resets at {resets:%Y-%m-%d %H:%M} UTC (in {int(left // 3600)} h {int(left % 3600 // 60)} min). "
+        "Nothing was sent.",
+        category="credit_cap",
+        retryable=False,
+        fix=fix,
+    )
 
 
 def _question(settings: Settings, estimate: CreditEstimate) -> str:

@@ -13,7 +13,9 @@ result); ``run_job`` does the rest. Rules of the road, from what users of peer s
   ``unknown``, next: list_tasks) while the answer, when it comes, is still recorded; slow work
   after the POST hands back a task handle;
 - credits are held before sending and end once: released when nothing was sent or the API
-  refused, settled to the ``credits_cost`` Pixapi reports, held when the outcome is unknown.
+  refused, settled to the ``credits_cost`` Pixapi reports, held when the outcome is unknown. The
+  ledger row is the store's reservation (its ``held`` credits, checked against the store's caps as
+  it is written), and the row's final status settles it, on whichever replica learns it.
 This module knows nothing of HTTP: it talks to ``PixapiClient`` and its errors.
 """
 
@@ -40,7 +42,7 @@ from pixapi_mcp.contract import (
     VideoGenerationRequest,
     estimate_request,
 )
-from pixapi_mcp.ledger import UNFINISHED, LedgerError
+from pixapi_mcp.ledger import UNFINISHED, BudgetExceeded, LedgerError
 from pixapi_mcp.tools.errors import (
     build,
     from_api_error,
@@ -50,7 +52,7 @@ from pixapi_mcp.tools.errors import (
     tool_error,
 )
 from pixapi_mcp.tools.finish import finish, finish_sync_images, pending, unanswered
-from pixapi_mcp.tools.guardrails import SpendAnswer, check_spend, confirmation_started
+from pixapi_mcp.tools.guardrails import SpendAnswer, check_spend, confirmation_started, over_budget, store_caps
 from pixapi_mcp.tools.outputs import CallPlace, OutputKind, output_place
 from pixapi_mcp.tools.polling import (
     DOWNLOAD_RESERVE_S,
@@ -60,7 +62,7 @@ from pixapi_mcp.tools.polling import (
     wait_for_task,
 )
 from pixapi_mcp.tools.results import ResultShape
-from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, caller_id
 
 PaidRequest = ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest
 RequestT = TypeVar("RequestT", bound=PaidRequest)
@@ -145,10 +147,13 @@ async def _run(
     await settle_reported(state)
     held = check_spend(state, options.confirmation, estimate)
     try:
-        row_id = await _open_row(state, spec.tool, endpoint, request, place, estimate.credits)
+        row_id = await _open_row(state, spec.tool, endpoint, request, place, held, caller_id(ctx))
     except LedgerError as exc:
         state.spend.release(held)
         raise from_ledger_error(exc, "Nothing was sent and nothing was charged.") from None
+    except BudgetExceeded as exc:
+        state.spend.release(held)
+        raise over_budget(exc, estimate) from None
     except BaseException:
         state.spend.release(held)
         raise
@@ -218,8 +223,11 @@ async def _open_row(
     endpoint: Endpoint,
     request: PaidRequest,
     place: CallPlace,
-    estimate: float | None,
+    held: Reservation,
+    owner: str,
 ) -> int:
+    """The request's row, and the store's reservation of its held credits (``BudgetExceeded``
+    when a store cap would be passed)."""
     params = request.body()
     if isinstance(request, ImageEditRequest):
         params["image"] = [f"{img.filename} ({len(img.content)} bytes)" for img in request.images]
@@ -231,7 +239,10 @@ async def _open_row(
         prompt=request.prompt,
         params=params,
         output_dir=str(place.output_dir),
-        credits_estimate=estimate,
+        credits_estimate=held.estimate.credits,
+        held=held.amount,
+        owner=owner,
+        caps=store_caps(state.settings, owner),
     )
 
 

@@ -18,7 +18,7 @@ from pixapi_mcp import media
 from pixapi_mcp.client import PixapiClient, UrlGuard
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate
-from pixapi_mcp.ledger import Ledger
+from pixapi_mcp.ledger import LOCAL_CALLER, LedgerStore
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class AppState:
 
     settings: Settings
     client: PixapiClient
-    ledger: Ledger
+    ledger: LedgerStore
     timer: Timer
     trusted_hosts: tuple[str, ...] = ()
     # Clients reach this server over the network (HTTP): their roots name folders on their own
@@ -194,11 +194,15 @@ class AppState:
     # Where work that outlives a tool call runs (the lifespan's task group); None: nowhere, so a
     # paid POST is awaited in the call itself.
     background: Background | None = None
-    # Credits this process has spent or holds for calls in flight (the per-session cap).
+    # Credits this process has spent or holds for calls in flight (the per-session cap; the
+    # deployment's caps are the store's, checked when the row is written).
     spend: SpendBook = field(default_factory=SpendBook)
     # When this process first saw each task (timer time): the polling policy works from the
     # task's age, so a series of get_task calls keeps its pace instead of restarting at 0.5 s.
     task_origin: dict[str, float] = field(default_factory=dict[str, float])
+    # When the task's ledger row was written (wall clock), on whichever replica: a task submitted
+    # through another replica, or before a restart, is as old as that.
+    task_seen: dict[str, float] = field(default_factory=dict[str, float])
 
     @property
     def session_credits(self) -> float:
@@ -206,11 +210,20 @@ class AppState:
         return self.spend.total
 
     def task_age(self, task_id: str) -> float:
+        """Seconds since the task was first seen: by this process (its timer), or by any replica
+        (the row's wall-clock time, ``seen_task``), whichever is older."""
         now = self.timer.now()
-        if len(self.task_origin) > 10_000:  # bounded: forget the oldest half
-            for old in list(self.task_origin)[:5_000]:
-                del self.task_origin[old]
-        return now - self.task_origin.setdefault(task_id, now)
+        for seen in (self.task_origin, self.task_seen):
+            if len(seen) > 10_000:  # bounded: forget the oldest half
+                for old in list(seen)[:5_000]:
+                    del seen[old]
+        local = now - self.task_origin.setdefault(task_id, now)
+        first = self.task_seen.get(task_id)
+        return max(local, time.time() - first) if first is not None else local
+
+    def seen_task(self, task_id: str, first_seen: float) -> None:
+        """The task's row was written at ``first_seen`` (epoch seconds): its age counts from there."""
+        self.task_seen.setdefault(task_id, first_seen)
 
     def guard(self) -> UrlGuard:
         """The check before every hop of a URL input's fetch (``media.url_guard``)."""
@@ -222,6 +235,14 @@ AppContext = Context[AppState, Any]
 
 def app_state(ctx: AppContext) -> AppState:
     return ctx.request_context.lifespan_context
+
+
+def caller_id(ctx: AppContext) -> str:
+    """Who is calling: the owner of the rows this call writes, whose budgets it counts against.
+    One caller until identities over HTTP tell them apart (issue 17 answers it from the request's
+    verified token)."""
+    del ctx
+    return LOCAL_CALLER
 
 
 def asks_mid_call(ctx: AppContext) -> bool:

@@ -51,6 +51,8 @@ async def _get_task(
 ) -> CallToolResult:
     started = state.timer.now()
     row = await state.ledger.find_task(task_id)
+    if row is not None:  # submitted through another replica, or before a restart: as old as its row
+        state.seen_task(task_id, row.created_at)
     reporter = ProgressReporter(ctx, "get_task")
     if row is not None and row.status == "completed" and row.paths and await all_files(row.paths):
         task = Task(

@@ -19,7 +19,7 @@ from PIL import Image
 from pixapi_mcp import media
 from pixapi_mcp.app import outputs, playable
 from pixapi_mcp.config import Settings
-from pixapi_mcp.ledger import Ledger
+from pixapi_mcp.ledger import SqliteLedger
 from tests.app.conftest import MODES, app_client, app_facts
 from tests.server_harness import Harness, harness, structured
 
@@ -134,7 +134,7 @@ async def test_a_video_over_the_cap_is_refused_not_sent(make_settings: Callable[
         big = folder / "big.mp4"
         # An MP4 by its header (ftyp), one byte over the cap.
         big.write_bytes(b"\0\0\0\x18ftypisom" + b"\0" * (outputs.VIDEO_MAX_BYTES - 11))
-        ledger = Ledger(h.settings.data_dir / "ledger-sandbox.sqlite3")
+        ledger = SqliteLedger(h.settings.data_dir / "ledger-sandbox.sqlite3")
         try:
             row_id = ledger.open_sync(
                 tool="create_video",

@@ -1,4 +1,4 @@
-"""The ledger store: the SQLite file, and writes that are never lost and never stall anyone.
+"""The SQLite ledger (the default store): one file, and writes that are never lost and never stall anyone.
 
 Why a ledger: paid media work outlives chats, host timeouts and server restarts. A row exists
 before the POST leaves the machine, so a crash or a cut connection can never leave a charge
@@ -23,15 +23,15 @@ disk, a damaged file):
   version) does not stop the server: ``start`` returns the problem, and every later use tries to
   open the file again before raising it (fixing the file needs no restart).
 
-The public methods (``open``, ``update``, ``get``, ``find_task``, ``recent``, ``close``) speak in
-``LedgerRow`` and ``LedgerUpdate`` only, no SQL. The key is never stored: rows hold the request
+Its public methods are ``LedgerStore``'s (plus ``*_sync`` twins for threads and tests). The caps
+are checked and the row written under ``BEGIN IMMEDIATE``: every process sharing the file takes
+turns, so together they never pass a cap. The key is never stored: rows hold the request
 body fields, never headers.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import sqlite3
 import threading
@@ -39,14 +39,18 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Final, TypeVar, Unpack
+from typing import Final, TypeVar, Unpack
 
 import anyio
 import anyio.to_thread
 
+from pixapi_mcp.ledger import reads
+from pixapi_mcp.ledger.budget import Cap, check, total_query
 from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
-    JSON_COLUMNS,
+    COLUMNS,
+    LOCAL_CALLER,
+    SETTLE,
     UPDATABLE,
     LedgerError,
     LedgerRow,
@@ -54,9 +58,11 @@ from pixapi_mcp.ledger.schema import (
     LedgerUpdate,
     NewRow,
     describe_failure,
+    insert_values,
     ledger_error,
     migrate,
     to_row,
+    update_statement,
 )
 
 log = logging.getLogger("pixapi_mcp.ledger")
@@ -70,7 +76,7 @@ BUSY_TIMEOUT_S: Final = 1.0
 RETRY_S: Final = 2.0
 
 
-class Ledger:
+class SqliteLedger:
     """The ledger file. Async methods never run SQLite on the event loop; see the module."""
 
     def __init__(
@@ -112,6 +118,9 @@ class Ledger:
     def problem(self) -> LedgerError | None:
         """Why the file could not be opened (None: it is open, or not tried yet)."""
         return self._problem
+
+    def describe(self) -> str:
+        return str(self.path)
 
     async def start(self) -> LedgerError | None:
         """Open the file (off the event loop); the problem instead of an exception."""
@@ -202,33 +211,41 @@ class Ledger:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def open_sync(self, **row: Unpack[NewRow]) -> int:
+    def open_sync(
+        self,
+        *,
+        held: float = 0.0,
+        owner: str = LOCAL_CALLER,
+        team: str | None = None,
+        caps: Sequence[Cap] = (),
+        **row: Unpack[NewRow],
+    ) -> int:
         """Write the row (status ``sending``) for a paid request about to be sent; returns its id.
-        Raises ``LedgerError`` when the file refuses it: then the request must not be sent."""
+        ``held`` credits count against ``caps`` from now on; the check and the write are one
+        transaction (``BudgetExceeded``). Raises ``LedgerError`` when the file refuses it: then
+        the request must not be sent."""
         self._connect()
-        now = time.time()
         with self._write_lock:
             self._flush_locked(self._busy_ms)  # what is queued goes first, if it can
             writer = self._writer
             assert writer is not None
             try:
                 writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
-                cur = writer.execute(
-                    "INSERT INTO requests (created_at, updated_at, tool, endpoint, base_url, model, prompt,"
-                    " params, status, output_dir, credits_estimate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?)",
-                    (
-                        now,
-                        now,
-                        row["tool"],
-                        row["endpoint"],
-                        row["base_url"],
-                        row["model"],
-                        row["prompt"],
-                        json.dumps(row["params"]),
-                        row["output_dir"],
-                        row["credits_estimate"],
-                    ),
-                )
+                writer.execute("BEGIN IMMEDIATE")  # every process sharing the file takes turns here
+                try:
+                    now = time.time()
+                    for cap in caps:
+                        sql, args = total_query(cap, now)
+                        check(cap, float(writer.execute(sql, args).fetchone()[0]), held, now)
+                    cur = writer.execute(
+                        f"INSERT INTO requests ({COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                        insert_values(row, now, owner, team, held),
+                    )
+                    writer.execute("COMMIT")
+                except BaseException:
+                    with suppress(sqlite3.Error):
+                        writer.execute("ROLLBACK")
+                    raise
             except sqlite3.ProgrammingError:
                 raise
             except sqlite3.Error as exc:
@@ -237,11 +254,19 @@ class Ledger:
         assert row_id is not None
         return row_id
 
-    async def open(self, **row: Unpack[NewRow]) -> int:
-        """Write the row for a paid request that is about to be sent; returns its id. Raises
-        ``LedgerError`` when the file cannot take it."""
+    async def open(
+        self,
+        *,
+        held: float = 0.0,
+        owner: str = LOCAL_CALLER,
+        team: str | None = None,
+        caps: Sequence[Cap] = (),
+        **row: Unpack[NewRow],
+    ) -> int:
+        """``open_sync`` in a worker thread."""
         await self.ready()
-        return await anyio.to_thread.run_sync(functools.partial(self.open_sync, **row))
+        call = functools.partial(self.open_sync, held=held, owner=owner, team=team, caps=caps, **row)
+        return await anyio.to_thread.run_sync(call)
 
     def update_sync(self, row_id: int, *, durable: bool = True, **changes: Unpack[LedgerUpdate]) -> None:
         """``update`` for threads: queued, then written now; raises ``LedgerError`` when the file
@@ -299,9 +324,10 @@ class Ledger:
             writer.execute("BEGIN IMMEDIATE")
             try:
                 for row_id, (_, columns) in rows.items():
-                    values = [json.dumps(v) if k in JSON_COLUMNS else v for k, v in columns.items()]
-                    assignments = ", ".join(f"{k} = ?" for k in columns)  # keys checked in _merge
-                    writer.execute(f"UPDATE requests SET {assignments} WHERE id = ?", (*values, row_id))
+                    sql, values = update_statement(columns)  # keys checked in _merge
+                    writer.execute(sql, (*values, row_id))
+                    if "status" in columns:
+                        writer.execute(SETTLE, (row_id,))
                 writer.execute("COMMIT")
             except BaseException:
                 with suppress(sqlite3.Error):
@@ -385,67 +411,44 @@ class Ledger:
                 self._inline_lock.release()
         return await anyio.to_thread.run_sync(self._read_sync, query)
 
-    def _fetch(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[LedgerRow]:
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        rows = conn.execute(f"SELECT * FROM requests WHERE id IN ({marks})", list(ids)).fetchall()
-        return [to_row(r) for r in rows]
+    def _run(self, conn: sqlite3.Connection, read: reads.Read[T]) -> T:
+        return read.pick([to_row(r) for r in conn.execute(read.sql, read.args).fetchall()])
 
-    def _get(self, conn: sqlite3.Connection, row_id: int) -> LedgerRow | None:
-        row = conn.execute("SELECT * FROM requests WHERE id = ?", (row_id,)).fetchone()
-        return self._pending.overlay(to_row(row)) if row else None
+    def get_sync(self, row_id: int, owner: str | None = None) -> LedgerRow | None:
+        read = reads.get(self._pending, row_id, owner)
+        return self._read_sync(lambda conn: self._run(conn, read))
 
-    def _find_task(self, conn: sqlite3.Connection, task_id: str) -> LedgerRow | None:
-        rows = conn.execute(
-            "SELECT * FROM requests WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
-        ).fetchall()
-        found = [to_row(r) for r in rows] + self._fetch(conn, self._pending.ids(task_id=task_id))
-        matching = [r for r in map(self._pending.overlay, found) if r.task_id == task_id]
-        return max(matching, key=lambda r: r.id) if matching else None
+    def find_task_sync(self, task_id: str, owner: str | None = None) -> LedgerRow | None:
+        """The newest row for ``task_id``, if any (queued changes count)."""
+        read = reads.find_task(self._pending, task_id, owner)
+        return self._read_sync(lambda conn: self._run(conn, read))
 
-    def _recent(
-        self, conn: sqlite3.Connection, limit: int, statuses: Sequence[LedgerStatus] | None
+    def recent_sync(
+        self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None, owner: str | None = None
     ) -> list[LedgerRow]:
-        queued = self._pending.ids()
-        query = "SELECT * FROM requests"
-        args: list[Any] = []
-        if statuses:
-            query += f" WHERE status IN ({', '.join('?' for _ in statuses)})"
-            args.extend(statuses)
-        query += " ORDER BY id DESC LIMIT ?"
-        args.append(limit + len(queued))  # queued changes may move rows out of (or into) the filter
-        rows = [to_row(r) for r in conn.execute(query, args).fetchall()]
-        seen = {r.id for r in rows}
-        rows += self._fetch(conn, [i for i in queued if i not in seen])
-        overlaid = [self._pending.overlay(r) for r in rows]
-        if statuses:
-            overlaid = [r for r in overlaid if r.status in statuses]
-        return sorted(overlaid, key=lambda r: r.id, reverse=True)[:limit]
-
-    def get_sync(self, row_id: int) -> LedgerRow | None:
-        return self._read_sync(lambda conn: self._get(conn, row_id))
-
-    def find_task_sync(self, task_id: str) -> LedgerRow | None:
-        """The newest row for ``task_id``, if any (queued changes count)."""
-        return self._read_sync(lambda conn: self._find_task(conn, task_id))
-
-    def recent_sync(self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None) -> list[LedgerRow]:
         """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
-        return self._read_sync(lambda conn: self._recent(conn, limit, statuses))
+        read = reads.recent(self._pending, limit, statuses, owner)
+        return self._read_sync(lambda conn: self._run(conn, read))
 
-    async def get(self, row_id: int) -> LedgerRow | None:
-        return await self._read(lambda conn: self._get(conn, row_id))
+    async def get(self, row_id: int, owner: str | None = None) -> LedgerRow | None:
+        read = reads.get(self._pending, row_id, owner)
+        return await self._read(lambda conn: self._run(conn, read))
 
-    async def find_task(self, task_id: str) -> LedgerRow | None:
+    async def find_task(self, task_id: str, owner: str | None = None) -> LedgerRow | None:
         """The newest row for ``task_id``, if any (queued changes count)."""
-        return await self._read(lambda conn: self._find_task(conn, task_id))
+        read = reads.find_task(self._pending, task_id, owner)
+        return await self._read(lambda conn: self._run(conn, read))
 
     async def recent(
-        self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None
+        self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None, owner: str | None = None
     ) -> list[LedgerRow]:
         """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
-        return await self._read(lambda conn: self._recent(conn, limit, statuses))
+        read = reads.recent(self._pending, limit, statuses, owner)
+        return await self._read(lambda conn: self._run(conn, read))
+
+    async def spent(self, cap: Cap) -> float:
+        sql, args = total_query(cap, time.time())
+        return await self._read(lambda conn: float(conn.execute(sql, args).fetchone()[0]))
 
 
 @contextmanager

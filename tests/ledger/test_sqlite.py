@@ -20,7 +20,7 @@ from pixapi_mcp.ledger import (
     MIGRATIONS,
     SCHEMA_VERSION,
     UNFINISHED,
-    Ledger,
+    SqliteLedger,
     LedgerError,
     LedgerRow,
     LedgerVersionError,
@@ -81,12 +81,12 @@ def _version(path: Path) -> int:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Any:
-    opened = Ledger(tmp_path / "data" / "ledger.sqlite3")
+    opened = SqliteLedger(tmp_path / "data" / "ledger.sqlite3")
     yield opened
     opened.close()
 
 
-def _get(ledger: Ledger, row_id: int) -> LedgerRow:
+def _get(ledger: SqliteLedger, row_id: int) -> LedgerRow:
     row = ledger.get_sync(row_id)
     assert row is not None
     return row
@@ -95,7 +95,7 @@ def _get(ledger: Ledger, row_id: int) -> LedgerRow:
 # -- rows and updates ---------------------------------------------------------------------------
 
 
-def test_a_row_is_written_as_sending_before_anything_is_known(ledger: Ledger) -> None:
+def test_a_row_is_written_as_sending_before_anything_is_known(ledger: SqliteLedger) -> None:
     row_id = ledger.open_sync(**_request())
     row = _get(ledger, row_id)
     assert row.status == "sending" and not row.finished
@@ -108,7 +108,7 @@ def test_a_row_is_written_as_sending_before_anything_is_known(ledger: Ledger) ->
     assert ledger.get_sync(row_id + 1) is None
 
 
-def test_updates_set_only_what_they_name(ledger: Ledger) -> None:
+def test_updates_set_only_what_they_name(ledger: SqliteLedger) -> None:
     row_id = ledger.open_sync(**_request())
     ledger.update_sync(row_id, task_id="task_1", status="submitted", progress=0, model="veo-3")
     ledger.update_sync(row_id, durable=False, status="processing", progress=40)
@@ -134,14 +134,14 @@ def test_updates_set_only_what_they_name(ledger: Ledger) -> None:
     assert _get(ledger, row_id) == done
 
 
-def test_an_update_refuses_fields_that_are_fixed_at_writing(ledger: Ledger) -> None:
+def test_an_update_refuses_fields_that_are_fixed_at_writing(ledger: SqliteLedger) -> None:
     row_id = ledger.open_sync(**_request())
     with pytest.raises(ValueError, match="prompt"):
         ledger.update_sync(row_id, prompt="changed")  # pyright: ignore[reportCallIssue]
     assert _get(ledger, row_id).prompt == "a fox"
 
 
-def test_an_api_status_the_ledger_does_not_know_is_recorded_as_still_running(ledger: Ledger) -> None:
+def test_an_api_status_the_ledger_does_not_know_is_recorded_as_still_running(ledger: SqliteLedger) -> None:
     row_id = ledger.open_sync(**_request())
     ledger.update_sync(row_id, task_id="task_q", status="queued")
     row = _get(ledger, row_id)
@@ -149,7 +149,7 @@ def test_an_api_status_the_ledger_does_not_know_is_recorded_as_still_running(led
     assert ledger_status("failed") == "failed" and ledger_status("not_sent") == "not_sent"
 
 
-def test_the_error_states_are_finished(ledger: Ledger) -> None:
+def test_the_error_states_are_finished(ledger: SqliteLedger) -> None:
     ids = {status: ledger.open_sync(**_request(status)) for status in ("not_sent", "rejected", "unknown")}
     for status, row_id in ids.items():
         ledger.update_sync(row_id, status=status, error=f"{status} because", request_id="req_1")
@@ -161,7 +161,7 @@ def test_the_error_states_are_finished(ledger: Ledger) -> None:
 # -- views --------------------------------------------------------------------------------------
 
 
-def test_recent_is_newest_first_limited_and_filtered(ledger: Ledger) -> None:
+def test_recent_is_newest_first_limited_and_filtered(ledger: SqliteLedger) -> None:
     statuses = ["completed", "processing", "failed", "unknown", "submitted", "not_sent"]
     ids: list[int] = []
     for index, status in enumerate(statuses):
@@ -179,7 +179,7 @@ def test_recent_is_newest_first_limited_and_filtered(ledger: Ledger) -> None:
     assert ledger.recent_sync(statuses=None) == ledger.recent_sync(statuses=[])
 
 
-def test_find_task_gives_the_newest_row_of_a_task(ledger: Ledger) -> None:
+def test_find_task_gives_the_newest_row_of_a_task(ledger: SqliteLedger) -> None:
     first = ledger.open_sync(**_request())
     ledger.update_sync(first, task_id="task_a", status="processing")
     other = ledger.open_sync(**_request())
@@ -195,7 +195,7 @@ def test_find_task_gives_the_newest_row_of_a_task(ledger: Ledger) -> None:
     assert ledger.find_task_sync("task_missing") is None
 
 
-async def test_the_async_methods_see_the_same_rows(ledger: Ledger) -> None:
+async def test_the_async_methods_see_the_same_rows(ledger: SqliteLedger) -> None:
     with anyio.fail_after(10):
         row_id = await ledger.open(**_request())
         await ledger.update(row_id, task_id="task_async", status="submitted")
@@ -206,7 +206,7 @@ async def test_the_async_methods_see_the_same_rows(ledger: Ledger) -> None:
         assert [r.id for r in await ledger.recent(5, UNFINISHED)] == [row_id]
 
 
-async def test_a_cancelled_caller_still_records_its_update(ledger: Ledger) -> None:
+async def test_a_cancelled_caller_still_records_its_update(ledger: SqliteLedger) -> None:
     row_id = await ledger.open(**_request())
     with anyio.CancelScope() as scope:
         scope.cancel()  # cancelled before the update even starts
@@ -217,7 +217,7 @@ async def test_a_cancelled_caller_still_records_its_update(ledger: Ledger) -> No
 # -- threads and files ---------------------------------------------------------------------------
 
 
-def test_threads_share_one_ledger_without_losing_a_write(ledger: Ledger) -> None:
+def test_threads_share_one_ledger_without_losing_a_write(ledger: SqliteLedger) -> None:
     threads, per_thread = 8, 25
     written: list[tuple[int, str]] = []
     errors: list[BaseException] = []
@@ -249,7 +249,7 @@ def test_threads_share_one_ledger_without_losing_a_write(ledger: Ledger) -> None
     assert len(ledger.recent_sync(limit=1000)) == len(written)
 
 
-async def test_concurrent_async_callers(ledger: Ledger) -> None:
+async def test_concurrent_async_callers(ledger: SqliteLedger) -> None:
     ids: list[int] = []
 
     async def one(index: int) -> None:
@@ -267,14 +267,14 @@ async def test_concurrent_async_callers(ledger: Ledger) -> None:
 
 def test_rows_survive_close_and_reopen(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "ledger.sqlite3"
-    first = Ledger(path)
+    first = SqliteLedger(path)
     row_id = first.open_sync(**_request())
     first.update_sync(row_id, task_id="task_r", status="processing", progress=30)
     first.close()
     with pytest.raises(sqlite3.ProgrammingError):
         first.get_sync(row_id)  # closed means closed, not silently reopened
 
-    second = Ledger(path)
+    second = SqliteLedger(path)
     try:
         row = second.get_sync(row_id)
         assert row is not None and (row.task_id, row.status, row.progress) == ("task_r", "processing", 30)
@@ -318,10 +318,12 @@ def _v0_ledger(path: Path) -> None:
 def test_a_version_0_ledger_is_migrated_on_open_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     _v0_ledger(path)
-    ledger = Ledger(path)
+    ledger = SqliteLedger(path)
     try:
-        assert _version(path) == SCHEMA_VERSION == 2
+        assert _version(path) == SCHEMA_VERSION == 3
         rows = ledger.recent_sync()
+        # v3: every earlier row belongs to the local caller; none held or settled credits then.
+        assert {(r.owner, r.held, r.settled) for r in rows} == {("local", 0.0, None)}
         assert [(r.tool, r.status, r.task_id) for r in rows] == [
             ("edit_image", "sending", None),
             ("create_video", "processing", "task_q"),  # "queued": still running, as far as anyone knows
@@ -336,26 +338,26 @@ def test_a_version_0_ledger_is_migrated_on_open_and_keeps_its_rows(tmp_path: Pat
         assert new == 5
     finally:
         ledger.close()
-    Ledger(path).close()  # a second open finds nothing to do
+    SqliteLedger(path).close()  # a second open finds nothing to do
     assert _version(path) == SCHEMA_VERSION
 
 
 def test_a_new_file_starts_at_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "fresh.sqlite3"
-    Ledger(path).close()
+    SqliteLedger(path).close()
     assert _version(path) == SCHEMA_VERSION
 
 
 def test_a_ledger_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    ledger = Ledger(path)
+    ledger = SqliteLedger(path)
     row_id = ledger.open_sync(**_request())
     ledger.close()
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
 
     with pytest.raises(LedgerVersionError) as caught:
-        Ledger(path)
+        SqliteLedger(path)
     message = str(caught.value)
     assert str(path) in message and f"version {SCHEMA_VERSION + 1}" in message
     assert "upgrade pixapi-mcp" in message
@@ -370,7 +372,7 @@ def _autocommit(path: Path) -> sqlite3.Connection:
 
 def test_migrations_apply_in_order_in_one_transaction(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    Ledger(path).close()
+    SqliteLedger(path).close()
     later = [
         *MIGRATIONS,
         ("ALTER TABLE requests ADD COLUMN caller TEXT",),
@@ -389,7 +391,7 @@ def test_migrations_apply_in_order_in_one_transaction(tmp_path: Path) -> None:
 
 def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    Ledger(path).close()
+    SqliteLedger(path).close()
     broken = [
         *MIGRATIONS,
         ("ALTER TABLE requests ADD COLUMN caller TEXT",),
@@ -404,7 +406,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
         assert "caller" not in [r[1] for r in conn.execute("PRAGMA table_info(requests)")]
     finally:
         conn.close()
-    Ledger(path).close()  # and today's code still opens it
+    SqliteLedger(path).close()  # and today's code still opens it
 
 
 # -- a locked, damaged or unopenable file ------------------------------------------------------------
@@ -434,7 +436,7 @@ async def test_a_write_the_locked_file_refuses_is_kept_shown_logged_and_written_
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "ledger.sqlite3"
-    ledger = Ledger(path, busy_timeout_s=0.05)
+    ledger = SqliteLedger(path, busy_timeout_s=0.05)
     try:
         row_id = await ledger.open(**_request())
         lock = _Lock(path)
@@ -460,7 +462,7 @@ async def test_a_write_the_locked_file_refuses_is_kept_shown_logged_and_written_
 
 async def test_the_row_before_sending_is_refused_loudly_when_the_file_is_locked(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    ledger = Ledger(path, busy_timeout_s=0.05)
+    ledger = SqliteLedger(path, busy_timeout_s=0.05)
     lock = _Lock(path)
     try:
         with anyio.fail_after(10), pytest.raises(LedgerError) as caught:
@@ -473,10 +475,10 @@ async def test_the_row_before_sending_is_refused_loudly_when_the_file_is_locked(
 
 def test_an_up_to_date_ledger_opens_while_another_process_writes(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    Ledger(path).close()
+    SqliteLedger(path).close()
     lock = _Lock(path)
     try:
-        ledger = Ledger(path, busy_timeout_s=0.05)  # no migration to do: no write lock needed
+        ledger = SqliteLedger(path, busy_timeout_s=0.05)  # no migration to do: no write lock needed
         assert ledger.recent_sync() == []
         ledger.close()
     finally:
@@ -487,7 +489,7 @@ def test_close_writes_what_is_queued_or_logs_every_task_id_it_could_not(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "ledger.sqlite3"
-    ledger = Ledger(path, busy_timeout_s=0.05)
+    ledger = SqliteLedger(path, busy_timeout_s=0.05)
     row_id = ledger.open_sync(**_request())
     lock = _Lock(path)
     with pytest.raises(LedgerError):
@@ -497,7 +499,7 @@ def test_close_writes_what_is_queued_or_logs_every_task_id_it_could_not(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("task_at_close" in m and str(path) in m for m in errors), errors
 
-    second = Ledger(path, busy_timeout_s=0.05)
+    second = SqliteLedger(path, busy_timeout_s=0.05)
     row_id = second.open_sync(**_request())
     lock = _Lock(path)
     with pytest.raises(LedgerError):
@@ -514,9 +516,9 @@ async def test_a_damaged_file_is_a_ledger_error_that_names_it_and_is_left_alone(
     path = tmp_path / "ledger.sqlite3"
     path.write_bytes(content)
     with pytest.raises(LedgerError) as caught:
-        Ledger(path)
+        SqliteLedger(path)
     assert not caught.value.transient and str(path) in str(caught.value)
-    lazy = Ledger(path, connect=False)
+    lazy = SqliteLedger(path, connect=False)
     problem = await lazy.start()
     assert problem is not None and str(path) in str(problem) and lazy.problem is problem
     with pytest.raises(LedgerError):
@@ -527,7 +529,7 @@ async def test_a_damaged_file_is_a_ledger_error_that_names_it_and_is_left_alone(
 
 async def test_progress_written_in_the_background_reaches_the_file(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    ledger = Ledger(path)
+    ledger = SqliteLedger(path)
     try:
         row_id = await ledger.open(**_request())
         await ledger.update(row_id, durable=False, progress=55)  # returns before any write
@@ -541,7 +543,7 @@ async def test_progress_written_in_the_background_reaches_the_file(tmp_path: Pat
 
 async def test_a_refused_write_is_retried_without_any_further_use(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    ledger = Ledger(path, busy_timeout_s=0.05, retry_s=0.05)
+    ledger = SqliteLedger(path, busy_timeout_s=0.05, retry_s=0.05)
     try:
         row_id = await ledger.open(**_request())
         lock = _Lock(path)
