@@ -1,0 +1,119 @@
+"""Two replicas on one ledger: two ``build_server`` instances sharing one store (the SQLite file, or
+one PostgreSQL database) and one sandbox, each driven by its own SDK client. The deployment's day
+cap holds across both under concurrency, a task submitted through one is finished and saved
+through the other (never submitted again), and credits held for a task whose replica went away
+stay counted until a ``get_task`` settles them. The sandbox's own balance and request log judge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from pixapi_mcp.config import Settings
+from pixapi_mcp.ledger import DEPLOYMENT, Cap, make_ledger
+from tests.ledger.backends import ledger_url  # noqa: F401  (fixture: both backends)
+from tests.server_harness import Harness, harness, structured, text_of
+from tests.tools.test_money import KEY, START, sent
+
+pytestmark = pytest.mark.anyio
+
+DAY = Cap(DEPLOYMENT, "day", 0, "PIXAPI_MAX_CREDITS_PER_DAY")
+
+
+def _env(url: str | None, **extra: str) -> dict[str, str]:
+    return {**({"PIXAPI_LEDGER_URL": url} if url else {}), **extra}
+
+
+def spent(h: Harness) -> float:
+    return START - h.sandbox.balance(KEY)
+
+
+async def _store_spent(url: str | None, h: Harness) -> float:
+    store = make_ledger(url, h.settings.data_dir / "ledger-sandbox.sqlite3")
+    assert await store.start() is None
+    try:
+        return await store.spent(DAY)
+    finally:
+        await store.aclose()
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_twenty_calls_on_two_replicas_never_pass_the_day_cap(
+    make_settings: Callable[..., Settings], ledger_url: str | None, mode: str
+) -> None:
+    """10 images (2 credits) and 10 videos (10) at once, alternating replicas, under a 50 day cap."""
+    env = _env(ledger_url, PIXAPI_MAX_CREDITS_PER_DAY="50", PIXAPI_VIDEO_CREDITS_ESTIMATE="10")
+    results: list[Any] = []
+    async with harness(make_settings, env=env) as h, h.client(mode) as one, h.client(mode) as two:
+        replicas = (one, two)
+
+        async def call(tool: str, index: int) -> None:
+            results.append(await replicas[index % 2].call_tool(tool, {"prompt": f"{tool} {index}"}))
+
+        with anyio.fail_after(120):
+            async with anyio.create_task_group() as tg:
+                for i in range(10):
+                    tg.start_soon(call, "generate_image", i)
+                    tg.start_soon(call, "create_video", i + 1)
+        ok = [structured(r) for r in results if not r.is_error]
+        refused = [text_of(r) for r in results if r.is_error]
+        assert len(results) == 20 and ok and refused
+        assert all("PIXAPI_MAX_CREDITS_PER_DAY=50" in t and "Nothing was sent" in t for t in refused), refused
+        done = [
+            o if o["status"] == "completed" else structured(await two.call_tool("get_task", {"task_id": o["id"]}))
+            for o in ok
+        ]
+        assert all(d["status"] == "completed" for d in done)
+        # The sandbox's books: never past the cap, one paid POST per success, nothing else.
+        assert spent(h) <= 50 and len(sent(h)) == len(ok)
+        assert spent(h) > 50 - 10  # a refusal means the cap was nearly used up
+        assert await _store_spent(ledger_url, h) == spent(h)
+
+
+async def test_the_day_cap_error_says_what_remains_and_when_it_resets(
+    make_settings: Callable[..., Settings], ledger_url: str | None
+) -> None:
+    env = _env(ledger_url, PIXAPI_MAX_CREDITS_PER_DAY="5")
+    async with harness(make_settings, env=env) as h, h.client() as one, h.client() as two:
+        structured(await one.call_tool("generate_image", {"prompt": "two foxes", "n": 2}))  # 4 credits
+        refused = await two.call_tool("generate_image", {"prompt": "one more fox"})  # 2 more: 6 > 5
+        assert refused.is_error
+        text = text_of(refused)
+        midnight = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+        assert "would take the deployment's spend (every replica and caller together) today (UTC) to 6" in text
+        assert "above PIXAPI_MAX_CREDITS_PER_DAY=5: 4 spent or held so far, 1 remaining" in text
+        assert f"It resets at {midnight:%Y-%m-%d} 00:00 UTC" in text
+        assert "category: credit_cap" in text and "Nothing was sent" in text
+        assert spent(h) == 4 and len(sent(h)) == 1
+
+
+async def test_a_task_submitted_on_one_replica_is_finished_and_saved_on_the_other(
+    make_settings: Callable[..., Settings], ledger_url: str | None, tmp_path: Path
+) -> None:
+    """The video is submitted through replica one, which then goes away with the task unfinished
+    (its credits still held in the ledger); replica two's get_task finishes it, saves the file,
+    settles the credits to the charge, and never submits it again."""
+    env = _env(ledger_url, PIXAPI_MAX_CREDITS_PER_DAY="100")
+    async with harness(make_settings, env=env) as h:
+        async with h.client() as one:
+            handle = structured(await one.call_tool("create_video", {"prompt": "waves", "wait_s": 0}))
+        assert handle["status"] != "completed" and handle["id"]
+        held = await _store_spent(ledger_url, h)
+        assert held == h.settings.video_credits_estimate  # held, not charged: the outcome is unknown
+        async with h.client() as two:
+            listed = structured(await two.call_tool("list_tasks", {}))
+            assert [t["id"] for t in listed["tasks"]] == [handle["id"]]
+            done = structured(await two.call_tool("get_task", {"task_id": handle["id"], "wait_s": 45}))
+            assert done["status"] == "completed" and done["ledger_id"] == handle["ledger_id"]
+            path = Path(done["result"]["data"][0]["path"])
+            assert path.is_file() and path.is_relative_to(tmp_path)
+            again = structured(await two.call_tool("list_tasks", {}))
+            assert again["tasks"][0]["paths"] == [str(path)] and again["tasks"][0]["status"] == "completed"
+        assert len(sent(h)) == 1  # one paid POST, ever
+        assert await _store_spent(ledger_url, h) == spent(h) == 10.0  # settled to the sandbox's charge
