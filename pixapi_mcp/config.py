@@ -251,7 +251,9 @@ class Settings(BaseModel):
     @classmethod
     def _check_ledger_url(cls, value: SecretStr | None) -> SecretStr | None:
         # The message never repeats the value: it holds a password.
-        if value is not None and not value.get_secret_value().strip().startswith(("postgresql://", "postgres://")):
+        if value is not None and not value.get_secret_value().strip().startswith(
+            ("postgresql://", "postgres://")
+        ):
             raise ValueError("must be a postgresql:// URL (leave it unset for the SQLite ledger)")
         return value
 

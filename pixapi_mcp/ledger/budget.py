@@ -78,7 +78,7 @@ def total_query(cap: Cap, now: float) -> tuple[str, list[Any]]:
     return sql, args
 
 
-class BudgetExceeded(Exception):  # noqa: N818 - the name says what happened, as the caller reads it
+class BudgetExceeded(Exception):
     """A reservation ``cap`` refused: ``total`` credits were spent or held in its period before
     this request's ``amount``; room is left until ``resets_at`` (epoch seconds, UTC)."""
 

@@ -114,7 +114,11 @@ def redact(url: str) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "postgresql://***"
-    user = f"{parts.username}:***@" if parts.username and parts.password else (f"{parts.username}@" if parts.username else "")
+    user = (
+        f"{parts.username}:***@"
+        if parts.username and parts.password
+        else (f"{parts.username}@" if parts.username else "")
+    )
     return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, "", ""))
 
 
@@ -215,7 +219,9 @@ class PostgresLedger:
         reason = re.sub(r"password=\S+", "password=***", reason)
         transient = isinstance(exc, psycopg.OperationalError | PoolTimeout)
         return LedgerError(
-            f"The ledger {self._shown} cannot be {doing}: {reason.rstrip('.')}.", path=self._shown, transient=transient
+            f"The ledger {self._shown} cannot be {doing}: {reason.rstrip('.')}.",
+            path=self._shown,
+            transient=transient,
         )
 
     def _connection(self) -> AbstractAsyncContextManager[psycopg.AsyncConnection[DictRow]]:

@@ -88,5 +88,7 @@ def recent(
             overlaid = [r for r in overlaid if r.owner == owner]
         return sorted(overlaid, key=lambda r: r.id, reverse=True)[:limit]
 
-    sql = f"SELECT * FROM requests WHERE id IN (SELECT id FROM requests{where} ORDER BY id DESC LIMIT ?){extra}"
+    sql = (
+        f"SELECT * FROM requests WHERE id IN (SELECT id FROM requests{where} ORDER BY id DESC LIMIT ?){extra}"
+    )
     return Read(sql, [*args, limit + len(queued), *ids], pick)

@@ -190,7 +190,9 @@ def over_budget(exc: BudgetExceeded, estimate: CreditEstimate) -> ToolError:
     period = "today (UTC)" if cap.period == "day" else "this month (UTC)"
     resets = dt.datetime.fromtimestamp(exc.resets_at, dt.UTC)
     left = max(exc.resets_at - dt.datetime.now(dt.UTC).timestamp(), 0.0)
-    counted = f"{exc.amount:g} credits" + ("" if estimate.credits is not None else " held for its unknown price")
+    counted = f"{exc.amount:g} credits" + (
+        "" if estimate.credits is not None else " held for its unknown price"
+    )
     fix = (
         f"Wait until {resets:%Y-%m-%d %H:%M} UTC, choose a cheaper model or fewer outputs (list_models "
         f"shows prices), or ask the operator to raise {cap.setting}."

@@ -52,7 +52,13 @@ from pixapi_mcp.tools.errors import (
     tool_error,
 )
 from pixapi_mcp.tools.finish import finish, finish_sync_images, pending, unanswered
-from pixapi_mcp.tools.guardrails import SpendAnswer, check_spend, confirmation_started, over_budget, store_caps
+from pixapi_mcp.tools.guardrails import (
+    SpendAnswer,
+    check_spend,
+    confirmation_started,
+    over_budget,
+    store_caps,
+)
 from pixapi_mcp.tools.outputs import CallPlace, OutputKind, output_place
 from pixapi_mcp.tools.polling import (
     DOWNLOAD_RESERVE_S,

@@ -57,7 +57,9 @@ async def test_a_database_from_a_newer_release_is_refused_and_left_alone(
     assert postgres.psql("SELECT version FROM pixapi_schema", dbname) == "99"
 
 
-async def test_the_password_never_shows(postgres: PostgresCluster, pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_password_never_shows(
+    postgres: PostgresCluster, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = pg_url.replace(postgres.password, postgres.password[::-1])
     store = PostgresLedger(wrong, connect_wait_s=1)
@@ -68,7 +70,10 @@ async def test_the_password_never_shows(postgres: PostgresCluster, pg_url: str, 
     assert problem is not None
     for text in (str(problem), str(raised.value), store.describe(), caplog.text):
         assert postgres.password not in text and postgres.password[::-1] not in text
-    assert store.describe() == f"postgresql://{postgres.superuser}:***@127.0.0.1:{postgres.port}/" + pg_url.rsplit("/", 1)[1]
+    assert (
+        store.describe()
+        == f"postgresql://{postgres.superuser}:***@127.0.0.1:{postgres.port}/" + pg_url.rsplit("/", 1)[1]
+    )
     assert redact("postgresql://u:secret@h/db?password=other&sslmode=require") == "postgresql://u:***@h/db"
 
 
@@ -81,7 +86,9 @@ async def test_an_unreachable_server_is_a_transient_problem() -> None:
 
 
 def test_settings_take_a_postgresql_url_and_never_repeat_it() -> None:
-    settings = Settings.from_env({"PIXAPI_DATA_DIR": "/tmp/d", "PIXAPI_LEDGER_URL": "postgresql://u:pw9@h/db"})
+    settings = Settings.from_env(
+        {"PIXAPI_DATA_DIR": "/tmp/d", "PIXAPI_LEDGER_URL": "postgresql://u:pw9@h/db"}
+    )
     assert settings.ledger_url is not None and "pw9" not in repr(settings)
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({"PIXAPI_DATA_DIR": "/tmp/d", "PIXAPI_LEDGER_URL": "mysql://u:pw9@h/db"})

@@ -20,10 +20,10 @@ from pixapi_mcp.ledger import (
     MIGRATIONS,
     SCHEMA_VERSION,
     UNFINISHED,
-    SqliteLedger,
     LedgerError,
     LedgerRow,
     LedgerVersionError,
+    SqliteLedger,
     ledger_status,
     migrate,
 )

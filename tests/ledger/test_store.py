@@ -21,7 +21,7 @@ from pixapi_mcp.ledger import (
     LedgerStore,
     Scope,
 )
-from tests.ledger.backends import OpenStore, ledger_url, stores  # noqa: F401  (fixtures)
+from tests.ledger.backends import OpenStore
 
 pytestmark = pytest.mark.anyio
 
@@ -53,13 +53,21 @@ async def test_a_row_is_written_as_sending_and_updated(stores: OpenStore) -> Non
     store = await stores()
     row_id = await store.open(**_request(), held=2.0)
     row = await _row(store, row_id)
-    assert (row.status, row.held, row.settled, row.owner, row.params["n"]) == ("sending", 2.0, None, LOCAL_CALLER, 1)
+    assert (row.status, row.held, row.settled, row.owner, row.params["n"]) == (
+        "sending",
+        2.0,
+        None,
+        LOCAL_CALLER,
+        1,
+    )
     await store.update(row_id, task_id="task_1", status="submitted", progress=5)
     await store.update(row_id, durable=False, progress=40)
     await store.update(row_id, status="queued_by_api")  # an API status it does not know: still running
     row = await _row(store, row_id)
     assert (row.task_id, row.status, row.progress) == ("task_1", "processing", 40)
-    await store.update(row_id, status="completed", progress=100, paths=["/o/a.png"], output_urls=["https://f/a"])
+    await store.update(
+        row_id, status="completed", progress=100, paths=["/o/a.png"], output_urls=["https://f/a"]
+    )
     found = await store.find_task("task_1")
     assert found is not None and found.id == row_id and found.paths == ["/o/a.png"] and found.finished
     with pytest.raises(ValueError, match="not updatable"):
@@ -106,7 +114,9 @@ async def test_a_cap_refuses_the_row_that_would_pass_it_and_says_when_it_resets(
         await store.open(**_request(), held=6.0, caps=[DAY_CAP])
     exc = refused.value
     assert (exc.total, exc.amount, exc.remaining) == (25.0, 6.0, 5.0)
-    midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(
+        days=1
+    )
     assert exc.resets_at == midnight.timestamp()
     assert len(await store.recent(10)) == 1  # nothing written for the refused one
     await store.open(**_request(), held=5.0, caps=[DAY_CAP])  # what remains still fits

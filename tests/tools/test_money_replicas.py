@@ -17,7 +17,6 @@ import pytest
 
 from pixapi_mcp.config import Settings
 from pixapi_mcp.ledger import DEPLOYMENT, Cap, make_ledger
-from tests.ledger.backends import ledger_url  # noqa: F401  (fixture: both backends)
 from tests.server_harness import Harness, harness, structured, text_of
 from tests.tools.test_money import KEY, START, sent
 
@@ -66,7 +65,9 @@ async def test_twenty_calls_on_two_replicas_never_pass_the_day_cap(
         assert len(results) == 20 and ok and refused
         assert all("PIXAPI_MAX_CREDITS_PER_DAY=50" in t and "Nothing was sent" in t for t in refused), refused
         done = [
-            o if o["status"] == "completed" else structured(await two.call_tool("get_task", {"task_id": o["id"]}))
+            o
+            if o["status"] == "completed"
+            else structured(await two.call_tool("get_task", {"task_id": o["id"]}))
             for o in ok
         ]
         assert all(d["status"] == "completed" for d in done)
@@ -86,7 +87,9 @@ async def test_the_day_cap_error_says_what_remains_and_when_it_resets(
         assert refused.is_error
         text = text_of(refused)
         midnight = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
-        assert "would take the deployment's spend (every replica and caller together) today (UTC) to 6" in text
+        assert (
+            "would take the deployment's spend (every replica and caller together) today (UTC) to 6" in text
+        )
         assert "above PIXAPI_MAX_CREDITS_PER_DAY=5: 4 spent or held so far, 1 remaining" in text
         assert f"It resets at {midnight:%Y-%m-%d} 00:00 UTC" in text
         assert "category: credit_cap" in text and "Nothing was sent" in text
