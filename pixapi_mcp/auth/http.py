@@ -247,10 +247,11 @@ def resource_metadata(settings: Settings) -> ProtectedResourceMetadata:
     )
 
 
-def protect(app: ASGIApp, settings: Settings) -> ASGIApp:
-    """``app`` behind the credential check ``auth_mode(settings)`` calls for (unchanged for ``none``)."""
+def protect(app: ASGIApp, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> ASGIApp:
+    """``app`` behind the credential check ``auth_mode(settings)`` calls for (unchanged for ``none``);
+    ``clock`` paces key refetches and rate limits (tests pass a manual one)."""
     mode = auth_mode(settings)
-    limiter = RateLimiter(settings.mcp_rate_per_minute) if settings.mcp_rate_per_minute else None
+    limiter = RateLimiter(settings.mcp_rate_per_minute, clock) if settings.mcp_rate_per_minute else None
     ignored: list[str] = []
     if mode in ("oauth", "named") and settings.mcp_token is not None:
         ignored.append("PIXAPI_MCP_TOKEN")
@@ -261,7 +262,7 @@ def protect(app: ASGIApp, settings: Settings) -> ASGIApp:
         from pixapi_mcp.auth.oauth import OAuthVerifier
 
         assert settings.mcp_issuer and settings.mcp_public_url
-        keys = JwksSource(settings.mcp_issuer, settings.mcp_jwks_url)
+        keys = JwksSource(settings.mcp_issuer, settings.mcp_jwks_url, clock=clock)
         verifier: Verifier = OAuthVerifier(
             issuer=settings.mcp_issuer,
             resource=settings.mcp_public_url,

@@ -9,8 +9,8 @@ How: one GET, no redirects, a few seconds at most and a few hundred kilobytes at
 the operator's own configuration, so a private address is allowed here (unlike a tool's URL input).
 
 When: on first use, again when the set is an hour old, and at once when a token names a key id the
-set lacks (the issuer rotated its keys), but at most once per ``min_refetch_s``, so a flood of
-tokens with made-up key ids costs the issuer one request, not one each. Concurrent misses share
+set lacks (the issuer rotated its keys); such refetches at most once per ``min_refetch_s``, so a
+flood of tokens with made-up key ids costs the issuer one request, not one each. Concurrent misses share
 one fetch. A failed refresh keeps the keys already held.
 
 Symmetric keys (``kty: oct``) are never taken from a key set: a public document cannot hold a
@@ -95,6 +95,7 @@ class JwksSource:
         self._transport = transport
         self._keys: list[dict[str, Any]] = []
         self._fetched_at: float | None = None
+        self._missed_at: float | None = None  # when an unknown key id last caused a refetch
         self._lock = anyio.Lock()
         self.fetches = 0  # how many times the key set was requested (tests and logs read it)
 
@@ -107,10 +108,15 @@ class JwksSource:
             await self._refresh(seen=self._fetched_at)
         found = self._pick(kid, alg)
         if found is None and kid is not None and self._may_refetch():
+            self._missed_at = self._clock()
             log.info(
                 "Token names key id %r, which the issuer's key set lacks: fetching the set again", kid[:64]
             )
             await self._refresh(seen=self._fetched_at)
+            found = self._pick(kid, alg)
+        elif found is None and self._lock.locked():
+            async with self._lock:  # a refetch is under way: its keys may include this one
+                pass
             found = self._pick(kid, alg)
         if found is None:
             return None
@@ -120,7 +126,7 @@ class JwksSource:
             return None
 
     def _may_refetch(self) -> bool:
-        return self._fetched_at is None or self._clock() - self._fetched_at >= self._min_refetch_s
+        return self._missed_at is None or self._clock() - self._missed_at >= self._min_refetch_s
 
     def _pick(self, kid: str | None, alg: str) -> dict[str, Any] | None:
         kty, crv = ALGORITHMS[alg]
