@@ -39,7 +39,6 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.routes import build_resource_metadata_url, cors_middleware
 from mcp.shared.auth import ProtectedResourceMetadata
-from pydantic import AnyHttpUrl
 from starlette.authentication import AuthCredentials
 
 from pixapi_mcp.auth.caller import Caller, acting_as
@@ -238,12 +237,17 @@ async def _send_json(
 def resource_metadata(settings: Settings) -> ProtectedResourceMetadata:
     """This server's protected-resource metadata document (RFC 9728 section 2)."""
     assert settings.mcp_public_url and settings.mcp_issuer
-    return ProtectedResourceMetadata(
-        resource=AnyHttpUrl(settings.mcp_public_url),
-        authorization_servers=[AnyHttpUrl(settings.mcp_issuer)],
-        scopes_supported=list(settings.mcp_scopes) or None,
-        bearer_methods_supported=["header"],
-        resource_name="pixapi-mcp",
+    # Validated from strings, so the model keeps a path-less URL as written: an issuer is compared
+    # as an exact string, and "https://id.example" is not "https://id.example/" (AnyHttpUrl(...)
+    # built on its own would add the slash).
+    return ProtectedResourceMetadata.model_validate(
+        {
+            "resource": settings.mcp_public_url,
+            "authorization_servers": [settings.mcp_issuer],
+            "scopes_supported": list(settings.mcp_scopes) or None,
+            "bearer_methods_supported": ["header"],
+            "resource_name": "pixapi-mcp",
+        }
     )
 
 

@@ -107,7 +107,9 @@ class JwksSource:
         if self._fetched_at is None or now - self._fetched_at >= self._max_age_s:
             await self._refresh(seen=self._fetched_at)
         found = self._pick(kid, alg)
-        if found is None and kid is not None and self._may_refetch():
+        # Only a key id the set lacks means rotation; a known id with the wrong algorithm is a bad token.
+        known = kid is not None and any(k.get("kid") == kid for k in self._keys)
+        if found is None and kid is not None and not known and self._may_refetch():
             self._missed_at = self._clock()
             log.info(
                 "Token names key id %r, which the issuer's key set lacks: fetching the set again", kid[:64]

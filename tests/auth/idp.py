@@ -58,6 +58,7 @@ class IdentityProvider:
     issuer: str = ""
     published: list[SigningKey] = field(default_factory=list[SigningKey])
     jwks_requests: int = 0
+    jwks_status: int = 200  # set to 500 to have the key set fail
     token_requests: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
 
     def __post_init__(self) -> None:
@@ -82,7 +83,7 @@ class IdentityProvider:
 
         async def jwks(_: Request) -> JSONResponse:
             self.jwks_requests += 1
-            return JSONResponse({"keys": [k.jwk for k in self.published]})
+            return JSONResponse({"keys": [k.jwk for k in self.published]}, status_code=self.jwks_status)
 
         async def token(request: Request) -> JSONResponse:
             form = {k: str(v) for k, v in (await request.form()).items()}
