@@ -15,7 +15,7 @@ from pathlib import Path
 from pixapi_mcp.ledger.budget import DEPLOYMENT, BudgetExceeded, Cap, Scope, window
 from pixapi_mcp.ledger.interface import LedgerStore
 from pixapi_mcp.ledger.schema import (
-    LOCAL_CALLER,
+    LOCAL_OWNER,
     MIGRATIONS,
     SCHEMA_VERSION,
     STATUSES,
@@ -34,7 +34,7 @@ from pixapi_mcp.ledger.sqlite import BUSY_TIMEOUT_S, RETRY_S, SqliteLedger
 __all__ = [
     "BUSY_TIMEOUT_S",
     "DEPLOYMENT",
-    "LOCAL_CALLER",
+    "LOCAL_OWNER",
     "MIGRATIONS",
     "RETRY_S",
     "SCHEMA_VERSION",

@@ -37,7 +37,7 @@ from pixapi_mcp.ledger.budget import Cap, check, total_query
 from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
     COLUMNS,
-    LOCAL_CALLER,
+    LOCAL_OWNER,
     SETTLE,
     UPDATABLE,
     LedgerError,
@@ -89,7 +89,7 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             credits_charged  DOUBLE PRECISION,
             task_created_at  BIGINT,
             result_type      TEXT,
-            owner            TEXT NOT NULL DEFAULT '{LOCAL_CALLER}',
+            owner            TEXT NOT NULL DEFAULT '{LOCAL_OWNER}',
             team             TEXT,
             held             DOUBLE PRECISION NOT NULL DEFAULT 0,
             settled          DOUBLE PRECISION
@@ -234,7 +234,7 @@ class PostgresLedger:
         self,
         *,
         held: float = 0.0,
-        owner: str = LOCAL_CALLER,
+        owner: str = LOCAL_OWNER,
         team: str | None = None,
         caps: Sequence[Cap] = (),
         **row: Unpack[NewRow],

@@ -13,7 +13,7 @@ Spend: ``held`` is what a row counted against the caps from before it was sent (
 or the ceiling accepted for an unknown price); ``settled`` what it counts once its outcome is known
 (``SETTLE``: the charge Pixapi reported, the held amount for a success without one, nothing for a
 request that failed or never left). A row counts ``COALESCE(settled, held)``. ``owner`` is the
-caller the row belongs to (``LOCAL_CALLER`` until callers are told apart) and ``team`` theirs.
+caller the row belongs to (``LOCAL_OWNER`` until callers are told apart) and ``team`` theirs.
 
 The SQLite file carries its schema version in ``PRAGMA user_version``. Opening it applies the
 ``MIGRATIONS`` it lacks, in order, in one transaction; a file from a newer pixapi-mcp is refused
@@ -36,8 +36,8 @@ LedgerStatus = Literal[
 STATUSES: Final[frozenset[LedgerStatus]] = frozenset(get_args(LedgerStatus))
 # States that may still produce output (or a charge): list_tasks' "unfinished" and get_task's resume.
 UNFINISHED: Final[tuple[LedgerStatus, ...]] = ("sending", "submitted", "processing", "unknown")
-# The owner of every row until callers are told apart (stdio, one shared HTTP token).
-LOCAL_CALLER: Final = "local"
+# The owner of rows written without a caller: the id of auth.LOCAL_CALLER (stdio, the shared token).
+LOCAL_OWNER: Final = "local"
 
 
 def ledger_status(value: str) -> LedgerStatus:
@@ -109,7 +109,7 @@ class LedgerRow:
     # The API's own task facts, kept so every later read of the task answers with the same fields.
     task_created_at: int | None = None
     result_type: str | None = None
-    owner: str = LOCAL_CALLER
+    owner: str = LOCAL_OWNER
     team: str | None = None
     held: float = 0.0
     settled: float | None = None
@@ -163,7 +163,7 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 3: spend and ownership in the store (every replica counts the same rows against the caps):
     # earlier rows count what they were charged, and unfinished ones hold their estimate.
     (
-        f"ALTER TABLE requests ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_CALLER}'",
+        f"ALTER TABLE requests ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_OWNER}'",
         "ALTER TABLE requests ADD COLUMN team TEXT",
         "ALTER TABLE requests ADD COLUMN held REAL NOT NULL DEFAULT 0",
         "ALTER TABLE requests ADD COLUMN settled REAL",

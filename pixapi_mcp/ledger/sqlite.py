@@ -49,7 +49,7 @@ from pixapi_mcp.ledger.budget import Cap, check, total_query
 from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
     COLUMNS,
-    LOCAL_CALLER,
+    LOCAL_OWNER,
     SETTLE,
     UPDATABLE,
     LedgerError,
@@ -215,7 +215,7 @@ class SqliteLedger:
         self,
         *,
         held: float = 0.0,
-        owner: str = LOCAL_CALLER,
+        owner: str = LOCAL_OWNER,
         team: str | None = None,
         caps: Sequence[Cap] = (),
         **row: Unpack[NewRow],
@@ -258,7 +258,7 @@ class SqliteLedger:
         self,
         *,
         held: float = 0.0,
-        owner: str = LOCAL_CALLER,
+        owner: str = LOCAL_OWNER,
         team: str | None = None,
         caps: Sequence[Cap] = (),
         **row: Unpack[NewRow],

@@ -34,11 +34,12 @@ from mcp.server.mcpserver import AcceptedElicitation, Elicit, ElicitationResult,
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
+from pixapi_mcp.auth import Caller
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate, estimate_request
 from pixapi_mcp.ledger import DEPLOYMENT, BudgetExceeded, Cap, LedgerError
 from pixapi_mcp.tools.errors import tool_error
-from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call, caller_id
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call, caller_of
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ async def _confirm(
         return skip
     if max_credits is not None:
         return skip  # a ceiling below the estimate: check_spend refuses it with the reason
-    if _refused_anyway(state, estimate) or await _over_store_cap(state, estimate, caller_id(ctx)):
+    if _refused_anyway(state, estimate) or await _over_store_cap(state, estimate, caller_of(ctx)):
         return SpendDecision("capped", estimate, max_credits)  # asking would waste the person's time
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None
@@ -155,7 +156,7 @@ def _refused_anyway(state: AppState, estimate: CreditEstimate) -> bool:
     ) or state.spend.total + held > settings.max_credits_per_session
 
 
-async def _over_store_cap(state: AppState, estimate: CreditEstimate, caller: str) -> bool:
+async def _over_store_cap(state: AppState, estimate: CreditEstimate, caller: Caller) -> bool:
     """Whether a store cap refuses the call as things stand (the check that counts comes when the
     row is written). A store that cannot answer now refuses nothing here."""
     held = _held_amount(state.settings, estimate, None)
@@ -168,11 +169,12 @@ async def _over_store_cap(state: AppState, estimate: CreditEstimate, caller: str
     return False
 
 
-def store_caps(settings: Settings, caller: str) -> list[Cap]:
+def store_caps(settings: Settings, caller: Caller) -> list[Cap]:
     """The caps the store checks, atomically for every replica, when a paid request's row is
-    written: the deployment's day cap. Per-caller and per-team budgets join this list (for
-    ``caller``, and the caller's team) with no change to the store."""
-    del caller  # one caller until identities over HTTP exist
+    written: the deployment's day cap. Per-caller and per-team budgets join this list
+    (``Cap(Scope("caller", caller.id), ...)``, ``Scope("team", caller.team)``) with no change to
+    the store."""
+    del caller  # no per-caller or per-team budgets configured yet
     caps: list[Cap] = []
     if settings.max_credits_per_day is not None:
         caps.append(Cap(DEPLOYMENT, "day", settings.max_credits_per_day, "PIXAPI_MAX_CREDITS_PER_DAY"))

@@ -31,6 +31,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ListRootsResult
 
+from pixapi_mcp.auth import Caller
 from pixapi_mcp.client import ContractError, PixapiClient, PixapiError
 from pixapi_mcp.contract import (
     Endpoint,
@@ -68,7 +69,7 @@ from pixapi_mcp.tools.polling import (
     wait_for_task,
 )
 from pixapi_mcp.tools.results import ResultShape
-from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, caller_id
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, caller_of
 
 PaidRequest = ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest
 RequestT = TypeVar("RequestT", bound=PaidRequest)
@@ -153,7 +154,7 @@ async def _run(
     await settle_reported(state)
     held = check_spend(state, options.confirmation, estimate)
     try:
-        row_id = await _open_row(state, spec.tool, endpoint, request, place, held, caller_id(ctx))
+        row_id = await _open_row(state, spec.tool, endpoint, request, place, held, caller_of(ctx))
     except LedgerError as exc:
         state.spend.release(held)
         raise from_ledger_error(exc, "Nothing was sent and nothing was charged.") from None
@@ -230,7 +231,7 @@ async def _open_row(
     request: PaidRequest,
     place: CallPlace,
     held: Reservation,
-    owner: str,
+    caller: Caller,
 ) -> int:
     """The request's row, and the store's reservation of its held credits (``BudgetExceeded``
     when a store cap would be passed)."""
@@ -247,8 +248,9 @@ async def _open_row(
         output_dir=str(place.output_dir),
         credits_estimate=held.estimate.credits,
         held=held.amount,
-        owner=owner,
-        caps=store_caps(state.settings, owner),
+        owner=caller.id,
+        team=caller.team,
+        caps=store_caps(state.settings, caller),
     )
 
 

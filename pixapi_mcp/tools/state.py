@@ -15,10 +15,11 @@ from anyio.abc import TaskGroup
 from mcp.server.mcpserver import Context
 
 from pixapi_mcp import media
+from pixapi_mcp.auth import Caller, current_caller
 from pixapi_mcp.client import PixapiClient, UrlGuard
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate
-from pixapi_mcp.ledger import LOCAL_CALLER, LedgerStore
+from pixapi_mcp.ledger import LedgerStore
 
 log = logging.getLogger(__name__)
 
@@ -237,12 +238,11 @@ def app_state(ctx: AppContext) -> AppState:
     return ctx.request_context.lifespan_context
 
 
-def caller_id(ctx: AppContext) -> str:
-    """Who is calling: the owner of the rows this call writes, whose budgets it counts against.
-    One caller until identities over HTTP tell them apart (issue 17 answers it from the request's
-    verified token)."""
-    del ctx
-    return LOCAL_CALLER
+def caller_of(ctx: AppContext) -> Caller:
+    """Who is calling: the owner of the rows this call writes, whose budgets (and team's) it
+    counts against. The HTTP front sets it per request (``auth``); stdio is the local caller."""
+    del ctx  # the caller travels in the request's context, not in the MCP context
+    return current_caller()
 
 
 def asks_mid_call(ctx: AppContext) -> bool:

@@ -14,7 +14,7 @@ import pytest
 
 from pixapi_mcp.ledger import (
     DEPLOYMENT,
-    LOCAL_CALLER,
+    LOCAL_OWNER,
     UNFINISHED,
     BudgetExceeded,
     Cap,
@@ -57,7 +57,7 @@ async def test_a_row_is_written_as_sending_and_updated(stores: OpenStore) -> Non
         "sending",
         2.0,
         None,
-        LOCAL_CALLER,
+        LOCAL_OWNER,
         1,
     )
     await store.update(row_id, task_id="task_1", status="submitted", progress=5)
