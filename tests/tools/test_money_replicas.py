@@ -3,6 +3,7 @@ one PostgreSQL database) and one sandbox, each driven by its own SDK client. The
 cap holds across both under concurrency, a task submitted through one is finished and saved
 through the other (never submitted again), and credits held for a task whose replica went away
 stay counted until a ``get_task`` settles them. The sandbox's own balance and request log judge.
+Over HTTP, each row names the caller (and team) that sent it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from typing import Any
 import anyio
 import pytest
 
+from pixapi_mcp.cli import main
 from pixapi_mcp.config import Settings
 from pixapi_mcp.ledger import DEPLOYMENT, Cap, make_ledger
+from tests.auth.harness import served
 from tests.server_harness import Harness, harness, structured, text_of
+from tests.test_http import http_client
 from tests.tools.test_money import KEY, START, sent
 
 pytestmark = pytest.mark.anyio
@@ -120,3 +124,24 @@ async def test_a_task_submitted_on_one_replica_is_finished_and_saved_on_the_othe
             assert again["tasks"][0]["paths"] == [str(path)] and again["tasks"][0]["status"] == "completed"
         assert len(sent(h)) == 1  # one paid POST, ever
         assert await _store_spent(ledger_url, h) == spent(h) == 10.0  # settled to the sandbox's charge
+
+
+async def test_a_paid_row_belongs_to_the_caller_and_team_that_sent_it(
+    make_settings: Callable[..., Settings], ledger_url: str | None, tmp_path: Path
+) -> None:
+    """Over HTTP with named tokens, the row a paid call writes names its caller and team (what
+    per-caller and per-team budgets and the owner filter key on)."""
+    env = {"HOME": str(tmp_path / "home"), "PIXAPI_DATA_DIR": str(tmp_path / "data")}
+    printed: list[str] = []
+    assert main(["token", "create", "ada", "--team", "art"], environ=env, out=printed.append) == 0
+    async with served(make_settings, lambda port: _env(ledger_url)) as server:
+        async with http_client(server.base, printed[0]) as client:
+            made = structured(await client.call_tool("generate_image", {"prompt": "a fox"}))
+        store = make_ledger(ledger_url, server.settings.data_dir / "ledger-sandbox.sqlite3")
+        assert await store.start() is None
+        try:
+            row = await store.get(made["ledger_id"], owner="token:ada")
+            assert row is not None and (row.owner, row.team, row.settled) == ("token:ada", "art", 2.0)
+            assert await store.get(made["ledger_id"], owner="local") is None
+        finally:
+            await store.aclose()
