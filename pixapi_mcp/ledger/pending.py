@@ -2,20 +2,19 @@
 
 Each row's changes are merged in the order they were made (the last status wins), with the time
 each was learned. The store writes a snapshot (``batch``) and drops what did not change since
-(``written``); reads lay what is left over the file's rows (``overlay``), so the server's own
-views never lose a task id the file refused. Thread-safe: the lock is held for dict work only,
+(``written``); reads lay what is left over the file's rows (a ``snapshot`` taken before their
+query), so the server's own views never lose a task id the file refused. Thread-safe: the lock is held for dict work only,
 never across I/O, so taking it on the event loop never waits on a disk or another process.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixapi_mcp.ledger.schema import LedgerRow, ledger_status
+from pixapi_mcp.ledger.schema import ledger_status
 
 # One write: each row's (version, columns to set), and whether any of it needs an fsync.
 Batch = tuple[dict[int, tuple[int, dict[str, Any]]], bool]
@@ -70,21 +69,12 @@ class PendingWrites:
                 if row is not None and row.version == version:
                     del self._rows[row_id]
 
-    def overlay(self, found: LedgerRow) -> LedgerRow:
-        """The row as the file holds it, with its queued changes laid over."""
+    def snapshot(self) -> dict[int, dict[str, Any]]:
+        """Every row's queued changes as of now. A read takes it *before* its query and lays it
+        over what the query finds: a change the flusher writes meanwhile is then in the snapshot or
+        already in the file (``written`` drops it only after the commit), never in neither."""
         with self._lock:
-            row = self._rows.get(found.id)
-            changes = dict(row.changes) if row else None
-        return dataclasses.replace(found, **changes) if changes else found
-
-    def ids(self, **match: Any) -> list[int]:
-        """Rows with queued changes (that set each of ``match``'s columns to its value)."""
-        with self._lock:
-            return [
-                row_id
-                for row_id, row in self._rows.items()
-                if all(row.changes.get(k) == v for k, v in match.items())
-            ]
+            return {row_id: dict(row.changes) for row_id, row in self._rows.items()}
 
     def task_ids(self, *, unreported: bool = False) -> list[tuple[int, str | None]]:
         """(row, task id) of every queued row; ``unreported``: only task ids not reported yet

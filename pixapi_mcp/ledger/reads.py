@@ -1,10 +1,12 @@
 """The store's reads, written once for both backends: each is one SQL query (``?`` marks) and how
 to pick the answer from its rows, with the changes this process has queued (``PendingWrites``)
 laid over what the database holds, so the server's own views never lose a task id the store
-refused. ``owner`` (when given) keeps a caller to their own rows."""
+refused. The queued changes are taken before the query runs (``PendingWrites.snapshot``), so a
+change written meanwhile is never missed. ``owner`` (when given) keeps a caller to their own rows."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -24,6 +26,20 @@ class Read(Generic[T]):
     pick: Callable[[list[LedgerRow]], T]
 
 
+class _Queued:
+    """The queued changes as of the read's start."""
+
+    def __init__(self, pending: PendingWrites) -> None:
+        self.changes = pending.snapshot()
+
+    def ids(self, **match: Any) -> list[int]:
+        return [i for i, c in self.changes.items() if all(c.get(k) == v for k, v in match.items())]
+
+    def overlay(self, found: LedgerRow) -> LedgerRow:
+        changes = self.changes.get(found.id)
+        return dataclasses.replace(found, **changes) if changes else found
+
+
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -39,23 +55,25 @@ def _owned(owner: str | None) -> tuple[str, list[Any]]:
 
 def get(pending: PendingWrites, row_id: int, owner: str | None) -> Read[LedgerRow | None]:
     """Row ``row_id``."""
+    queued = _Queued(pending)
     where, args = _owned(owner)
 
     def pick(rows: list[LedgerRow]) -> LedgerRow | None:
-        return pending.overlay(rows[0]) if rows else None
+        return queued.overlay(rows[0]) if rows else None
 
     return Read(f"SELECT * FROM requests WHERE id = ?{where}", [row_id, *args], pick)
 
 
 def find_task(pending: PendingWrites, task_id: str, owner: str | None) -> Read[LedgerRow | None]:
     """The newest row for ``task_id``."""
+    queued = _Queued(pending)
     where, args = _owned(owner)
-    extra, ids = _queued(pending.ids(task_id=task_id))
+    extra, ids = _queued(queued.ids(task_id=task_id))
 
     def pick(rows: list[LedgerRow]) -> LedgerRow | None:
         matching = [
             r
-            for r in map(pending.overlay, rows)
+            for r in map(queued.overlay, rows)
             if r.task_id == task_id and (owner is None or r.owner == owner)
         ]
         return max(matching, key=lambda r: r.id) if matching else None
@@ -68,7 +86,7 @@ def recent(
     pending: PendingWrites, limit: int, statuses: Sequence[LedgerStatus] | None, owner: str | None
 ) -> Read[list[LedgerRow]]:
     """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
-    queued = pending.ids()
+    queued = _Queued(pending)
     conditions: list[str] = []
     args: list[Any] = []
     if statuses:
@@ -78,10 +96,10 @@ def recent(
         conditions.append("owner = ?")
         args.append(owner)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    extra, ids = _queued(queued)  # queued changes may move rows into (or out of) the filter
+    extra, ids = _queued(queued.ids())  # queued changes may move rows into (or out of) the filter
 
     def pick(rows: list[LedgerRow]) -> list[LedgerRow]:
-        overlaid = [pending.overlay(r) for r in rows]
+        overlaid = [queued.overlay(r) for r in rows]
         if statuses:
             overlaid = [r for r in overlaid if r.status in statuses]
         if owner is not None:
@@ -91,4 +109,4 @@ def recent(
     sql = (
         f"SELECT * FROM requests WHERE id IN (SELECT id FROM requests{where} ORDER BY id DESC LIMIT ?){extra}"
     )
-    return Read(sql, [*args, limit + len(queued), *ids], pick)
+    return Read(sql, [*args, limit + len(ids), *ids], pick)
