@@ -3,8 +3,9 @@
 Each row's changes are merged in the order they were made (the last status wins), with the time
 each was learned. The store writes a snapshot (``batch``) and drops what did not change since
 (``written``); reads lay what is left over the file's rows (a ``snapshot`` taken before their
-query), so the server's own views never lose a task id the file refused. Thread-safe: the lock is held for dict work only,
-never across I/O, so taking it on the event loop never waits on a disk or another process.
+query), so the server's own views never lose a task id the file refused. Thread-safe: the lock
+is held for dict work only, never across I/O, so taking it on the event loop never waits on a
+disk or another process.
 """
 
 from __future__ import annotations
