@@ -9,15 +9,24 @@ the summary first, the next step last, as many detail lines between as fit. It i
 copy of the JSON, and never longer than ``TEXT_LIMIT``. Preview images ride along as
 ``ImageContent`` blocks for the hosts that show them.
 
+``add_tool`` registers each of those tools with its output schema (the result model's JSON schema)
+built once per model: four media tools share ``MediaResult``, and the SDK's ``add_tool`` would
+walk that model again for each of them at every start-up.
+
 Used by ``tools`` (media, tasks, models), ``docs.server`` (search_docs) and ``codecheck.tool``
 (check_code); it imports nothing of the package, so none of them pulls in another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, get_type_hints
 
-from mcp_types import CallToolResult, ImageContent, TextContent
+from mcp.server import MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import StrictJsonSchema
+from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 # Upper bound on the text block of every successful tool result, in characters.
@@ -61,3 +70,45 @@ def call_result(structured: BaseModel, text: str, images: Sequence[ImageContent]
         content=[TextContent(type="text", text=_cut(text, TEXT_LIMIT)), *images],
         structured_content=structured.model_dump(mode="json"),
     )
+
+
+def add_tool(
+    server: MCPServer[Any],
+    fn: Callable[..., Any],
+    *,
+    title: str,
+    description: str,
+    annotations: ToolAnnotations,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Register ``fn`` as a tool, as ``server.add_tool`` would, with its output schema built once per
+    result model. ``fn`` returns ``Annotated[CallToolResult, SomeResult]``: the result it builds,
+    validated against (and advertised as) ``SomeResult``."""
+    tool = Tool.from_function(
+        fn, title=title, description=description, annotations=annotations, meta=meta, structured_output=False
+    )
+    model = result_model(fn)
+    # FuncMetadata reads these two fields live (SDK contract): what the SDK derives from the annotation.
+    tool.fn_metadata.output_model = model
+    tool.fn_metadata.output_schema = output_schema(model)
+    # The SDK takes a prebuilt Tool only in MCPServer(tools=...); the registry is the same one.
+    manager = server._tool_manager  # pyright: ignore[reportPrivateUsage]
+    if manager.get_tool(tool.name) is not None:
+        raise ValueError(f"tool {tool.name!r} is registered twice")
+    manager._tools[tool.name] = tool  # pyright: ignore[reportPrivateUsage]
+
+
+def result_model(fn: Callable[..., Any]) -> type[BaseModel]:
+    """``SomeResult`` of a tool function returning ``Annotated[CallToolResult, SomeResult]``."""
+    returns = get_type_hints(fn, include_extras=True).get("return")
+    metadata = getattr(returns, "__metadata__", ())
+    model = metadata[0] if metadata else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{fn.__name__} must return Annotated[CallToolResult, <a pydantic model>]")
+    return model
+
+
+@cache
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The output schema the SDK would publish for ``model``, made once per model."""
+    return model.model_json_schema(schema_generator=StrictJsonSchema)
