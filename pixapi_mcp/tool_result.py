@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any, get_type_hints
+from typing import Any, cast, get_type_hints
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.tools import Tool
@@ -88,8 +88,10 @@ def add_tool(
         fn, title=title, description=description, annotations=annotations, meta=meta, structured_output=False
     )
     model = result_model(fn)
-    # FuncMetadata reads these two fields live (SDK contract): what the SDK derives from the annotation.
-    tool.fn_metadata.output_model = model
+    # The schema is published (hosts and the SDK's client validate every result against it), but
+    # the SDK is not given the model to validate results against again on the server: every tool
+    # builds its structured content by dumping that very model (``call_result``), so the check
+    # could never fail and would cost each call a full validation of its result.
     tool.fn_metadata.output_schema = output_schema(model)
     # The SDK takes a prebuilt Tool only in MCPServer(tools=...); the registry is the same one.
     manager = server._tool_manager  # pyright: ignore[reportPrivateUsage]
@@ -110,5 +112,43 @@ def result_model(fn: Callable[..., Any]) -> type[BaseModel]:
 
 @cache
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The output schema the SDK would publish for ``model``, made once per model."""
-    return model.model_json_schema(schema_generator=StrictJsonSchema)
+    """The output schema of ``model``, made once per model: pydantic's, less what only costs.
+
+    A client validates every result against it (the SDK's does, with jsonschema), so it says what
+    a result holds and nothing else: no ``title`` (pydantic derives one per field from its name),
+    no ``default`` (an output always carries the field), and a nullable field is one ``type`` list
+    (``["string", "null"]``) rather than an ``anyOf`` that makes a validator try two schemas.
+    Field descriptions stay; shared models stay in ``$defs``. The accepted results are the same."""
+    return _compact(model.model_json_schema(schema_generator=StrictJsonSchema))
+
+
+# Keywords whose value maps names to schemas, holds a list of schemas, or is one schema.
+_SCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
+_SCHEMA_LISTS = frozenset({"anyOf", "allOf", "oneOf", "prefixItems"})
+_SCHEMA_ONE = frozenset({"items", "additionalProperties", "not", "contains"})
+_DROPPED = frozenset({"title", "default"})
+_NULL = {"type": "null"}
+
+
+def _compact(schema: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _DROPPED:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _compact(sub) for name, sub in cast(dict[str, dict[str, Any]], value).items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_compact(sub) for sub in cast(list[dict[str, Any]], value)]
+        elif key in _SCHEMA_ONE and isinstance(value, dict):
+            out[key] = _compact(cast(dict[str, Any], value))
+        else:
+            out[key] = value  # enum, const, required, description ...: values, not schemas
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(cast(list[Any], options)) == 2 and _NULL in options:
+        (other,) = [o for o in cast(list[dict[str, Any]], options) if o != _NULL]
+        # Only a plain typed schema folds: with enum/const null would need listing too, and a
+        # $ref has no type to extend.
+        if isinstance(other.get("type"), str) and not {"enum", "const", "$ref", "anyOf"} & other.keys():
+            del out["anyOf"]
+            out = {**other, **out, "type": [other["type"], "null"]}
+    return out
