@@ -89,13 +89,12 @@ def _process(argv: list[str], env: dict[str, str], *, url: str | None = None) ->
         text=True,
     )
     try:
-        if url is None:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip()
-            if not url.startswith("http"):
-                raise RuntimeError(f"the floor server did not start (exit code {proc.poll()})")
-        _wait_ready(url, proc)
-        yield proc.pid, url
+        assert proc.stdout is not None
+        address = url if url is not None else proc.stdout.readline().strip()
+        if not address.startswith("http"):
+            raise RuntimeError(f"the server did not start (exit code {proc.poll()})")
+        _wait_ready(address, proc)
+        yield proc.pid, address
     finally:
         if proc.stdin is not None:
             proc.stdin.close()
