@@ -9,15 +9,24 @@ the summary first, the next step last, as many detail lines between as fit. It i
 copy of the JSON, and never longer than ``TEXT_LIMIT``. Preview images ride along as
 ``ImageContent`` blocks for the hosts that show them.
 
+``add_tool`` registers each of those tools with its output schema (the result model's JSON schema)
+built once per model: four media tools share ``MediaResult``, and the SDK's ``add_tool`` would
+walk that model again for each of them at every start-up.
+
 Used by ``tools`` (media, tasks, models), ``docs.server`` (search_docs) and ``codecheck.tool``
 (check_code); it imports nothing of the package, so none of them pulls in another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, cast, get_type_hints
 
-from mcp_types import CallToolResult, ImageContent, TextContent
+from mcp.server import MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import StrictJsonSchema
+from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 # Upper bound on the text block of every successful tool result, in characters.
@@ -61,3 +70,85 @@ def call_result(structured: BaseModel, text: str, images: Sequence[ImageContent]
         content=[TextContent(type="text", text=_cut(text, TEXT_LIMIT)), *images],
         structured_content=structured.model_dump(mode="json"),
     )
+
+
+def add_tool(
+    server: MCPServer[Any],
+    fn: Callable[..., Any],
+    *,
+    title: str,
+    description: str,
+    annotations: ToolAnnotations,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Register ``fn`` as a tool, as ``server.add_tool`` would, with its output schema built once per
+    result model. ``fn`` returns ``Annotated[CallToolResult, SomeResult]``: the result it builds,
+    validated against (and advertised as) ``SomeResult``."""
+    tool = Tool.from_function(
+        fn, title=title, description=description, annotations=annotations, meta=meta, structured_output=False
+    )
+    model = result_model(fn)
+    # The schema is published (hosts and the SDK's client validate every result against it), but
+    # the SDK is not given the model to validate results against again on the server: every tool
+    # builds its structured content by dumping that very model (``call_result``), so the check
+    # could never fail and would cost each call a full validation of its result.
+    tool.fn_metadata.output_schema = output_schema(model)
+    # The SDK takes a prebuilt Tool only in MCPServer(tools=...); the registry is the same one.
+    manager = server._tool_manager  # pyright: ignore[reportPrivateUsage]
+    if manager.get_tool(tool.name) is not None:
+        raise ValueError(f"tool {tool.name!r} is registered twice")
+    manager._tools[tool.name] = tool  # pyright: ignore[reportPrivateUsage]
+
+
+def result_model(fn: Callable[..., Any]) -> type[BaseModel]:
+    """``SomeResult`` of a tool function returning ``Annotated[CallToolResult, SomeResult]``."""
+    returns = get_type_hints(fn, include_extras=True).get("return")
+    metadata = getattr(returns, "__metadata__", ())
+    model = metadata[0] if metadata else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{fn.__name__} must return Annotated[CallToolResult, <a pydantic model>]")
+    return model
+
+
+@cache
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The output schema of ``model``, made once per model: pydantic's, less what only costs.
+
+    A client validates every result against it (the SDK's does, with jsonschema), so it says what
+    a result holds and nothing else: no ``title`` (pydantic derives one per field from its name),
+    no ``default`` (an output always carries the field), and a nullable field is one ``type`` list
+    (``["string", "null"]``) rather than an ``anyOf`` that makes a validator try two schemas.
+    Field descriptions stay; shared models stay in ``$defs``. The accepted results are the same."""
+    return _compact(model.model_json_schema(schema_generator=StrictJsonSchema))
+
+
+# Keywords whose value maps names to schemas, holds a list of schemas, or is one schema.
+_SCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
+_SCHEMA_LISTS = frozenset({"anyOf", "allOf", "oneOf", "prefixItems"})
+_SCHEMA_ONE = frozenset({"items", "additionalProperties", "not", "contains"})
+_DROPPED = frozenset({"title", "default"})
+_NULL = {"type": "null"}
+
+
+def _compact(schema: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _DROPPED:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _compact(sub) for name, sub in cast(dict[str, dict[str, Any]], value).items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_compact(sub) for sub in cast(list[dict[str, Any]], value)]
+        elif key in _SCHEMA_ONE and isinstance(value, dict):
+            out[key] = _compact(cast(dict[str, Any], value))
+        else:
+            out[key] = value  # enum, const, required, description ...: values, not schemas
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(cast(list[Any], options)) == 2 and _NULL in options:
+        (other,) = [o for o in cast(list[dict[str, Any]], options) if o != _NULL]
+        # Only a plain typed schema folds: with enum/const null would need listing too, and a
+        # $ref has no type to extend.
+        if isinstance(other.get("type"), str) and not {"enum", "const", "$ref", "anyOf"} & other.keys():
+            del out["anyOf"]
+            out = {**other, **out, "type": [other["type"], "null"]}
+    return out

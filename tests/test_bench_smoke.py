@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import coldstart, concurrency, memory, polling, roundtrip
+from bench import coldstart, concurrency, http_cpu, memory, polling, roundtrip, startup
 from bench.common import Row, machine
 from bench.run import END, START_PREFIX, markdown, update_readme
 
@@ -29,6 +29,18 @@ def test_cold_start_runs() -> None:
     rows = coldstart.run(repeats=1)
     check(rows)
     assert "8 tools" in rows[0].note  # the sandbox server listed all of its tools
+
+
+def test_startup_runs() -> None:
+    rows = startup.run(repeats=1, phase_repeats=1)
+    check(rows)
+    assert set(rows[0].detail["phases_ms"]) == {"imports", "build_server", "lifespan", "tools/list"}
+
+
+def test_http_cpu_runs() -> None:
+    rows = http_cpu.run(rounds=1, calls=2)
+    check(rows)
+    assert [r.benchmark.split()[3] for r in rows] == ["list_models", "search_docs", "check_code"]
 
 
 def test_get_task_round_trip_runs() -> None:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.mark.slow
-def test_serve_sandbox_lists_tools_without_importing_the_sandbox(tmp_path: Path) -> None:
+def test_serve_sandbox_lists_tools_without_importing_the_sandbox_or_the_checker(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import sys, anyio
@@ -34,9 +34,13 @@ def test_serve_sandbox_lists_tools_without_importing_the_sandbox(tmp_path: Path)
             async with Client(build_server(settings), mode="legacy") as client:
                 assert len((await client.list_tools()).tools) >= 8
                 assert "pixapi_mcp.sandbox" not in sys.modules, "imported at start-up"
+                assert "pixapi_mcp.codecheck.check" not in sys.modules, "checker imported at start-up"
+                assert "tree_sitter" not in sys.modules, "grammars loaded at start-up"
                 result = await client.call_tool("list_models", {})
                 assert not result.is_error and result.structured_content["source"] == "live+catalog"
                 assert "pixapi_mcp.sandbox" in sys.modules
+                result = await client.call_tool("check_code", {"code": "curl https://api.pixapi.ai/v1/models"})
+                assert not result.is_error and "pixapi_mcp.codecheck.check" in sys.modules
 
         anyio.run(main)
         """

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -163,6 +164,16 @@ class CheckedBackend(httpcore2.AsyncNetworkBackend):
         await anyio.sleep(seconds)
 
 
+class _CheckedPool(httpcore2.AsyncConnectionPool):
+    """The pool of ``CheckedTransport``: its TLS context (the CA store, ~25 ms to load) is made
+    when its first connection is, not at start-up: most sessions never fetch a URL input."""
+
+    def create_connection(self, origin: httpcore2.Origin) -> httpcore2.AsyncConnectionInterface:
+        if self._ssl_context is None:  # pyright: ignore[reportUnnecessaryComparison]: httpcore2 types it too narrowly
+            self._ssl_context = httpx2.create_ssl_context(trust_env=False)
+        return super().create_connection(origin)
+
+
 class CheckedTransport(httpx2.AsyncHTTPTransport):
     """``httpx2``'s own transport (TLS, HTTP/1.1, pooling, exception mapping) over a connection
     pool whose network backend is ``CheckedBackend``. No proxy: a proxy would resolve the name
@@ -170,11 +181,13 @@ class CheckedTransport(httpx2.AsyncHTTPTransport):
 
     def __init__(self, network: InputNetwork | None = None, *, limits: httpx2.Limits | None = None) -> None:
         limits = limits or httpx2.Limits(max_connections=16, max_keepalive_connections=4)
-        super().__init__(trust_env=False, limits=limits)
+        # The pool made here is replaced below, so it gets a TLS context that costs nothing to make
+        # (loading the CA store takes ~25 ms of every start-up) and verifies with no CA: unusable.
+        super().__init__(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), trust_env=False, limits=limits)
         # The one private attribute used: the pool AsyncHTTPTransport sends through. Replaced
         # before anything was opened on it; tests/test_urls.py fails if it stops being used.
-        self._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=httpx2.create_ssl_context(trust_env=False),
+        self._pool = _CheckedPool(
+            ssl_context=None,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -13,6 +13,7 @@ then cuts, and drops a partial key left at the cut.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import cast
 
 from pixapi_mcp.client.wire import excerpt
@@ -56,18 +57,26 @@ class Redactor:
 
     def __init__(self, secret: str | None) -> None:
         self._secret = secret or None
-        self._anywhere: re.Pattern[str] | None = None
-        self._at_end: re.Pattern[str] | None = None
-        if self._secret is not None:
-            chars = [_spellings(ch) for ch in self._secret]
-            self._anywhere = re.compile("".join(chars))
-            if len(chars) > MIN_PARTIAL:
-                # A prefix of at least MIN_PARTIAL characters (never the whole key: that is
-                # replaced already) ending the text: "c0 c1 ... c7 (c8 (c9 ...)?)?" at the end.
-                tail = ""
-                for spelled in reversed(chars[MIN_PARTIAL:-1]):
-                    tail = f"(?:{spelled}{tail})?"
-                self._at_end = re.compile("".join(chars[:MIN_PARTIAL]) + tail + _CUT_ESCAPE + r"\Z")
+
+    @cached_property
+    def _anywhere(self) -> re.Pattern[str] | None:
+        # Compiled on first use, not when the client is made: a key's pattern takes a few ms to
+        # compile, which start-up would pay for a redaction that may never be needed.
+        if self._secret is None:
+            return None
+        return re.compile("".join(_spellings(ch) for ch in self._secret))
+
+    @cached_property
+    def _at_end(self) -> re.Pattern[str] | None:
+        if self._secret is None or len(self._secret) <= MIN_PARTIAL:
+            return None
+        chars = [_spellings(ch) for ch in self._secret]
+        # A prefix of at least MIN_PARTIAL characters (never the whole key: that is
+        # replaced already) ending the text: "c0 c1 ... c7 (c8 (c9 ...)?)?" at the end.
+        tail = ""
+        for spelled in reversed(chars[MIN_PARTIAL:-1]):
+            tail = f"(?:{spelled}{tail})?"
+        return re.compile("".join(chars[:MIN_PARTIAL]) + tail + _CUT_ESCAPE + r"\Z")
 
     def __repr__(self) -> str:
         return "Redactor()"

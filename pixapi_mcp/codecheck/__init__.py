@@ -17,16 +17,49 @@
   imports ``mcp``, and it is not imported by this package: the server imports it.
 """
 
-from pixapi_mcp.codecheck.check import DETECTORS, check_code, summarize
-from pixapi_mcp.codecheck.findings import Finding, docs_uri_for
-from pixapi_mcp.codecheck.program import CheckTimeout
-from pixapi_mcp.codecheck.source import (
-    LANGUAGE_ALIASES,
-    LANGUAGES,
-    Language,
-    detect_language,
-    normalize_language,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pixapi_mcp.codecheck.check import DETECTORS, check_code, summarize
+    from pixapi_mcp.codecheck.findings import Finding, docs_uri_for
+    from pixapi_mcp.codecheck.program import CheckTimeout
+    from pixapi_mcp.codecheck.source import (
+        LANGUAGE_ALIASES,
+        LANGUAGES,
+        Language,
+        detect_language,
+        normalize_language,
+    )
+
+# Where each re-exported name lives. The names load on first use (PEP 562), not with the package:
+# the checker's modules compile their tree-sitter grammars' queries and dozens of regexes, which
+# the server's start-up (it registers check_code, it does not run it) should not pay for.
+_EXPORTS = {
+    "DETECTORS": "check",
+    "check_code": "check",
+    "summarize": "check",
+    "Finding": "findings",
+    "docs_uri_for": "findings",
+    "CheckTimeout": "program",
+    "LANGUAGE_ALIASES": "source",
+    "LANGUAGES": "source",
+    "Language": "source",
+    "detect_language": "source",
+    "normalize_language": "source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
 
 __all__ = [
     "DETECTORS",

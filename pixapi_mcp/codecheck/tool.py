@@ -1,6 +1,7 @@
 """The MCP ``check_code`` tool: its arguments, description, annotations and structured result.
 
-``register_check_code(server)`` puts it on an ``MCPServer``; the server calls it at start-up.
+``register_check_code(server)`` puts it on an ``MCPServer``; the server calls it at start-up. It
+registers the tool without loading the checker (its grammars and regexes load on the first check).
 This is the only module of ``codecheck`` that imports ``mcp``, and the package root does not
 import it, so ``docs`` and the tests can use the checker without the SDK.
 
@@ -22,11 +23,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from pixapi_mcp.codecheck import check
+from pixapi_mcp import codecheck
 from pixapi_mcp.codecheck.findings import Finding
-from pixapi_mcp.codecheck.program import CheckTimeout
-from pixapi_mcp.codecheck.source import detect_language, normalize_language
-from pixapi_mcp.tool_result import call_result, short_text
+from pixapi_mcp.tool_result import add_tool, call_result, short_text
 
 # The largest input the tool takes (characters). Linear work: 200 KB checks in well under a second
 # here (bench/codecheck_speed.py), and no integration file a model pastes is larger.
@@ -80,8 +79,9 @@ def run_check(code: str, language: str | None, deadline: float | None = None) ->
     if not code.strip():
         raise ToolError("code is empty: pass the source code or the JSON request body to check.")
     try:
-        lang = normalize_language(language) or detect_language(code)
-        findings = check.check_code(code, lang, deadline=deadline)
+        # Through the package: the checker's modules load on the first check, not at start-up.
+        lang = codecheck.normalize_language(language) or codecheck.detect_language(code)
+        findings = codecheck.check_code(code, lang, deadline=deadline)
     except ValueError as exc:
         raise ToolError(str(exc)) from None
     next_step = (
@@ -94,7 +94,7 @@ def run_check(code: str, language: str | None, deadline: float | None = None) ->
         language=lang,
         ok=not findings,
         findings=findings,
-        summary=check.summarize(findings, lang),
+        summary=codecheck.summarize(findings, lang),
         next_step=next_step,
     )
 
@@ -117,7 +117,7 @@ async def run_check_off_loop(
             return await anyio.to_thread.run_sync(
                 partial(runner, code, language, deadline), abandon_on_cancel=True
             )
-    except (TimeoutError, CheckTimeout):
+    except (TimeoutError, codecheck.CheckTimeout):
         raise _too_slow(budget_s) from None
 
 
@@ -156,7 +156,8 @@ def register_check_code(
         checked = await run_check_off_loop(code, language, budget_s, runner)
         return call_result(checked, checked.text())
 
-    server.add_tool(
+    add_tool(
+        server,
         check_code,
         title="Check Pixapi code",
         description=CHECK_CODE_DESCRIPTION,

@@ -29,8 +29,7 @@ from mcp_types import (
 )
 from pydantic import BaseModel, Field
 
-from pixapi_mcp import contract
-from pixapi_mcp.codecheck import normalize_language
+from pixapi_mcp import codecheck, contract
 from pixapi_mcp.codecheck.tool import READ_ONLY_LOCAL
 from pixapi_mcp.config import Settings
 from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
@@ -40,7 +39,7 @@ from pixapi_mcp.docs.pages import credits_phrase
 from pixapi_mcp.docs.recipes import LANGUAGE_NAMES, TASK_NAMES, choose, task_of
 from pixapi_mcp.docs.search import COVERED_THRESHOLD, SearchHit, SearchIndex, covered
 from pixapi_mcp.docs.sync import cached_doc, docs_cache_dir
-from pixapi_mcp.tool_result import call_result, short_text
+from pixapi_mcp.tool_result import add_tool, call_result, short_text
 
 MODELS_SCHEME = "pixapi://models/"
 PAGE_TEMPLATE = "pixapi://docs/{page}"
@@ -190,7 +189,7 @@ class DocsService:
 
     def integrate_prompt(self, language: str, task: str) -> str:
         try:
-            lang = normalize_language(language)
+            lang = codecheck.normalize_language(language)
         except ValueError:
             lang = None
         recipe_lang = lang if lang in LANGUAGE_NAMES else None
@@ -291,9 +290,12 @@ def register_docs(server: MCPServer[Any], settings: Settings) -> None:
     bundle = service.bundle
 
     def static(uri: str, name: str, title: str, description: str, read: Callable[[], str]) -> None:
+        # Built directly rather than with FunctionResource.from_function, which wraps ``read`` in
+        # pydantic's validate_call (a validator built per resource at start-up, run on every read)
+        # to check the arguments of a function that takes none.
         server.add_resource(
-            FunctionResource.from_function(
-                read, uri=uri, name=name, title=title, description=description, mime_type=MARKDOWN
+            FunctionResource(
+                uri=uri, name=name, title=title, description=description, mime_type=MARKDOWN, fn=read
             )
         )
 
@@ -378,7 +380,8 @@ def register_docs(server: MCPServer[Any], settings: Settings) -> None:
         found = service.search(query, max_chars)
         return call_result(found, found.text())
 
-    server.add_tool(
+    add_tool(
+        server,
         search_docs,
         title="Search Pixapi docs",
         description=SEARCH_DESCRIPTION,

@@ -75,7 +75,8 @@ class ToolBoundary(MCPServer[AppState]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
+        # The registry's own records: list_tools() would build every tool's wire model on each call.
+        schemas = {tool.name: tool.parameters for tool in self._tool_manager.list_tools()}
         schema = schemas.get(name)
         if schema is None:
             raise unknown_tool(name, list(schemas))

@@ -1,5 +1,6 @@
 """How a tool is registered: its function, title, description and annotations in one record, and
-the annotation sets the tools share.
+the annotation sets the tools share. Registration itself is ``tool_result.add_tool``, shared with
+``search_docs`` and ``check_code``.
 
 Annotations are truthful (a test walks ``tools/list`` and checks every hint): paid generation is
 not read-only, not idempotent and open-world; ``--read-only`` leaves out what is not read-only.
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcp_types import ToolAnnotations
+
+from pixapi_mcp.tool_result import add_tool
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
@@ -46,8 +49,13 @@ class ToolDef:
         return self.fn.__name__
 
     def add_to(self, server: MCPServer[AppState], meta: dict[str, Any] | None = None) -> None:
-        server.add_tool(
-            self.fn, title=self.title, description=self.description, annotations=self.annotations, meta=meta
+        add_tool(
+            server,
+            self.fn,
+            title=self.title,
+            description=self.description,
+            annotations=self.annotations,
+            meta=meta,
         )
 
 
