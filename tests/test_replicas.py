@@ -103,7 +103,9 @@ async def alternating_client(
 
 def twin(first: SandboxedApp, env: dict[str, str], make_settings: Callable[..., Settings]) -> SandboxedApp:
     """A second replica on the same sandbox, clock and folders, with ``env`` as its own variables."""
-    settings = make_settings({**env, "PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": "http://sandbox.test"}, sandbox=True)
+    settings = make_settings(
+        {**env, "PIXAPI_KEY": "sk-sandbox", "PIXAPI_BASE_URL": "http://sandbox.test"}, sandbox=True
+    )
     return SandboxedApp(settings, first.sandbox, first.timer, first.http)
 
 
