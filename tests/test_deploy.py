@@ -42,7 +42,9 @@ def test_compose_has_postgres_three_replicas_and_haproxy() -> None:
     assert replica["build"]["dockerfile"] == "deploy/Dockerfile"
     assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
     env: dict[str, str] = replica["environment"]
-    assert env["PIXAPI_LEDGER_URL"].startswith("postgresql://") and "@postgres:5432/" in env["PIXAPI_LEDGER_URL"]
+    assert (
+        env["PIXAPI_LEDGER_URL"].startswith("postgresql://") and "@postgres:5432/" in env["PIXAPI_LEDGER_URL"]
+    )
     # Shared outputs: the same volume, at the path PIXAPI_OUTPUT_DIR names, on every replica.
     assert replica["volumes"] == [f"outputs:{env['PIXAPI_OUTPUT_DIR']}"]
     assert "outputs" in _compose()["volumes"]

@@ -141,7 +141,9 @@ async def _judge(topo: Topology, works: list[Work], credits: float) -> None:
                 problems.append(f"client {work.index}: {path} is not a file in the shared folder")
     refused = [w for w in works if w.refused is not None]
     if len(accepted) != int(CAP // PRICE):
-        problems.append(f"{len(accepted)} calls accepted, {len(refused)} refused; the cap allows {CAP // PRICE:g}")
+        problems.append(
+            f"{len(accepted)} calls accepted, {len(refused)} refused; the cap allows {CAP // PRICE:g}"
+        )
     if wrong := [w.refused for w in refused if "PIXAPI_MAX_CREDITS_PER_DAY" not in (w.refused or "")]:
         problems.append(f"refusals that do not name the daily cap: {wrong[:3]}")
     reconnects = sum(len(w.errors) for w in works)
@@ -176,6 +178,7 @@ async def test_one_replica_killed_mid_task_survivors_finish_everything(
         tmp_path, ledger_url=pg_url, credits=credits, image_task_s=4, env=REPLICA_ENV
     ) as topo:
         victim = topo.replicas[0]
+        before = 0
         with anyio.fail_after(RUN_TIMEOUT_S):
             async with anyio.create_task_group() as tg:
                 for work in works:

@@ -200,7 +200,7 @@ async def topology(
                 str(credits),
                 "--image-task-s",
                 str(image_task_s),
-            ],  # fmt: skip
+            ],
             _env(base, HOME=str(root / "home"), PIXAPI_LOG_LEVEL="INFO"),
             r"sandbox API at (http://127\.0\.0\.1:\d+)",
         )
