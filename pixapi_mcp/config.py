@@ -43,6 +43,9 @@ DEFAULT_VIDEO_CREDITS_ESTIMATE = 20.0
 # host give up first; the time spent asking comes out of the tool deadline's waiting budget.
 DEFAULT_CONFIRM_TIMEOUT_S = 30.0
 
+# The request-state codec (the SDK's AES-256-GCM, HKDF-derived) wants 32 bytes of secret randomness.
+MIN_STATE_KEY_BYTES = 32
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
@@ -149,6 +152,12 @@ class Settings(BaseModel):
     )
     mcp_token: SecretStr | None = Field(
         default=None, description="PIXAPI_MCP_TOKEN: bearer token MCP clients present over HTTP."
+    )
+    mcp_state_keys: tuple[SecretStr, ...] = Field(
+        default=(),
+        description="PIXAPI_MCP_STATE_KEY: the key (at least 32 characters; a comma list to rotate: the first "
+        "seals, all open) sealing the state of a confirmation or roots round trip, shared by every "
+        "replica so either half may land on any of them (unset: a random key per process).",
     )
     mcp_allowed_hosts: tuple[str, ...] = Field(
         default=(),
@@ -283,6 +292,20 @@ class Settings(BaseModel):
     log_level: LogLevel = Field(
         default="INFO", description="PIXAPI_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR (logs go to stderr)."
     )
+
+    @field_validator("mcp_state_keys")
+    @classmethod
+    def _check_state_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        # The SDK's AES-GCM codec refuses shorter keys; say so here, naming no key.
+        for index, key in enumerate(value):
+            if len(key.get_secret_value().encode()) < MIN_STATE_KEY_BYTES:
+                raise ValueError(
+                    f"key {index + 1} is shorter than {MIN_STATE_KEY_BYTES} characters; make one with "
+                    'python -c "import secrets; print(secrets.token_hex(32))"'
+                )
+        if len({k.get_secret_value() for k in value}) != len(value):
+            raise ValueError("the same key is listed twice")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -419,6 +442,8 @@ class Settings(BaseModel):
             value = environ.get(var, "").strip()
             if value:
                 raw[field] = value.upper() if field == "log_level" else value
+        if keys := environ.get("PIXAPI_MCP_STATE_KEY", "").strip():
+            raw["mcp_state_keys"] = tuple(SecretStr(k.strip()) for k in keys.split(",") if k.strip())
         for var, field in (
             ("PIXAPI_MCP_ALLOWED_HOSTS", "mcp_allowed_hosts"),
             ("PIXAPI_MCP_ALLOWED_ORIGINS", "mcp_allowed_origins"),
@@ -437,6 +462,7 @@ class Settings(BaseModel):
             names.update(data_dir="PIXAPI_DATA_DIR", cache_dir="PIXAPI_CACHE_DIR")
             names["allowed_dirs"] = "PIXAPI_ALLOWED_DIRS"
             names["mcp_allowed_hosts"] = "PIXAPI_MCP_ALLOWED_HOSTS"
+            names["mcp_state_keys"] = "PIXAPI_MCP_STATE_KEY"
             names["mcp_allowed_origins"] = "PIXAPI_MCP_ALLOWED_ORIGINS"
             names["mcp_scopes"] = "PIXAPI_MCP_SCOPES"
             problems: list[str] = []

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 from mcp.server import MCPServer
+from mcp.server.request_state import RequestStateSecurity
 
 from pixapi_mcp import __version__
 from pixapi_mcp.app import PixapiApp, register_outputs, tool_meta
@@ -155,6 +156,7 @@ def build_server(
         lifespan=lifespan,
         # The MCP App: its ui:// resource, and results shaped for the hosts that render it.
         extensions=[PixapiApp(settings)],
+        request_state_security=request_state_security(settings, remote=remote),
     )
     register_tools(server, read_only=settings.read_only, meta=tool_meta())
     register_outputs(server)
@@ -162,6 +164,25 @@ def build_server(
     register_docs(server, settings)
     register_check_code(server)
     return server
+
+
+def request_state_security(settings: Settings, *, remote: bool = False) -> RequestStateSecurity | None:
+    """How the state of a ``Resolve`` round trip (a spend confirmation, a roots question) is sealed
+    while the client holds it: under ``PIXAPI_MCP_STATE_KEY`` when set (the first key seals, every
+    key opens), so the answer may come back to any replica holding the same keys; otherwise None,
+    the SDK's random key made for this process, which only this process can open.
+
+    The server's name ("pixapi") is the audience every token is bound to, so state minted by
+    another service sharing the key is refused. The keys are never logged."""
+    if settings.mcp_state_keys:
+        return RequestStateSecurity(keys=[k.get_secret_value() for k in settings.mcp_state_keys])
+    if remote:
+        # One process cannot know whether it has siblings; say once what a second replica needs.
+        log.info(
+            "request state is sealed with a key of this process only: behind a load balancer with "
+            "more than one replica, set the same PIXAPI_MCP_STATE_KEY on every replica"
+        )
+    return None
 
 
 # -- transports ---------------------------------------------------------------------------------
