@@ -4,14 +4,15 @@ Paid media work outlives chats, host timeouts and server restarts: ``list_tasks`
 ledger, and ``get_task`` resumes unfinished tasks from it, on any replica. ``interface`` is what
 the tools use (``LedgerStore``); ``sqlite`` the default store (one file) and ``postgres`` the one
 replicas share (``PIXAPI_LEDGER_URL``); ``schema`` what a row is; ``budget`` the caps the store
-enforces with the reservation; ``reads`` the queries both run; ``pending`` the changes a store has
-not taken yet.
+enforces with the reservation; ``admin`` the operator's budget overrides and usage; ``reads`` the
+queries both run; ``pending`` the changes a store has not taken yet.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pixapi_mcp.ledger.admin import UNLIMITED, BudgetLimits, UsageRow
 from pixapi_mcp.ledger.budget import DEPLOYMENT, BudgetExceeded, Cap, Scope, window
 from pixapi_mcp.ledger.interface import LedgerStore
 from pixapi_mcp.ledger.schema import (
@@ -40,7 +41,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "STATUSES",
     "UNFINISHED",
+    "UNLIMITED",
     "BudgetExceeded",
+    "BudgetLimits",
     "Cap",
     "LedgerError",
     "LedgerRow",
@@ -51,6 +54,7 @@ __all__ = [
     "NewRow",
     "Scope",
     "SqliteLedger",
+    "UsageRow",
     "ledger_status",
     "make_ledger",
     "migrate",

@@ -39,12 +39,13 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Final, TypeVar, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 import anyio
 import anyio.to_thread
 
 from pixapi_mcp.ledger import reads
+from pixapi_mcp.ledger.admin import StoreAdmin
 from pixapi_mcp.ledger.budget import Cap, check, total_query
 from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
@@ -76,7 +77,7 @@ BUSY_TIMEOUT_S: Final = 1.0
 RETRY_S: Final = 2.0
 
 
-class SqliteLedger:
+class SqliteLedger(StoreAdmin):
     """The ledger file. Async methods never run SQLite on the event loop; see the module."""
 
     def __init__(
@@ -445,6 +446,19 @@ class SqliteLedger:
         """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
         read = reads.recent(self._pending, limit, statuses, owner)
         return await self._read(lambda conn: self._run(conn, read))
+
+    async def _fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return await self._read(lambda conn: [dict(r) for r in conn.execute(sql, args).fetchall()])
+
+    async def _execute(self, sql: str, args: Sequence[Any]) -> None:
+        await self.ready()
+
+        def write() -> None:
+            with self._write_lock, _as_ledger_error(self.path):
+                assert self._writer is not None
+                self._writer.execute(sql, args)
+
+        await anyio.to_thread.run_sync(write)
 
     async def spent(self, cap: Cap) -> float:
         sql, args = total_query(cap, time.time())
