@@ -8,11 +8,9 @@ import time
 import pytest
 
 from pixapi_mcp.ledger import UNLIMITED, NewRow
-from tests.ledger.backends import OpenStore, ledger_url, stores
+from tests.ledger.backends import OpenStore
 
 pytestmark = pytest.mark.anyio
-
-__all__ = ["ledger_url", "stores"]
 
 
 def _request(model: str = "nano-banana") -> NewRow:
