@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pixapi_mcp.config import Settings
 from pixapi_mcp.ledger.admin import UNLIMITED, BudgetLimits, UsageRow
 from pixapi_mcp.ledger.budget import DEPLOYMENT, BudgetExceeded, Cap, Scope, window
 from pixapi_mcp.ledger.interface import LedgerStore
@@ -55,11 +56,21 @@ __all__ = [
     "Scope",
     "SqliteLedger",
     "UsageRow",
+    "ledger_of",
     "ledger_status",
     "make_ledger",
     "migrate",
     "window",
 ]
+
+
+def ledger_of(settings: Settings) -> LedgerStore:
+    """The store the server keeps for ``settings`` (and the operator's commands read):
+    ``PIXAPI_LEDGER_URL``, else the SQLite file in the data folder (in sandbox mode its own file,
+    so practice never mixes with paid work). Nothing is opened yet."""
+    url = settings.ledger_url.get_secret_value().strip() if settings.ledger_url else None
+    path = settings.data_dir / "ledger-sandbox.sqlite3" if settings.sandbox else settings.ledger_path
+    return make_ledger(url, path)
 
 
 def make_ledger(url: str | None, path: Path) -> LedgerStore:
