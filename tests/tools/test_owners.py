@@ -27,7 +27,9 @@ from pixapi_mcp.auth.caller import acting_as
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import DEFAULT_VIDEO_MODEL, SANDBOX_KEY, Endpoint
 from pixapi_mcp.ledger import make_ledger
+from tests.auth.harness import SCOPE, issuer, oauth_served
 from tests.server_harness import Harness, harness, structured, text_of
+from tests.test_http import http_client
 from tests.tools.test_money import sent
 
 pytestmark = pytest.mark.anyio
@@ -223,3 +225,33 @@ async def test_an_override_set_in_the_store_applies_at_once_and_says_when_a_mont
         async with as_caller(h, BOB) as bob:  # the override is ada's alone
             structured(await bob.call_tool("generate_image", {"prompt": "bob 1"}))
         assert _charged_to(h, "ada") == 1 and _charged_to(h, "bob") == 1
+
+
+async def test_over_http_oauth_callers_see_only_their_own_and_an_admin_scope_sees_all(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The OAuth variant, over real HTTP: identities come from verified access tokens (``sub``,
+    the team claim, the admin scope), and the same rules hold."""
+    async with (
+        issuer() as idp,
+        oauth_served(make_settings, idp, PIXAPI_MAX_CREDITS_PER_TEAM_DAY="4") as server,
+    ):
+        aud = server.settings.mcp_public_url
+        ada = idp.mint(aud=aud, scope=SCOPE, sub="ada", team="art")
+        bob = idp.mint(aud=aud, scope=SCOPE, sub="bob", team="art")
+        boss = idp.mint(aud=aud, scope=f"{SCOPE} {server.settings.mcp_admin_scope}", sub="boss")
+        async with http_client(server.base, ada) as client:
+            made = structured(await client.call_tool("generate_image", {"prompt": "ada's fox"}))
+        async with http_client(server.base, bob, mode="legacy") as client:
+            assert structured(await client.call_tool("list_tasks", {}))["tasks"] == []
+            stolen = await client.call_tool("get_task", {"task_id": made["id"], "wait_s": 0})
+            assert stolen.is_error and f"No task {made['id']!r} among your tasks." in text_of(stolen)
+            refused = await read_error(client, f"pixapi://outputs/{made['ledger_id']}/0/preview.jpg")
+            assert f"ledger row {made['ledger_id']}" in refused
+            structured(
+                await client.call_tool("generate_image", {"prompt": "bob's owl"})
+            )  # 2 + 2: the team's 4
+            over = await client.call_tool("generate_image", {"prompt": "bob's second owl"})
+            assert over.is_error and "team art's spend today (UTC)" in text_of(over)
+        async with http_client(server.base, boss) as client:
+            assert len(structured(await client.call_tool("list_tasks", {}))["tasks"]) == 2
