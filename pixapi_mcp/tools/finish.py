@@ -100,9 +100,13 @@ async def finish(
     place: CallPlace,
     shape: ResultShape,
     created_at: int | None,
+    *,
+    saved: LedgerRow | None = None,
 ) -> CallToolResult:
-    """A task that ended: its outputs saved (or reused) and recorded, or its failure raised."""
-    row = await state.ledger.get(row_id)
+    """A task that ended: its outputs saved (or reused) and recorded, or its failure raised.
+    ``saved``: the task's row just read, with every one of its ``paths`` just seen on disk (a
+    repeat ``get_task``), so neither is looked up again."""
+    row = saved or await state.ledger.get(row_id)
     _settle(state, row_id, task)  # a no-op when the paid call already settled it
     if task.status == "failed":
         reason = _task_error_text(task)
@@ -116,7 +120,7 @@ async def finish(
         )
     items = [(item.url, item.b64_json) for item in (task.result.data if task.result else [])]
     await reporter.report(99, "downloading outputs")
-    outputs = await reuse_or_save(state, row, place, items)
+    outputs = await reuse_or_save(state, row, place, items, found=saved is not None)
     images = await _describe(outputs, place.kind)
     paths = [o.path for o in outputs if o.path]
     model = task.model or (row.model if row else place.model)

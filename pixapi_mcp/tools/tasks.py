@@ -57,7 +57,7 @@ async def _get_task(
             id=task_id, status="completed", progress=100, model=row.model, credits_cost=row.credits_charged
         )
         place = CallPlace(Path(row.output_dir or "."), _kind_of(row), row.model, row.prompt)
-        return await finish(state, reporter, row.id, task, place, "task", None)
+        return await finish(state, reporter, row.id, task, place, "task", None, saved=row)
     # A task this ledger does not know (submitted elsewhere) gets a row only once the API has
     # confirmed it exists, so a mistyped id leaves nothing behind.
     try:
