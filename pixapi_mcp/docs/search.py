@@ -43,6 +43,10 @@ from pixapi_mcp.docs.lexicon import SYNONYMS, analyze, tokenize
 COVERED_THRESHOLD = 0.5
 # The fitted logistic models, bias first, then one weight per feature (see ``Features``):
 # whether the docs answer the question at all, and whether a hit is a right section if they do.
+# Longer queries are searched in a worker thread (the search_docs tool): their cost grows with
+# their length (about 1 ms per 250 characters of unknown terms), a question's is a fraction of a
+# thread hop.
+INLINE_QUERY_CHARS = 256
 _ANSWERABLE_WEIGHTS = (-4.12, -1.21, -5.82, 2.17, 2.52)
 _RIGHT_WEIGHTS = (-7.85, -0.11, 0.76, 6.42)
 

@@ -260,11 +260,9 @@ async def _save_into(
         out = SavedOutput(url=url)
         try:
             if b64 is not None:
-                data = base64.b64decode(b64)
-                saved_as = media.output_format(data)
-                name = media.output_name(place.kind, place.model, place.prompt, index, saved_as.extension)
-                path = await anyio.to_thread.run_sync(media.write_new_file, folder, name, data)
-                out.path, out.bytes, out.media_type = str(path), len(data), saved_as.media_type
+                # Decoding, reading the format and writing (megabytes) in one worker-thread call.
+                path, size, media_type = await anyio.to_thread.run_sync(_write_b64, folder, place, index, b64)
+                out.path, out.bytes, out.media_type = str(path), size, media_type
             elif url is not None:
                 remaining = deadline - state.timer.now()
                 download = await _download_new(state, place, folder, url, index, remaining)
@@ -279,6 +277,13 @@ async def _save_into(
             out.download_error = str(exc)
         outputs.append(out)
     return outputs
+
+
+def _write_b64(folder: media.OpenFolder, place: CallPlace, index: int, b64: str) -> tuple[Path, int, str]:
+    data = base64.b64decode(b64)
+    saved_as = media.output_format(data)
+    name = media.output_name(place.kind, place.model, place.prompt, index, saved_as.extension)
+    return media.write_new_file(folder, name, data), len(data), saved_as.media_type
 
 
 async def reuse_or_save(
