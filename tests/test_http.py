@@ -620,27 +620,31 @@ async def test_other_sessions_are_served_over_http_while_a_large_check_runs(
     data_uri = "data:image/png;base64," + base64.b64encode(_tiny_png()).decode()
     long_query = ("poll a video task until it completes and save the file " * 40)[:2000]
     answered: dict[str, Any] = {}
-    async with served.http, serving(app) as base:
-        async with http_client(base) as checker, http_client(base) as other:
+    async with (
+        served.http,
+        serving(app) as base,
+        http_client(base) as checker,
+        http_client(base) as other,
+    ):
 
-            async def check() -> None:
-                answered["check"] = await checker.call_tool("check_code", {"code": large, "language": "python"})
+        async def check() -> None:
+            answered["check"] = await checker.call_tool("check_code", {"code": large, "language": "python"})
 
-            with anyio.fail_after(CALL_TIMEOUT_S):
-                async with anyio.create_task_group() as group:
-                    group.start_soon(check)
-                    assert await anyio.to_thread.run_sync(started.wait, CALL_TIMEOUT_S)
-                    try:
-                        answered["models"] = await other.call_tool("list_models", {})
-                        answered["question"] = await other.call_tool("search_docs", {"query": "poll a video"})
-                        answered["long"] = await other.call_tool("search_docs", {"query": long_query})
-                        answered["image"] = await other.call_tool(
-                            "edit_image",
-                            {"prompt": "make it blue", "image": data_uri, "response_format": "b64_json"},
-                        )
-                        answered["before_check"] = "check" not in answered
-                    finally:
-                        release.set()
+        with anyio.fail_after(CALL_TIMEOUT_S):
+            async with anyio.create_task_group() as group:
+                group.start_soon(check)
+                assert await anyio.to_thread.run_sync(started.wait, CALL_TIMEOUT_S)
+                try:
+                    answered["models"] = await other.call_tool("list_models", {})
+                    answered["question"] = await other.call_tool("search_docs", {"query": "poll a video"})
+                    answered["long"] = await other.call_tool("search_docs", {"query": long_query})
+                    answered["image"] = await other.call_tool(
+                        "edit_image",
+                        {"prompt": "make it blue", "image": data_uri, "response_format": "b64_json"},
+                    )
+                    answered["before_check"] = "check" not in answered
+                finally:
+                    release.set()
     assert answered["before_check"], "a call waited for the check"
     for name in ("models", "question", "long", "image", "check"):
         assert not answered[name].is_error, (name, answered[name])
