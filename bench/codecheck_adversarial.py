@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.common import Row
+
 KB = 1024
 MB = 1024 * KB
 REPO = Path(__file__).resolve().parent.parent
@@ -232,6 +234,38 @@ def _time(result: Result, timeout: float) -> str:
 
 def _size(chars: int) -> str:
     return f"{chars / MB:.1f} MB" if chars >= MB else f"{chars / KB:.1f} KB"
+
+
+def run(only: Iterable[str] = (), timeout: float = 20.0) -> list[Row]:
+    """The ``python -m bench`` row: each input's slower run (with its language and detected)
+    against its bound, the worst shown; killed or crashed runs count as over any bound."""
+    chosen = set(only)
+    shares: list[tuple[float, Case, str]] = []
+    for case in CASES:
+        if chosen and case.name not in chosen:
+            continue
+        results = (run_case(case, case.language, timeout), run_case(case, None, timeout))
+        crashed = any(r.error and not r.refused for r in results)
+        times = [r.seconds for r in results]
+        slowest = max((t for t in times if t is not None), default=float("inf"))
+        share = float("inf") if crashed or None in times else slowest / case.bound
+        refused = " (refused)" if any(r.refused for r in results) else ""
+        shares.append((share, case, f"{slowest:.3f} s of {case.bound:g} s{refused}"))
+    worst, case, shown = max(shares, key=lambda item: item[0])
+    within = sum(1 for share, _, _ in shares if share <= 1.0)
+    return [
+        Row(
+            "check_code on hostile inputs (own process each): time of the worst case / its bound",
+            worst,
+            None,
+            "x",
+            "value",
+            1.0,
+            f"`python -m bench.codecheck_adversarial`; {within} of {len(shares)} inputs within their bound "
+            f"(with and without language); worst: {case.name}, {shown}",
+            {c.name: round(s, 3) for s, c, _ in shares},
+        )
+    ]
 
 
 def main(argv: Iterable[str] | None = None) -> int:
