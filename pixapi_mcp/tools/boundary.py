@@ -72,10 +72,21 @@ class ToolBoundary(MCPServer[AppState]):
     """An ``MCPServer`` whose tool calls pass ``check_arguments`` on their raw arguments, and whose
     argument-validation failures read like every other error of this server."""
 
+    # Every tool's input schema, kept between calls: listing the tools builds a model per tool,
+    # which cost as much as the rest of a get_task answer. A name not in it is looked up again (a
+    # tool added since); removing a tool drops it.
+    _input_schemas: dict[str, dict[str, Any]] | None = None
+
+    def remove_tool(self, name: str) -> None:
+        self._input_schemas = None
+        super().remove_tool(name)
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
+        schemas = self._input_schemas
+        if schemas is None or name not in schemas:
+            schemas = self._input_schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
         schema = schemas.get(name)
         if schema is None:
             raise unknown_tool(name, list(schemas))
@@ -108,7 +119,7 @@ def check_arguments(
     endpoint = PAID_ENDPOINTS.get(tool)
     problems = _rule_problems(tool, endpoint, properties, args) if endpoint is not None else []
     named = {p.where for p in problems}
-    owners = _owners(tool, schemas or {})
+    owners = _owners(tool, schemas or {}) if any(key not in properties for key in args) else {}
     unknown = [
         _unknown(tool, key, properties, owners) for key in args if key not in properties and key not in named
     ]

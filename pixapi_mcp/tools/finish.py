@@ -44,9 +44,12 @@ async def pending(
     model: str,
     shape: ResultShape,
     poll_after_s: float,
+    *,
+    current: LedgerRow | None = None,
 ) -> CallToolResult:
-    """The handle of unfinished work: its id, progress and the get_task call that resumes it."""
-    row = await state.ledger.get(row_id)
+    """The handle of unfinished work: its id, progress and the get_task call that resumes it.
+    ``current``: the row as just read, when nothing has written it since (not read again)."""
+    row = current or await state.ledger.get(row_id)
     created, _ = await _task_facts(state, row, row_id, created_at or task.created_at or task.created, None)
     result = MediaResult(
         id=task.id,

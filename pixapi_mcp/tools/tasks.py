@@ -93,8 +93,17 @@ async def _get_task(
     else:
         row_id = row.id
     if not task.is_terminal:
+        # wait_for_task writes the row only when the status or progress moved.
+        unchanged = row is not None and (row.status, row.progress) == (task.status, task.progress)
         return await pending(
-            state, task, row_id, task.created_at, task.model or place.model, "task", poll_after
+            state,
+            task,
+            row_id,
+            task.created_at,
+            task.model or place.model,
+            "task",
+            poll_after,
+            current=row if unchanged else None,
         )
     return await finish(state, reporter, row_id, task, place, "task", task.created_at)
 
