@@ -407,7 +407,7 @@ class SearchIndex:
 
 def _heading_match(query: _Query, doc: _Doc) -> float:
     """How much of the section's heading the question spells out, 0..1."""
-    if not doc.heading:
+    if doc.heading.isdisjoint(query.weights):  # most sections: nothing to add up
         return 0.0
     return sum(min(1.0, query.weights.get(term, 0.0)) for term in doc.heading) / len(doc.heading)
 
