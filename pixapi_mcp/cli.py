@@ -54,6 +54,32 @@ def _config(args: argparse.Namespace, env: Mapping[str, str], out: Callable[[str
     return 0
 
 
+def _token(args: argparse.Namespace, settings: Settings, out: Callable[[str], None]) -> int:
+    """``token create|revoke|list``: the named tokens file; a created token goes to stdout once."""
+    from pixapi_mcp.auth.tokens import TokenFile, TokenFileError
+
+    tokens = TokenFile(settings.tokens_path)
+    try:
+        if args.token_command == "create":
+            out(tokens.create(args.name, team=args.team, admin=args.admin))
+            _note(f"# token for {args.name} created in {tokens.path}: shown once, only its hash is kept")
+        elif args.token_command == "revoke":
+            if not tokens.revoke(args.name):
+                _note(f"pixapi-mcp: no token named {args.name!r} in {tokens.path}")
+                return 1
+            _note(f"# revoked {args.name}: a running server refuses it from its next request")
+        else:
+            for entry in tokens.listed():
+                extra = "".join(
+                    [f" team={entry.team}" if entry.team else "", " admin" if entry.admin else ""]
+                )
+                out(f"{entry.name}\tcreated {entry.created_at}{extra}")
+    except (TokenFileError, OSError) as exc:
+        _note(f"pixapi-mcp: {exc}")
+        return 1
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixapi-mcp",
@@ -90,6 +116,16 @@ def _build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="manage the bundled Pixapi docs")
     docs_sub = docs.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
     docs_sub.add_parser("sync", help="refresh the docs mirror from pixapi.ai into the local cache")
+
+    token = sub.add_parser("token", help="named tokens for HTTP callers (PIXAPI_MCP_TOKENS_FILE)")
+    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_sub.add_parser("create", help="make a token for NAME and print it once")
+    create.add_argument("name")
+    create.add_argument("--team", help="the caller's team (for team budgets)")
+    create.add_argument("--admin", action="store_true", help="may see every caller's work")
+    revoke = token_sub.add_parser("revoke", help="revoke NAME's token (a running server stops accepting it)")
+    revoke.add_argument("name")
+    token_sub.add_parser("list", help="names, teams and creation dates (never tokens)")
 
     config = sub.add_parser(
         "config",
@@ -195,4 +231,6 @@ def main(
         return sync_docs_command(settings, out=out)
     if command == "config":
         return _config(args, env, out)
+    if command == "token":
+        return _token(args, settings, out)
     raise AssertionError(f"unhandled command {command}")  # argparse rejects unknown commands

@@ -14,7 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_BASE_URL = "https://api.pixapi.ai"
 APP_DIR_NAME = "pixapi-mcp"
@@ -150,6 +159,43 @@ class Settings(BaseModel):
         default=(),
         description="PIXAPI_MCP_ALLOWED_ORIGINS: comma-separated browser Origins allowed over HTTP.",
     )
+    # Identity over HTTP (pixapi_mcp.auth): OAuth when ISSUER and PUBLIC_URL are set, else named
+    # tokens when the tokens file exists, else PIXAPI_MCP_TOKEN.
+    mcp_issuer: str | None = Field(
+        default=None,
+        description="PIXAPI_MCP_ISSUER: the OAuth issuer whose access tokens (JWT) the server accepts over HTTP.",
+    )
+    mcp_public_url: str | None = Field(
+        default=None,
+        description="PIXAPI_MCP_PUBLIC_URL: this server's own URL (e.g. https://mcp.example.com/mcp): the "
+        "OAuth resource, and the audience a token must name.",
+    )
+    mcp_jwks_url: str | None = Field(
+        default=None,
+        description="PIXAPI_MCP_JWKS_URL: where the issuer's signing keys are (unset: from the issuer's metadata).",
+    )
+    mcp_scopes: tuple[str, ...] = Field(
+        default=(),
+        description="PIXAPI_MCP_SCOPES: scopes every OAuth token must carry (space or comma list).",
+    )
+    mcp_admin_scope: str = Field(
+        default="pixapi:admin",
+        description="PIXAPI_MCP_ADMIN_SCOPE: the OAuth scope that makes a caller an admin.",
+    )
+    mcp_team_claim: str = Field(
+        default="team", description="PIXAPI_MCP_TEAM_CLAIM: the token claim naming a caller's team."
+    )
+    mcp_tokens_file: Path | None = Field(
+        default=None,
+        description="PIXAPI_MCP_TOKENS_FILE: named tokens (`pixapi-mcp token create NAME`); unset: "
+        "tokens.json in PIXAPI_DATA_DIR.",
+    )
+    mcp_rate_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="PIXAPI_MCP_RATE_PER_MINUTE: HTTP requests one caller may make per minute, in bursts of "
+        "as many (0: no limit).",
+    )
     connect_timeout_s: float = Field(
         default=10.0,
         gt=0,
@@ -236,7 +282,33 @@ class Settings(BaseModel):
         # OpenAI SDK habit: a base URL ending in /v1 would make every path /v1/v1/...
         return value.removesuffix("/v1")
 
-    @field_validator("output_dir", "data_dir", "cache_dir")
+    @field_validator("mcp_issuer", "mcp_public_url", "mcp_jwks_url")
+    @classmethod
+    def _check_auth_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        # An issuer is compared as an exact string (RFC 8414: Auth0's ends in "/"), so only this
+        # server's own URL is normalised, to the form without a trailing slash the MCP spec prefers.
+        value = value.strip().rstrip("/") if info.field_name == "mcp_public_url" else value.strip()
+        if not re.match(
+            r"^https://[^/?#\s]+[^?#\s]*$|^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/[^?#\s]*)?$", value
+        ):
+            raise ValueError("must be an https:// URL without query or fragment (http:// only on loopback)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_oauth_pair(self) -> Settings:
+        # One without the other would serve without identity, or refuse every token: say so at start.
+        if (self.mcp_issuer is None) != (self.mcp_public_url is None):
+            missing = "PIXAPI_MCP_PUBLIC_URL" if self.mcp_public_url is None else "PIXAPI_MCP_ISSUER"
+            raise ValueError(f"OAuth needs both PIXAPI_MCP_ISSUER and PIXAPI_MCP_PUBLIC_URL; set {missing}")
+        if self.mcp_issuer is None and (self.mcp_jwks_url or self.mcp_scopes):
+            raise ValueError(
+                "PIXAPI_MCP_JWKS_URL and PIXAPI_MCP_SCOPES apply to OAuth: set PIXAPI_MCP_ISSUER too"
+            )
+        return self
+
+    @field_validator("output_dir", "data_dir", "cache_dir", "mcp_tokens_file")
     @classmethod
     def _expand_home(cls, value: Path | None) -> Path | None:
         # Host JSON configs do not expand "~"; do it here so "~/images" means the home folder.
@@ -246,6 +318,11 @@ class Settings(BaseModel):
     def ledger_path(self) -> Path:
         """Where the SQLite ledger of paid requests lives."""
         return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def tokens_path(self) -> Path:
+        """Where the named tokens live (``pixapi-mcp token create``): hashes only, never a token."""
+        return self.mcp_tokens_file or self.data_dir / "tokens.json"
 
     @property
     def default_output_dir(self) -> Path:
@@ -293,6 +370,13 @@ class Settings(BaseModel):
             "PIXAPI_BASE_URL": "base_url",
             "PIXAPI_OUTPUT_DIR": "output_dir",
             "PIXAPI_MCP_TOKEN": "mcp_token",
+            "PIXAPI_MCP_ISSUER": "mcp_issuer",
+            "PIXAPI_MCP_PUBLIC_URL": "mcp_public_url",
+            "PIXAPI_MCP_JWKS_URL": "mcp_jwks_url",
+            "PIXAPI_MCP_ADMIN_SCOPE": "mcp_admin_scope",
+            "PIXAPI_MCP_TEAM_CLAIM": "mcp_team_claim",
+            "PIXAPI_MCP_TOKENS_FILE": "mcp_tokens_file",
+            "PIXAPI_MCP_RATE_PER_MINUTE": "mcp_rate_per_minute",
             "PIXAPI_CONNECT_TIMEOUT_S": "connect_timeout_s",
             "PIXAPI_REQUEST_TIMEOUT_S": "request_timeout_s",
             "PIXAPI_TOOL_DEADLINE_S": "tool_deadline_s",
@@ -318,6 +402,8 @@ class Settings(BaseModel):
         ):
             if listed := environ.get(var, "").strip():
                 raw[field] = tuple(item.strip() for item in listed.split(",") if item.strip())
+        if scopes := environ.get("PIXAPI_MCP_SCOPES", "").replace(",", " ").split():
+            raw["mcp_scopes"] = tuple(scopes)
         if dirs := environ.get("PIXAPI_ALLOWED_DIRS", "").strip():
             raw["allowed_dirs"] = tuple(Path(p).expanduser() for p in dirs.split(os.pathsep) if p)
         raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -329,8 +415,12 @@ class Settings(BaseModel):
             names["allowed_dirs"] = "PIXAPI_ALLOWED_DIRS"
             names["mcp_allowed_hosts"] = "PIXAPI_MCP_ALLOWED_HOSTS"
             names["mcp_allowed_origins"] = "PIXAPI_MCP_ALLOWED_ORIGINS"
+            names["mcp_scopes"] = "PIXAPI_MCP_SCOPES"
             problems: list[str] = []
             for err in exc.errors(include_input=False):
-                field = str(err["loc"][0]) if err["loc"] else "?"
+                if not err["loc"]:  # a rule across variables names them itself
+                    problems.append(err["msg"].removeprefix("Value error, "))
+                    continue
+                field = str(err["loc"][0])
                 problems.append(f"{names.get(field, field)}: {err['msg']}")
             raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None

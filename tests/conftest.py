@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pixapi_mcp.config import Settings
+from tests.pg_server import pg_url, postgres  # noqa: F401  (fixtures: a throwaway PostgreSQL)
 
 # A key that must never show up anywhere a user or a model could read it.
 CANARY_KEY = "sk-canary-7f3a9c1e5b2d4086"

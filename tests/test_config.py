@@ -391,3 +391,40 @@ def test_money_settings(tmp_path: Path) -> None:
     ]:
         with pytest.raises(SettingsError, match=variable):
             Settings.from_env({"HOME": str(tmp_path), variable: value})
+
+
+def test_identity_settings_are_read_and_checked(make_settings: Callable[..., Settings]) -> None:
+    s = make_settings(
+        {
+            "PIXAPI_MCP_ISSUER": "https://tenant.auth.example/",
+            "PIXAPI_MCP_PUBLIC_URL": "https://mcp.example.com/mcp/",
+            "PIXAPI_MCP_SCOPES": "pixapi:use, pixapi:video  extra",
+            "PIXAPI_MCP_RATE_PER_MINUTE": "120",
+        }
+    )
+    # The issuer is compared as an exact string (it keeps its slash); this server's URL is normalised.
+    assert (
+        s.mcp_issuer == "https://tenant.auth.example/" and s.mcp_public_url == "https://mcp.example.com/mcp"
+    )
+    assert s.mcp_scopes == ("pixapi:use", "pixapi:video", "extra") and s.mcp_rate_per_minute == 120
+    assert s.tokens_path == s.data_dir / "tokens.json"
+    local = make_settings(
+        {"PIXAPI_MCP_ISSUER": "http://127.0.0.1:9000", "PIXAPI_MCP_PUBLIC_URL": "http://localhost:8000"}
+    )
+    assert local.mcp_issuer == "http://127.0.0.1:9000"
+    for env, named in [
+        ({"PIXAPI_MCP_ISSUER": "https://id.example"}, "PIXAPI_MCP_PUBLIC_URL"),
+        ({"PIXAPI_MCP_PUBLIC_URL": "https://mcp.example"}, "PIXAPI_MCP_ISSUER"),
+        ({"PIXAPI_MCP_SCOPES": "a"}, "PIXAPI_MCP_ISSUER"),
+        (
+            {"PIXAPI_MCP_ISSUER": "http://id.example", "PIXAPI_MCP_PUBLIC_URL": "https://m.example"},
+            "PIXAPI_MCP_ISSUER",
+        ),
+        (
+            {"PIXAPI_MCP_ISSUER": "https://id.example", "PIXAPI_MCP_PUBLIC_URL": "https://m.example#x"},
+            "PIXAPI_MCP_PUBLIC_URL",
+        ),
+        ({"PIXAPI_MCP_RATE_PER_MINUTE": "-1"}, "PIXAPI_MCP_RATE_PER_MINUTE"),
+    ]:
+        with pytest.raises(SettingsError, match=named):
+            make_settings(env)

@@ -96,6 +96,15 @@ def test_tools_know_no_httpx2() -> None:
         assert not _third_party(path, "httpx2"), path
 
 
+def test_auth_knows_only_config_and_its_caller_module_is_light() -> None:
+    """Identity sits beside the tools, not above them: ``auth`` reads settings and nothing else of
+    the package, and ``auth.caller`` (what tool code imports) loads neither the SDK nor httpx2."""
+    for path in _in("auth"):
+        assert _package_imports(path) <= {"config"}, path
+    for path in (PACKAGE / "auth" / "caller.py", PACKAGE / "auth" / "__init__.py"):
+        assert not any(_third_party(path, root) for root in ("mcp", "httpx2", "jwt", "starlette")), path
+
+
 def test_only_the_registration_modules_import_mcp() -> None:
     """docs and codecheck are libraries with one MCP face each: search and the checker can be used
     (and tested) without the SDK."""
