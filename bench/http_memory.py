@@ -1,7 +1,9 @@
 """Memory over many HTTP requests: the resident set of a ``serve --transport http --sandbox`` process
 across 20,000 MCP requests (issue 14: "RSS steady over 20,000 HTTP requests").
 
-The server runs in its own process on 127.0.0.1; eight clients in this process post raw JSON-RPC
+The server runs in its own process on 127.0.0.1, and the sandbox API in another
+(``bench.sandbox_proc``: the sandbox keeps a log of every request it answers, which is its
+memory, not the server's); eight clients in this process post raw JSON-RPC
 (the 2026-07-28 era: every request stands alone, as a stateless client or a load balancer sends
 them) cycling through ``list_models``, ``search_docs``, ``check_code``, ``list_tasks`` and (one in
 ten) ``tools/list`` (nothing paid: a paid call grows the ledger by design). VmRSS is read from
@@ -27,7 +29,7 @@ from typing import Any
 import anyio
 import httpx2
 
-from bench.common import REPO, Row, child_env, proc_status_kb, scratch_dir
+from bench.common import REPO, SANDBOX_KEY, Row, child_env, proc_status_kb, sandbox_process, scratch_dir
 
 GOAL_MB = 16.0
 CLIENTS = 8
@@ -55,16 +57,13 @@ _CALLS: list[tuple[str, str | None, dict[str, Any]]] = [
 
 
 @contextmanager
-def http_server(home: Path) -> Iterator[tuple[str, int]]:
-    """``serve --transport http --sandbox --port 0`` in its own process: (MCP URL, pid)."""
-    argv = [sys.executable, "-m", "pixapi_mcp", "serve", "--transport", "http", "--sandbox", "--port", "0"]
+def http_server(home: Path, api_url: str) -> Iterator[tuple[str, int]]:
+    """``serve --transport http --port 0`` in its own process, on the API at ``api_url``: (MCP URL,
+    pid)."""
+    argv = [sys.executable, "-m", "pixapi_mcp", "serve", "--transport", "http", "--port", "0"]
+    env = child_env(home, PIXAPI_LOG_LEVEL="INFO", PIXAPI_BASE_URL=api_url, PIXAPI_KEY=SANDBOX_KEY)
     proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=child_env(home, PIXAPI_LOG_LEVEL="INFO"),
-        cwd=REPO,
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO
     )
     try:
         assert proc.stderr is not None
@@ -158,7 +157,11 @@ async def _drive(url: str, pid: int, total: int, checkpoints: int, warm_up: int)
 
 
 def run(requests: int = 20_000, checkpoints: int = 10, warm_up: int = WARM_UP) -> list[Row]:
-    with scratch_dir("http-memory") as home, http_server(home) as (url, pid):
+    with (
+        scratch_dir("http-memory") as home,
+        sandbox_process(home) as api_url,
+        http_server(home, api_url) as (url, pid),
+    ):
         started = time.perf_counter()
         samples = anyio.run(_drive, url, pid, requests, checkpoints, warm_up)
         elapsed = time.perf_counter() - started
@@ -172,7 +175,7 @@ def run(requests: int = 20_000, checkpoints: int = 10, warm_up: int = WARM_UP) -
             "MB",
             "delta",
             GOAL_MB,
-            f"`serve --transport http --sandbox` in its own process; {CLIENTS} clients cycling list_models, "
+            f"`serve --transport http` in its own process, the sandbox API in another; {CLIENTS} clients cycling list_models, "
             f"search_docs, check_code, list_tasks and tools/list; second half: {end - half:+.1f} MB; "
             f"{requests / elapsed:.0f} requests/s",
             {"rss_mb": [[n, round(mb, 1)] for n, mb in samples]},
