@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bench.common import Row
 from pixapi_mcp import contract
 from pixapi_mcp.codecheck import check_code
 
@@ -343,6 +344,35 @@ def summary(report: Report) -> dict[str, Any]:
     return {mode: {form or "all": row(mode, form) for form in (*FORMS, None)} for mode in MODES} | {
         "differ": [a.snippet.name for a, _ in report.differing()]
     }
+
+
+def run(forms: Iterable[str] = FORMS) -> list[Row]:
+    """The ``python -m bench`` rows: recall of planted mistakes and the false-positive rate on
+    correct snippets, language given (the bars ``tests/codecheck/test_corpus.py`` holds)."""
+    report = measure(load_corpus(forms=forms))
+    lang, auto = report.tally("language", None), report.tally("auto", None)
+    where = f"`python -m bench.codecheck_corpus`; {len(report.outcomes['language'])} snippets"
+    return [
+        Row(
+            "check_code corpus: recall of planted mistakes",
+            100 * lang.recall,
+            None,
+            "%",
+            "value",
+            98.0,
+            f"{where}; {lang.caught} of {lang.planted} (language detected: {100 * auto.recall:.1f}%)",
+            better="higher",
+        ),
+        Row(
+            "check_code corpus: correct snippets with a finding",
+            100 * lang.fp_rate,
+            None,
+            "%",
+            "value",
+            1.0,
+            f"{where}; {lang.flagged} of {lang.correct} (language detected: {100 * auto.fp_rate:.1f}%)",
+        ),
+    ]
 
 
 def main(argv: Iterable[str] | None = None) -> int:

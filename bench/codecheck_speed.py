@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.common import Row
 from pixapi_mcp.codecheck import check_code
 
 REPO = Path(__file__).resolve().parent.parent
@@ -172,6 +173,31 @@ def measure(case: Case, size: int, repeats: int) -> tuple[float, float, int | st
         best_cpu = min(best_cpu, time.process_time() - cpu)
         best_wall = min(best_wall, time.perf_counter() - wall)
     return best_cpu, best_wall, outcome
+
+
+def run(scale: float = 1.0, repeats: int = 2) -> list[Row]:
+    """The ``python -m bench`` row: every case's CPU time against its bound, the worst shown."""
+    size = int(MB * scale)
+    shares: list[tuple[float, Case, float]] = []
+    for case in cases(scale):
+        cpu, _, _ = measure(case, size, repeats)
+        shares.append((cpu / case.bound_s, case, cpu))
+    worst, case, cpu = max(shares, key=lambda item: item[0])
+    within = sum(1 for share, _, _ in shares if share <= 1.0)
+    return [
+        Row(
+            "check_code on 1 MB and adversarial inputs: CPU time of the worst case / its bound",
+            worst,
+            None,
+            "x",
+            "value",
+            1.0,
+            f"`python -m bench.codecheck_speed`; {within} of {len(shares)} cases within their bound at "
+            f"{size:,} characters; worst: {case.name} ({case.language or 'detected'}), {cpu:.2f} s CPU of "
+            f"{case.bound_s:g} s; best of {repeats}",
+            {c.name: round(t, 3) for _, c, t in shares},
+        )
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,28 +27,46 @@ PROTOCOL_VERSION = "2025-11-25"  # the initialize-handshake era every host speak
 
 @dataclass
 class Row:
-    """One benchmark result: ``measured`` against ``floor`` (same run), as a ratio or a delta."""
+    """One benchmark result: ``measured`` against ``floor`` (same run), as a ratio or a delta, or a
+    ``value`` on its own (a figure with an absolute goal: milliseconds per search, a recall)."""
 
     benchmark: str
     measured: float
-    floor: float
+    floor: float | None
     unit: str
-    compare: Literal["ratio", "delta"]
+    compare: Literal["ratio", "delta", "value"]
     goal: float | None
-    """Upper bound on the ratio or the delta; None: reported, no goal."""
+    """Bound on the ratio, delta or value (upper, or lower when ``better`` is "higher"); None:
+    reported, no goal."""
     note: str = ""
     detail: dict[str, Any] = field(default_factory=dict[str, Any])
+    rounds: list[float] = field(default_factory=list[float])
+    """The compared figure of each repeated, interleaved round (each with its own floor); when
+    given, the row's value is their median and their min and max are shown."""
+    better: Literal["lower", "higher"] = "lower"
 
     @property
     def value(self) -> float:
-        """The ratio ``measured / floor`` or the delta ``measured - floor``."""
+        """The median over ``rounds`` when there are any; else the ratio ``measured / floor``, the
+        delta ``measured - floor``, or ``measured`` itself."""
+        if self.rounds:
+            return statistics.median(self.rounds)
+        if self.compare == "value" or self.floor is None:
+            return self.measured
         if self.compare == "ratio":
             return self.measured / self.floor if self.floor else float("inf")
         return self.measured - self.floor
 
     @property
+    def spread(self) -> tuple[float, float] | None:
+        """(min, max) over ``rounds``, when there are at least two."""
+        return (min(self.rounds), max(self.rounds)) if len(self.rounds) > 1 else None
+
+    @property
     def met(self) -> bool | None:
-        return None if self.goal is None else self.value <= self.goal
+        if self.goal is None:
+            return None
+        return self.value >= self.goal if self.better == "higher" else self.value <= self.goal
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -57,8 +75,24 @@ class Row:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Row:
-        names = ("benchmark", "measured", "floor", "unit", "compare", "goal", "note", "detail")
+        names = (
+            "benchmark",
+            "measured",
+            "floor",
+            "unit",
+            "compare",
+            "goal",
+            "note",
+            "detail",
+            "rounds",
+            "better",
+        )
         return cls(**{k: data[k] for k in names if k in data})
+
+
+def ratios(measured: Sequence[float], floor: Sequence[float]) -> list[float]:
+    """Round-by-round ratios of two interleaved series (each round's figure over its own floor)."""
+    return [m / f for m, f in zip(measured, floor, strict=True) if f]
 
 
 def median(values: Sequence[float]) -> float:

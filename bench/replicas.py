@@ -138,6 +138,7 @@ def run(clients: int = 24, calls: int = 4) -> list[Row]:
             None,
             note,
             detail,
+            better="higher",
         ),
         Row(
             "replicas: p50 latency, 3 replicas vs 1",

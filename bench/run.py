@@ -23,7 +23,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, concurrency, memory, polling, roundtrip
+from bench import (
+    codecheck_adversarial,
+    codecheck_corpus,
+    codecheck_speed,
+    concurrency,
+    http_cpu,
+    http_memory,
+    memory,
+    polling,
+    replicas,
+    roundtrip,
+    search_quality,
+    startup,
+)
 from bench.common import REPO, Row, machine
 
 BENCH_DIR = REPO / "bench"
@@ -45,18 +58,34 @@ def plan(quick: bool) -> dict[str, Runner]:
     """Each benchmark with its sizes: tiny for ``--quick``, the real ones otherwise."""
     if quick:
         return {
-            "coldstart": lambda: _rows(coldstart.run(repeats=1)),
-            "roundtrip": lambda: _rows(roundtrip.run(rounds=1, per_round=3, first_looks=1)),
-            "concurrency": lambda: _rows(concurrency.run(concurrency=4, rounds=1, image_size="64x64")),
+            "startup": lambda: _rows(startup.run(repeats=1, phase_repeats=1)),
+            "http_cpu": lambda: _rows(http_cpu.run(rounds=1, calls=2)),
+            "roundtrip": lambda: _rows(roundtrip.run(rounds=2, per_round=3, first_looks=1)),
+            "concurrency": lambda: _rows(concurrency.run(concurrency=4, rounds=2, image_size="64x64")),
             "polling": lambda: polling.run(durations=(10.0,), phases=(0.5,)),
             "memory": lambda: _rows(memory.run(size_mb=4)),
+            "search": lambda: _rows(search_quality.run(rounds=2)),
+            "codecheck_speed": lambda: _rows(codecheck_speed.run(scale=0.02, repeats=1)),
+            "codecheck_adversarial": lambda: _rows(
+                codecheck_adversarial.run(only=("assignment-cycle", "nested-json"))
+            ),
+            "codecheck_corpus": lambda: _rows(codecheck_corpus.run(forms=("json",))),
+            "http_memory": lambda: _rows(http_memory.run(requests=200, checkpoints=2, warm_up=50)),
+            "replicas": lambda: _rows(replicas.run(clients=4, calls=1)),
         }
     return {
-        "coldstart": lambda: _rows(coldstart.run(repeats=11)),
+        "startup": lambda: _rows(startup.run(repeats=11)),
+        "http_cpu": lambda: _rows(http_cpu.run()),
         "roundtrip": lambda: _rows(roundtrip.run(rounds=10, per_round=20, first_looks=30)),
         "concurrency": lambda: _rows(concurrency.run(concurrency=32, rounds=5)),
         "polling": lambda: polling.run(),
         "memory": lambda: _rows(memory.run(size_mb=100)),
+        "search": lambda: _rows(search_quality.run(rounds=15)),
+        "codecheck_speed": lambda: _rows(codecheck_speed.run(repeats=2)),
+        "codecheck_adversarial": lambda: _rows(codecheck_adversarial.run()),
+        "codecheck_corpus": lambda: _rows(codecheck_corpus.run()),
+        "http_memory": lambda: _rows(http_memory.run(requests=20_000)),
+        "replicas": lambda: _rows(replicas.run()),
     }
 
 
@@ -68,19 +97,39 @@ def _amount(value: float, unit: str) -> str:
         return f"{value:.2f} ms" if value < 10 else f"{value:.0f} ms"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "x":
+        return f"{value:.2f}x"
     return f"{value:g} {unit}"
 
 
-def _compared(row: Row) -> str:
+def _figure(row: Row, value: float) -> str:
     if row.compare == "ratio":
-        return f"{row.value:.2f}x"
-    return f"{row.value:+.2f} {row.unit}" if row.unit == "ms" else f"{row.value:+.1f} {row.unit}"
+        return f"{value:.2f}x"
+    if row.compare == "value":
+        return _amount(value, row.unit)
+    return f"{value:+.2f} {row.unit}" if row.unit == "ms" else f"{value:+.1f} {row.unit}"
+
+
+def _compared(row: Row) -> str:
+    return _figure(row, row.value)
+
+
+def _spread(row: Row) -> str:
+    spread = row.spread
+    return "—" if spread is None else f"{_figure(row, spread[0])} – {_figure(row, spread[1])}"
 
 
 def _goal(row: Row) -> str:
     if row.goal is None:
         return "—"
-    return f"<= {row.goal:.2f}x" if row.compare == "ratio" else f"< +{row.goal:g} {row.unit}"
+    sign = ">=" if row.better == "higher" else "<="
+    if row.compare == "ratio":
+        return f"{sign} {row.goal:.2f}x"
+    if row.compare == "value":
+        return f"{sign} {_amount(row.goal, row.unit)}"
+    return f"< +{row.goal:g} {row.unit}"
 
 
 def _met(row: Row) -> str:
@@ -93,13 +142,18 @@ def markdown(results: dict[str, Any], rows: Sequence[Row]) -> str:
         f"Measured {results['date']} on {m['nproc']} cores ({m['cpu']}), {m['implementation']} "
         f"{m['python']}, {m['platform']}; commit `{results['git']}`. Command: `{results['command']}`.",
         "",
-        "| benchmark | measured | floor | ratio / delta | goal | met? |",
-        "|---|---|---|---|---|---|",
+        "Each ratio is against a floor measured in the same run; where a row was measured in "
+        "repeated interleaved rounds, its figure is the median over the rounds (each against its "
+        "own floor) and the next column their min – max.",
+        "",
+        "| benchmark | measured | floor | ratio / delta / value | min – max | goal | met? |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        floor = "—" if row.floor is None else _amount(row.floor, row.unit)
         lines.append(
-            f"| {row.benchmark} | {_amount(row.measured, row.unit)} | {_amount(row.floor, row.unit)} "
-            f"| {_compared(row)} | {_goal(row)} | {_met(row)} |"
+            f"| {row.benchmark} | {_amount(row.measured, row.unit)} | {floor} "
+            f"| {_compared(row)} | {_spread(row)} | {_goal(row)} | {_met(row)} |"
         )
     notes = [f"- *{row.benchmark}*: {row.note}" for row in rows if row.note]
     if notes:

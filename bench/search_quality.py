@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.common import Row
 from pixapi_mcp.docs import DocsBundle
 from pixapi_mcp.docs.search import COVERED_THRESHOLD, Features, SearchIndex, _confidence  # pyright: ignore[reportPrivateUsage]
 
@@ -244,6 +245,57 @@ def timings(index: SearchIndex, sizes: Sequence[int] = (2_000, 100_000), repeats
             cells.append(f"{size:,} chars {statistics.median(runs):.1f} ms")
         lines.append(f"  {name}: " + ", ".join(cells))
     return lines
+
+
+SPEED_GOAL_MS = 0.4  # issue 14: per search_docs query
+
+
+def query_times(index: SearchIndex, questions: Sequence[Question], rounds: int) -> list[float]:
+    """Milliseconds per query over the whole question set, once per round (after a warm-up pass
+    that builds the index)."""
+    for question in questions:
+        index.search(question.q)
+    times: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for question in questions:
+            index.search(question.q)
+        times.append((time.perf_counter() - start) * 1000 / len(questions))
+    return times
+
+
+def run(rounds: int = 15) -> list[Row]:
+    """The ``python -m bench`` rows: search time per query, and the quality bars
+    ``tests/docs/test_search_quality.py`` holds."""
+    index = SearchIndex(DocsBundle())
+    questions, held_out = load(QUESTIONS), load(HOLDOUT)
+    times = query_times(index, questions, rounds)
+    report, other = evaluate(questions, index), evaluate(held_out, index)
+    unanswerable = report.unanswerable
+    return [
+        Row(
+            "search_docs per query (the question set)",
+            statistics.median(times),
+            None,
+            "ms",
+            "value",
+            SPEED_GOAL_MS,
+            f"{len(questions)} questions, one pass per round, {rounds} rounds; the index is built before",
+            rounds=times,
+        ),
+        Row(
+            "search_docs top-1 section accuracy (answerable questions)",
+            100 * report.top1,
+            None,
+            "%",
+            "value",
+            90.0,
+            f"`python -m bench.search_quality`; {len(report.answerable)} answerable questions; held out: "
+            f"{100 * other.top1:.1f}%; {sum(not o.covered for o in unanswerable)} of {len(unanswerable)} "
+            'unanswerable questions answered "not covered"',
+            better="higher",
+        ),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Cold start to ``tools/list`` over stdio, wall and CPU, and where pixapi-mcp's own part goes.
 
-The two processes of ``bench.coldstart`` (``python -m pixapi_mcp serve --sandbox`` and the floor,
+Two processes (``python -m pixapi_mcp serve --sandbox`` and the floor,
 ``python -m bench.bare_server``: a bare ``MCPServer`` with one tool, same interpreter and
 environment), run alternately after a warm-up of each, timed from spawn to the ``tools/list``
 answer. Besides the wall time, the CPU time each process has used when it answers (user + system,

@@ -1,71 +1,72 @@
-"""The benchmarks execute (tiny sizes, the same functions ``python -m bench --quick`` runs).
+"""The benchmarks execute: every entry of ``python -m bench --quick`` (tiny sizes, the same
+functions and arguments), and the tables and README section they are published in.
 
 No timing is asserted: the numbers only mean something from a full run on a quiet machine.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench import coldstart, concurrency, http_cpu, memory, polling, roundtrip, startup
 from bench.common import Row, machine
-from bench.run import END, START_PREFIX, markdown, update_readme
+from bench.run import END, START_PREFIX, main, markdown, plan, update_readme
 
 pytestmark = pytest.mark.slow
+
+QUICK = plan(quick=True)
 
 
 def check(rows: list[Row]) -> None:
     assert rows
     for row in rows:
-        assert row.measured > 0 and row.floor > 0, row
-        assert math.isfinite(row.value)
+        assert row.measured >= 0 and (row.floor is None or row.floor > 0), row
+        assert math.isfinite(row.value), row
         assert row.met in (None, True, False)
+        if row.rounds:
+            low, high = row.spread or (row.value, row.value)
+            assert low <= row.value <= high, row
 
 
-def test_cold_start_runs() -> None:
-    rows = coldstart.run(repeats=1)
+def test_quick_and_full_runs_cover_the_same_benchmarks() -> None:
+    assert set(QUICK) == set(plan(quick=False))
+
+
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_every_quick_benchmark_runs(name: str) -> None:
+    if name == "memory" and not Path("/proc/self/status").exists():
+        pytest.skip("peak RSS is read from Linux /proc")
+    rows, table = QUICK[name]()
     check(rows)
-    assert "8 tools" in rows[0].note  # the sandbox server listed all of its tools
+    if name == "startup":
+        assert set(rows[0].detail["phases_ms"]) == {"imports", "build_server", "lifespan", "tools/list"}
+    elif name == "http_cpu":
+        assert [r.benchmark.split()[3] for r in rows] == ["list_models", "search_docs", "check_code"]
+    elif name == "replicas":
+        assert len(rows) >= 2  # one replica and three, through HAProxy
+    elif name == "polling":
+        assert table is not None
+        assert {t["policy"] for t in table} == {"adaptive, one wait", "adaptive, agent loop", "fixed 1 s"}
+        assert all(t["gets"] >= 1 and t["delay_s"] >= 0 for t in table)
+    elif name == "memory":
+        assert {r.detail["bytes"] for r in rows} == {4 * 1024 * 1024}
+    elif name == "concurrency":
+        assert len(rows) == 3  # sync, async and the no-server reference
+    else:
+        assert table is None
 
 
-def test_startup_runs() -> None:
-    rows = startup.run(repeats=1, phase_repeats=1)
-    check(rows)
-    assert set(rows[0].detail["phases_ms"]) == {"imports", "build_server", "lifespan", "tools/list"}
-
-
-def test_http_cpu_runs() -> None:
-    rows = http_cpu.run(rounds=1, calls=2)
-    check(rows)
-    assert [r.benchmark.split()[3] for r in rows] == ["list_models", "search_docs", "check_code"]
-
-
-def test_get_task_round_trip_runs() -> None:
-    check(roundtrip.run(rounds=1, per_round=2, first_looks=1))
-
-
-def test_concurrency_runs() -> None:
-    rows = concurrency.run(concurrency=3, rounds=1, image_size="64x64")
-    check(rows)
-    assert len(rows) == 3  # sync, async and the no-server reference
-
-
-def test_polling_runs() -> None:
-    rows, table = polling.run(durations=(10.0,), phases=(0.5,))
-    check(rows)
-    policies = {t["policy"]: t for t in table}
-    assert set(policies) == {"adaptive, one wait", "adaptive, agent loop", "fixed 1 s"}
-    assert all(t["gets"] >= 1 and t["delay_s"] >= 0 for t in table)
-
-
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak RSS is read from Linux /proc")
-def test_download_memory_runs() -> None:
-    rows = memory.run(size_mb=2)
-    check(rows)
-    assert {r.detail["bytes"] for r in rows} == {2 * 1024 * 1024}
+def test_quick_run_writes_results_only_where_asked(tmp_path: Path) -> None:
+    """``--quick --only`` runs, writes results.json and results.md to ``--out``, not the README."""
+    assert main(["--quick", "--only", "search", "--only", "codecheck_corpus", "--out", str(tmp_path)]) == 0
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["quick"] is True and not saved["errors"]
+    assert {Row.from_json(r).benchmark for r in saved["rows"]} >= {"search_docs per query (the question set)"}
+    assert "| search_docs per query (the question set) |" in (tmp_path / "results.md").read_text()
 
 
 def test_results_table_and_readme_section(tmp_path: Path) -> None:
@@ -73,8 +74,11 @@ def test_results_table_and_readme_section(tmp_path: Path) -> None:
         Row("a ratio", 110.0, 100.0, "ms", "ratio", 1.2, "note a"),
         Row("a delta", 90.0, 80.0, "MB", "delta", 16.0),
         Row("reported only", 3.0, 4.0, "req", "ratio", None),
+        Row("rounds", 2.2, 2.0, "ms", "ratio", 1.05, rounds=[1.2, 1.0, 1.1]),
+        Row("a value", 0.35, None, "ms", "value", 0.4, rounds=[0.3, 0.35, 0.5]),
+        Row("a share", 92.5, None, "%", "value", 90.0, better="higher"),
     ]
-    results = {
+    results: dict[str, Any] = {
         "date": "2026-01-01 00:00 UTC",
         "command": "python -m bench",
         "machine": machine(),
@@ -92,8 +96,12 @@ def test_results_table_and_readme_section(tmp_path: Path) -> None:
     }
     block = markdown(results, rows)
     assert [Row.from_json(row.to_json()) for row in rows] == rows  # what --render reads back
-    assert "| a ratio | 110 ms | 100 ms | 1.10x | <= 1.20x | yes |" in block
-    assert "| a delta | 90.0 MB | 80.0 MB | +10.0 MB | < +16 MB | yes |" in block
+    assert "| a ratio | 110 ms | 100 ms | 1.10x | — | <= 1.20x | yes |" in block
+    assert "| a delta | 90.0 MB | 80.0 MB | +10.0 MB | — | < +16 MB | yes |" in block
+    # The median of the rounds, not the ratio of the medians; their min and max beside it.
+    assert "| rounds | 2.20 ms | 2.00 ms | 1.10x | 1.00x – 1.20x | <= 1.05x | **no** |" in block
+    assert "| a value | 0.35 ms | — | 0.35 ms | 0.30 ms – 0.50 ms | <= 0.40 ms | yes |" in block
+    assert "| a share | 92.5% | — | 92.5% | — | >= 90.0% | yes |" in block
     assert "| 10 s | fixed 1 s | 12 | 0.50 s | 0.90 s | — |" in block
 
     readme = tmp_path / "README.md"

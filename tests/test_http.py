@@ -12,6 +12,7 @@ line. Servers bind 127.0.0.1 only and stop themselves.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -583,3 +584,81 @@ async def test_ssrf_attacks_through_edit_image_url_inputs(
                     assert structured(result)["status"] == "completed", label
                     assert hits[-1] == "/img.png", (label, hits)
     suite_counts["ssrf: attacks through edit_image refused"] = attacks
+
+
+# -- nothing blocks the loop ------------------------------------------------------------------------
+
+
+async def test_other_sessions_are_served_over_http_while_a_large_check_runs(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """One HTTP session's check_code holds its worker thread (the real check of 200,000 characters,
+    held until the other session is done); another session is meanwhile served: it lists models,
+    searches the docs with a question and with a 2,000-character query (the long one searched in a
+    worker thread too), and edits an image given as a data URI with a b64_json answer (decoded,
+    checked and saved in worker threads). Were the check on the event loop, nothing else could be
+    answered until it ended and fail_after would end the test."""
+    from pixapi_mcp.codecheck.tool import MAX_CODE_CHARS, register_check_code, run_check
+    from tests.codecheck.samples import PYTHON
+
+    started, release = threading.Event(), threading.Event()
+
+    def held_check(code: str, language: str | None, deadline: float | None) -> Any:
+        started.set()  # in the server's worker thread: the check has begun
+        release.wait(timeout=CALL_TIMEOUT_S)
+        return run_check(code, language, None)
+
+    served = sandboxed_app(make_settings)
+
+    def app(port: int) -> Any:
+        server = build_server(served.settings, served.http, timer=served.timer, remote=True)
+        server.remove_tool("check_code")
+        register_check_code(server, runner=held_check)
+        return http_app(served.settings, "127.0.0.1", port, server=server)
+
+    large = (PYTHON * (MAX_CODE_CHARS // len(PYTHON) + 1))[:MAX_CODE_CHARS]
+    data_uri = "data:image/png;base64," + base64.b64encode(_tiny_png()).decode()
+    long_query = ("poll a video task until it completes and save the file " * 40)[:2000]
+    answered: dict[str, Any] = {}
+    async with (
+        served.http,
+        serving(app) as base,
+        http_client(base) as checker,
+        http_client(base) as other,
+    ):
+
+        async def check() -> None:
+            answered["check"] = await checker.call_tool("check_code", {"code": large, "language": "python"})
+
+        with anyio.fail_after(CALL_TIMEOUT_S):
+            async with anyio.create_task_group() as group:
+                group.start_soon(check)
+                assert await anyio.to_thread.run_sync(started.wait, CALL_TIMEOUT_S)
+                try:
+                    answered["models"] = await other.call_tool("list_models", {})
+                    answered["question"] = await other.call_tool("search_docs", {"query": "poll a video"})
+                    answered["long"] = await other.call_tool("search_docs", {"query": long_query})
+                    answered["image"] = await other.call_tool(
+                        "edit_image",
+                        {"prompt": "make it blue", "image": data_uri, "response_format": "b64_json"},
+                    )
+                    answered["before_check"] = "check" not in answered
+                finally:
+                    release.set()
+    assert answered["before_check"], "a call waited for the check"
+    for name in ("models", "question", "long", "image", "check"):
+        assert not answered[name].is_error, (name, answered[name])
+    assert structured(answered["long"])["hits"], "the long query found nothing"
+    saved = structured(answered["image"])["data"][0]
+    assert saved["path"] and Path(saved["path"]).is_file() and saved["media_type"] == "image/png"
+    assert structured(answered["check"])["ok"] is True
+
+
+def _tiny_png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(out, format="PNG")
+    return out.getvalue()

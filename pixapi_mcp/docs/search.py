@@ -16,8 +16,9 @@ which also prints how well calibrated the confidences are there and on held-out 
 search whose best hit is below ``COVERED_THRESHOLD`` (0.5: more likely wrong than right) is "not
 covered": the bundled docs most likely do not answer it.
 
-The index and everything that does not depend on the query (page priors, model-name patterns)
-are built once, on the first search; a search is one pass over the sections.
+The index (with each term's postings) and everything that does not depend on the query (page
+titles' terms, model-name patterns) are built once, on the first search; a search visits only the
+sections that share a term with the question, and works out the confidence of the hits it returns.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -41,6 +43,10 @@ from pixapi_mcp.docs.lexicon import SYNONYMS, analyze, tokenize
 COVERED_THRESHOLD = 0.5
 # The fitted logistic models, bias first, then one weight per feature (see ``Features``):
 # whether the docs answer the question at all, and whether a hit is a right section if they do.
+# Longer queries are searched in a worker thread (the search_docs tool): their cost grows with
+# their length (about 1 ms per 250 characters of unknown terms), a question's is a fraction of a
+# thread hop.
+INLINE_QUERY_CHARS = 256
 _ANSWERABLE_WEIGHTS = (-4.12, -1.21, -5.82, 2.17, 2.52)
 _RIGHT_WEIGHTS = (-7.85, -0.11, 0.76, 6.42)
 
@@ -188,6 +194,18 @@ class SearchIndex:
         avg = sum(d.length for d in docs) / total
         return docs, idf, avg or 1.0
 
+    @cached_property
+    def _postings(self) -> dict[str, list[tuple[int, float]]]:
+        """Term -> (section number, BM25 term-frequency factor) for each section that has it: a
+        search visits only the sections that share a term with the question."""
+        docs, _, avg = self._index
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for number, doc in enumerate(docs):
+            for term, tf in doc.weights.items():
+                norm = tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * doc.length / avg))
+                postings.setdefault(term, []).append((number, norm))
+        return postings
+
     def _page_words(self, page: str) -> str:
         """What every section of ``page`` is also about: its title and name, and for a recipe the
         names of its language (``typescript`` finds the Node.js recipe)."""
@@ -298,23 +316,20 @@ class SearchIndex:
                 found += _SYNONYM_WEIGHT * mass
         return found / total if total else 0.0
 
-    def _rank(self, query: str) -> list[_Ranked]:
-        """Every section that matches ``query``, best first, with its confidence."""
-        docs, idf, avg = self._index
+    def _rank(self, query: str) -> Iterator[_Ranked]:
+        """Every section that matches ``query``, best first, with its confidence (worked out only
+        for the hits a caller takes)."""
+        docs, idf, _ = self._index
         parsed = self._query(query)
         if not parsed.weights:
-            return []
+            return
         priors = self._priors(parsed)
-        raw: list[tuple[float, _Doc]] = []
-        for doc in docs:
-            score = 0.0
-            for term, weight in parsed.weights.items():
-                tf = doc.weights.get(term)
-                if tf:
-                    norm = tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * doc.length / avg))
-                    score += weight * idf.get(term, 0.0) * norm
-            if score > 0:
-                raw.append((score, doc))
+        postings = self._postings
+        sums: dict[int, float] = {}
+        for term, weight in parsed.weights.items():
+            for number, norm in postings.get(term, ()):
+                sums[number] = sums.get(number, 0.0) + weight * idf[term] * norm
+        raw = [(sums[number], docs[number]) for number in sorted(sums) if sums[number] > 0]
         by_page: dict[str, list[float]] = {}
         for score, doc in raw:
             by_page.setdefault(doc.section.page, []).append(score)
@@ -331,7 +346,7 @@ class SearchIndex:
         ]
         scored.sort(key=lambda pair: (-pair[0], pair[1].section.page, pair[1].section.anchor))
         if not scored:
-            return []
+            return
         best, top = scored[0]
         question = (
             self._unknown_share(parsed, idf),
@@ -339,11 +354,9 @@ class SearchIndex:
             self._coverage(parsed, top, idf),
             math.log1p(best),
         )
-        ranked: list[_Ranked] = []
         for score, doc in scored:
             features = (question, (self._coverage(parsed, doc, idf), math.log1p(score), score / best))
-            ranked.append(_Ranked(doc.section, score, features, _confidence(features)))
-        return ranked
+            yield _Ranked(doc.section, score, features, _confidence(features))
 
     def search(self, query: str, *, max_chars: int = 6000, limit: int = 5) -> list[SearchHit]:
         """The sections that best answer ``query``, best first: at most ``limit`` hits, at most two
@@ -394,7 +407,7 @@ class SearchIndex:
 
 def _heading_match(query: _Query, doc: _Doc) -> float:
     """How much of the section's heading the question spells out, 0..1."""
-    if not doc.heading:
+    if doc.heading.isdisjoint(query.weights):  # most sections: nothing to add up
         return 0.0
     return sum(min(1.0, query.weights.get(term, 0.0)) for term in doc.heading) / len(doc.heading)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.resources import FunctionResource
@@ -37,7 +38,7 @@ from pixapi_mcp.docs.coverage import where_to_look
 from pixapi_mcp.docs.lexicon import has_han
 from pixapi_mcp.docs.pages import credits_phrase
 from pixapi_mcp.docs.recipes import LANGUAGE_NAMES, TASK_NAMES, choose, task_of
-from pixapi_mcp.docs.search import COVERED_THRESHOLD, SearchHit, SearchIndex, covered
+from pixapi_mcp.docs.search import COVERED_THRESHOLD, INLINE_QUERY_CHARS, SearchHit, SearchIndex, covered
 from pixapi_mcp.docs.sync import cached_doc, docs_cache_dir
 from pixapi_mcp.tool_result import add_tool, call_result, short_text
 
@@ -377,7 +378,10 @@ def register_docs(server: MCPServer[Any], settings: Settings) -> None:
             int, Field(ge=500, le=50_000, description="Upper bound on the total text of all hits.")
         ] = 6000,
     ) -> Annotated[CallToolResult, SearchDocsResult]:
-        found = service.search(query, max_chars)
+        if len(query) <= INLINE_QUERY_CHARS:
+            found = service.search(query, max_chars)  # a question: cheaper than a thread hop
+        else:  # up to the 2,000-character limit: milliseconds of CPU, so never on the event loop
+            found = await anyio.to_thread.run_sync(service.search, query, max_chars)
         return call_result(found, found.text())
 
     add_tool(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import stat
+import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
 _V = TypeVar("_V")
+_K = TypeVar("_K", bound=Hashable)
 
 PREVIEW_MAX_SIDE = 256
 PREVIEW_MAX_BYTES = 200_000
@@ -123,21 +126,50 @@ def jpeg_thumbnail(image: Image.Image, max_side: int = PREVIEW_MAX_SIDE) -> byte
     return None
 
 
-# Per file version (path, inode, mtime, size): answering about the same output again reads nothing.
-_FACTS: OrderedDict[tuple[str, int, int, int], ImageFacts | str] = OrderedDict()
-_PREVIEWS: OrderedDict[tuple[str, int, int, int], bytes | None] = OrderedDict()
+# Per file version (path, device, inode, mtime, size): answering about the same output again reads
+# nothing. A version is looked up by ``lstat`` of the path (a symlink never matches), so a repeat
+# answer costs one ``lstat`` on the event loop instead of a hop to a worker thread: the facts
+# themselves were read earlier from the file opened by ``open_saved``, and a file changed since
+# (or a different file under the same name) is a different version, read again.
+_Key = tuple[str, int, int, int, int]
+_FACTS: OrderedDict[tuple[_Key, bool], ImageFacts | str | None] = OrderedDict()
+_PREVIEWS: OrderedDict[_Key, bytes | None] = OrderedDict()
 _CACHE_SIZE = 256
+# Worker threads fill the caches while the event loop reads them.
+_LOCK = threading.Lock()
+_MISSING = object()
 
 
-def _remembered(
-    cache: OrderedDict[tuple[str, int, int, int], _V], key: tuple[str, int, int, int], make: Callable[[], _V]
-) -> _V:
-    if key in cache:
+def _key(path: Path, info: os.stat_result) -> _Key:
+    return (str(path), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def _known_key(path: Path) -> _Key | None:
+    """The cache key of the regular file now at ``path`` (not followed if a symlink), or None."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    return _key(path, info) if stat.S_ISREG(info.st_mode) else None
+
+
+def _peek(cache: OrderedDict[_K, _V], key: _K) -> _V | object:
+    with _LOCK:
+        if key not in cache:
+            return _MISSING
         cache.move_to_end(key)
         return cache[key]
-    value = cache[key] = make()
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+
+
+def _remembered(cache: OrderedDict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+    found = _peek(cache, key)
+    if found is not _MISSING:
+        return found  # pyright: ignore[reportReturnType]
+    value = make()
+    with _LOCK:
+        cache[key] = value
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
     return value
 
 
@@ -149,16 +181,42 @@ def _facts_of(fh: BinaryIO, size: int) -> ImageFacts | str:
         return str(exc)
 
 
+def _described(size: int, facts: ImageFacts | str | None) -> tuple[int, ImageFacts | None, str | None]:
+    return (size, None, facts) if isinstance(facts, str) else (size, facts, None)
+
+
 def describe_file(path: Path, check_image: bool) -> tuple[int, ImageFacts | None, str | None]:
     """Size of a saved file and, when ``check_image``, its image facts or what is wrong with it.
     Read from the file opened once by ``open_saved`` (never through a symlink), cached per version."""
     with os.fdopen(open_saved(path), "rb") as fh:
         info = os.fstat(fh.fileno())
-        if not check_image:
-            return info.st_size, None, None
-        key = (str(path), info.st_ino, info.st_mtime_ns, info.st_size)
-        facts = _remembered(_FACTS, key, lambda: _facts_of(fh, info.st_size))
-    return (info.st_size, None, facts) if isinstance(facts, str) else (info.st_size, facts, None)
+        facts = _remembered(
+            _FACTS,
+            (_key(path, info), check_image),
+            lambda: _facts_of(fh, info.st_size) if check_image else None,
+        )
+    return _described(info.st_size, facts)
+
+
+async def describe_file_async(path: Path, check_image: bool) -> tuple[int, ImageFacts | None, str | None]:
+    """``describe_file`` answered on the event loop when this version of the file was described
+    before, else in a worker thread (Pillow reads the file)."""
+    key = _known_key(path)
+    if key is not None:
+        found = _peek(_FACTS, (key, check_image))
+        if found is not _MISSING:
+            return _described(key[4], found)  # pyright: ignore[reportArgumentType]
+    return await anyio.to_thread.run_sync(describe_file, path, check_image)
+
+
+def known_files(paths: Sequence[str | Path]) -> bool:
+    """Whether each of ``paths`` is a regular file in a version described before (one ``lstat``
+    each, no thread): False says "look", not "missing"."""
+    for path in paths:
+        key = _known_key(Path(path))
+        if key is None or all(_peek(_FACTS, (key, check)) is _MISSING for check in (True, False)):
+            return False
+    return True
 
 
 def file_preview(path: Path) -> bytes | None:
@@ -172,9 +230,14 @@ def file_preview(path: Path) -> bytes | None:
         info = os.fstat(fh.fileno())
         if info.st_size > PREVIEW_SOURCE_MAX_BYTES:
             return None
-        key = (str(path), info.st_ino, info.st_mtime_ns, info.st_size)
-        return _remembered(_PREVIEWS, key, lambda: make_preview(fh))
+        return _remembered(_PREVIEWS, _key(path, info), lambda: make_preview(fh))
 
 
 async def file_preview_async(path: Path) -> bytes | None:
+    """``file_preview``: from the cache on the event loop, else rendered in a worker thread."""
+    key = _known_key(path)
+    if key is not None:
+        found = _peek(_PREVIEWS, key)
+        if found is not _MISSING:
+            return found  # pyright: ignore[reportReturnType]
     return await anyio.to_thread.run_sync(file_preview, path)

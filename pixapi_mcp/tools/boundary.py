@@ -109,7 +109,7 @@ def check_arguments(
     endpoint = PAID_ENDPOINTS.get(tool)
     problems = _rule_problems(tool, endpoint, properties, args) if endpoint is not None else []
     named = {p.where for p in problems}
-    owners = _owners(tool, schemas or {})
+    owners = _owners(tool, schemas or {}) if any(key not in properties for key in args) else {}
     unknown = [
         _unknown(tool, key, properties, owners) for key in args if key not in properties and key not in named
     ]

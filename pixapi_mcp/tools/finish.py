@@ -44,9 +44,12 @@ async def pending(
     model: str,
     shape: ResultShape,
     poll_after_s: float,
+    *,
+    current: LedgerRow | None = None,
 ) -> CallToolResult:
-    """The handle of unfinished work: its id, progress and the get_task call that resumes it."""
-    row = await state.ledger.get(row_id)
+    """The handle of unfinished work: its id, progress and the get_task call that resumes it.
+    ``current``: the row as just read, when nothing has written it since (not read again)."""
+    row = current or await state.ledger.get(row_id)
     created, _ = await _task_facts(state, row, row_id, created_at or task.created_at or task.created, None)
     result = MediaResult(
         id=task.id,
@@ -100,9 +103,13 @@ async def finish(
     place: CallPlace,
     shape: ResultShape,
     created_at: int | None,
+    *,
+    saved: LedgerRow | None = None,
 ) -> CallToolResult:
-    """A task that ended: its outputs saved (or reused) and recorded, or its failure raised."""
-    row = await state.ledger.get(row_id)
+    """A task that ended: its outputs saved (or reused) and recorded, or its failure raised.
+    ``saved``: the task's row just read, with every one of its ``paths`` just seen on disk (a
+    repeat ``get_task``), so neither is looked up again."""
+    row = saved or await state.ledger.get(row_id)
     _settle(state, row_id, task)  # a no-op when the paid call already settled it
     if task.status == "failed":
         reason = _task_error_text(task)
@@ -116,7 +123,7 @@ async def finish(
         )
     items = [(item.url, item.b64_json) for item in (task.result.data if task.result else [])]
     await reporter.report(99, "downloading outputs")
-    outputs = await reuse_or_save(state, row, place, items)
+    outputs = await reuse_or_save(state, row, place, items, found=saved is not None)
     images = await _describe(outputs, place.kind)
     paths = [o.path for o in outputs if o.path]
     model = task.model or (row.model if row else place.model)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import anyio
+import anyio.to_thread
 from mcp_types import CallToolResult
 
 from pixapi_mcp import media
@@ -177,8 +178,10 @@ async def _load_inputs(state: AppState, values: Sequence[str], roots: Sequence[P
 async def _load_input(state: AppState, value: str, roots: Sequence[Path], deadline_s: float) -> ImageFile:
     kind = media.input_kind(value)
     try:
+        # Decoding and checking an image (up to MAX_INPUT_BYTES, Pillow's verify) is CPU work for a
+        # worker thread, never the event loop other sessions are served on.
         if kind == "data":
-            return media.read_data_uri(value)
+            return await anyio.to_thread.run_sync(media.read_data_uri, value)
         if kind == "url":
             data, _ = await state.client.fetch_bytes(
                 value,
@@ -186,7 +189,7 @@ async def _load_input(state: AppState, value: str, roots: Sequence[Path], deadli
                 url_guard=state.guard(),
                 deadline_s=max(deadline_s, 0.0),
             )
-            return media.check_input_image(value, data)
+            return await anyio.to_thread.run_sync(media.check_input_image, value, data)
         allowed = media.allowed_folders(state.settings, roots)
         return await anyio.to_thread.run_sync(media.read_local_image, value, allowed, roots)
     except (media.MediaError, UnsafeAddressError) as exc:

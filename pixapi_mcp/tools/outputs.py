@@ -260,11 +260,9 @@ async def _save_into(
         out = SavedOutput(url=url)
         try:
             if b64 is not None:
-                data = base64.b64decode(b64)
-                saved_as = media.output_format(data)
-                name = media.output_name(place.kind, place.model, place.prompt, index, saved_as.extension)
-                path = await anyio.to_thread.run_sync(media.write_new_file, folder, name, data)
-                out.path, out.bytes, out.media_type = str(path), len(data), saved_as.media_type
+                # Decoding, reading the format and writing (megabytes) in one worker-thread call.
+                path, size, media_type = await anyio.to_thread.run_sync(_write_b64, folder, place, index, b64)
+                out.path, out.bytes, out.media_type = str(path), size, media_type
             elif url is not None:
                 remaining = deadline - state.timer.now()
                 download = await _download_new(state, place, folder, url, index, remaining)
@@ -281,14 +279,27 @@ async def _save_into(
     return outputs
 
 
+def _write_b64(folder: media.OpenFolder, place: CallPlace, index: int, b64: str) -> tuple[Path, int, str]:
+    data = base64.b64decode(b64)
+    saved_as = media.output_format(data)
+    name = media.output_name(place.kind, place.model, place.prompt, index, saved_as.extension)
+    return media.write_new_file(folder, name, data), len(data), saved_as.media_type
+
+
 async def reuse_or_save(
-    state: AppState, row: LedgerRow | None, place: CallPlace, items: Sequence[tuple[str | None, str | None]]
+    state: AppState,
+    row: LedgerRow | None,
+    place: CallPlace,
+    items: Sequence[tuple[str | None, str | None]],
+    *,
+    found: bool = False,
 ) -> list[SavedOutput]:
     """Outputs saved by an earlier call are reused (a second get_task never downloads twice).
+    ``found``: the caller has just seen every one of ``row.paths`` on disk (not looked for again).
 
     A read never deletes what it finds: a saved file the user changed since (edited, replaced by
     something that is no image) is reported as changed and left as it is."""
-    if row and row.paths and len(row.paths) >= len(items) and await all_files(row.paths):
+    if row and row.paths and len(row.paths) >= len(items) and (found or await all_files(row.paths)):
         urls = row.output_urls + [None] * (len(row.paths) - len(row.output_urls))
         outputs: list[SavedOutput] = []
         for path_text, url in zip(row.paths, urls, strict=False):
@@ -306,6 +317,10 @@ async def reuse_or_save(
 
 
 async def all_files(paths: Sequence[str]) -> bool:
+    """Whether every path is a file: answered on the event loop for files described before (the
+    repeat ``get_task`` of a saved task), else looked up in a worker thread."""
+    if media.known_files(paths):
+        return True
     return await anyio.to_thread.run_sync(lambda: all(Path(p).is_file() for p in paths))
 
 
@@ -321,7 +336,7 @@ async def describe_file(out: SavedOutput, kind: OutputKind, *, saved_earlier: bo
     check_image = kind != "video" and (
         not out.media_type or out.media_type.startswith(("image/", "application/octet"))
     )
-    size, facts, problem = await anyio.to_thread.run_sync(media.describe_file, path, check_image)
+    size, facts, problem = await media.describe_file_async(path, check_image)
     out.bytes = size
     if problem is not None and saved_earlier:
         out.preview_note = (

@@ -65,7 +65,7 @@ async def _get_task(
             id=task_id, status="completed", progress=100, model=row.model, credits_cost=row.credits_charged
         )
         place = CallPlace(Path(row.output_dir or "."), _kind_of(row), row.model, row.prompt)
-        return await finish(state, reporter, row.id, task, place, "task", None)
+        return await finish(state, reporter, row.id, task, place, "task", None, saved=row)
     # A task this ledger does not know (submitted elsewhere) gets a row only once the API has
     # confirmed it exists, so a mistyped id leaves nothing behind.
     try:
@@ -101,8 +101,17 @@ async def _get_task(
     else:
         row_id = row.id
     if not task.is_terminal:
+        # wait_for_task writes the row only when the status or progress moved.
+        unchanged = row is not None and (row.status, row.progress) == (task.status, task.progress)
         return await pending(
-            state, task, row_id, task.created_at, task.model or place.model, "task", poll_after
+            state,
+            task,
+            row_id,
+            task.created_at,
+            task.model or place.model,
+            "task",
+            poll_after,
+            current=row if unchanged else None,
         )
     return await finish(state, reporter, row_id, task, place, "task", task.created_at)
 
