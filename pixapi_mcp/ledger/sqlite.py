@@ -73,6 +73,8 @@ T = TypeVar("T")
 # How long a write waits for another process's write lock. Two pixapi-mcp processes sharing one
 # data folder (two hosts) hold it for milliseconds; anything longer is treated as refused.
 BUSY_TIMEOUT_S: Final = 1.0
+# How long opening the file waits for the lock to switch it to WAL or migrate it (see _open_connections).
+_SETUP_BUSY_MS: Final = 10_000
 # How often queued writes are retried while the file refuses them.
 RETRY_S: Final = 2.0
 
@@ -159,11 +161,15 @@ class SqliteLedger(StoreAdmin):
             raise ledger_error(self.path, exc, "opened") from None
         readers: list[sqlite3.Connection] = []
         try:
-            writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
+            # Setting up a new or old file takes the write lock once; processes starting together
+            # (replicas, two hosts) queue for it, each holding it for a few fsyncs, which a loaded
+            # machine can stretch past the 1 s a running write waits. Start-up may wait longer.
+            writer.execute(f"PRAGMA busy_timeout={max(self._busy_ms, _SETUP_BUSY_MS):d}")
             writer.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             # FULL: a row written "before the request is sent" must survive a power cut too.
             writer.execute("PRAGMA synchronous=FULL")
             migrate(writer, self.path)
+            writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
             for busy_ms in (self._busy_ms, 0):
                 reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 readers.append(reader)
