@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -247,3 +248,29 @@ async def test_off_loopback_any_identity_mode_lets_the_server_start(tmp_path: Pa
         with anyio.fail_after(15):
             await process.wait()
     assert b"HTTP identity: named" in seen, seen.decode()
+
+
+async def test_a_verifier_that_raises_refuses_with_the_challenge_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A fault inside a verifier (a bug, a key it cannot parse) is a 401 with the challenge the
+    client knows how to act on, never a 500, and the operator finds the traceback in the log."""
+    from pixapi_mcp.auth.http import AuthFront
+
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    class Broken:
+        async def identify(self, token: str) -> Any:
+            raise ValueError("a key the verifier cannot parse")
+
+    front = AuthFront(app, Broken(), mode="named")
+    transport = httpx2.ASGITransport(app=front)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        answer = await http.post("/mcp", headers={"Authorization": "Bearer pxm_whatever"})
+    assert answer.status_code == 401 and reached == []
+    assert parse_challenge(answer.headers["www-authenticate"])["error"] == "invalid_token"
+    failures = [r for r in caplog.records if r.name == "pixapi_mcp.auth.http" and r.exc_info]
+    assert failures and "pxm_whatever" not in caplog.text
