@@ -274,3 +274,50 @@ async def test_a_verifier_that_raises_refuses_with_the_challenge_and_is_logged(
     assert parse_challenge(answer.headers["www-authenticate"])["error"] == "invalid_token"
     failures = [r for r in caplog.records if r.name == "pixapi_mcp.auth.http" and r.exc_info]
     assert failures and "pxm_whatever" not in caplog.text
+
+
+INIT_2025 = (
+    b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+    b'"capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}'
+)
+
+
+async def test_a_token_revoked_mid_session_stops_at_once_and_a_session_is_its_openers_only(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Named tokens: revoking one ends its live session on the next request in both protocol eras;
+    another caller presenting that session's id reaches nothing (the SDK binds a session to its
+    principal) and reads like a session that never was."""
+    from mcp.shared.exceptions import MCPError
+
+    env = {"HOME": str(tmp_path / "home"), "PIXAPI_DATA_DIR": str(tmp_path / "data")}
+    printed: list[str] = []
+    for name in ("ada", "bob"):
+        assert main(["token", "create", name], environ=env, out=printed.append) == 0
+    ada, bob = printed
+    async with served(make_settings, lambda port: {}) as server:
+        headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        async with httpx2.AsyncClient(timeout=30.0) as http:
+            opened = await http.post(
+                server.mcp_url, headers=headers | {"Authorization": f"Bearer {ada}"}, content=INIT_2025
+            )
+            session = {
+                "Mcp-Session-Id": opened.headers["mcp-session-id"],
+                "MCP-Protocol-Version": "2025-11-25",
+            }
+            call = b'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'
+            hijack = await http.post(
+                server.mcp_url, headers=headers | session | {"Authorization": f"Bearer {bob}"}, content=call
+            )
+            assert hijack.status_code == 404 and "token:ada" not in hijack.text
+        for mode in ("legacy", "auto"):
+            name = f"ada-{mode}"
+            token: list[str] = []
+            assert main(["token", "create", name], environ=env, out=token.append) == 0
+            statuses: list[int] = []
+            async with http_client(server.base, token[0], mode=mode, statuses=statuses) as client:
+                assert structured(await client.call_tool("whoami", {}))["id"] == f"token:{name}"
+                assert main(["token", "revoke", name], environ=env, out=printed.append) == 0
+                with pytest.raises(MCPError):
+                    await client.call_tool("whoami", {})
+            assert statuses[-1] == 401, (mode, statuses)
