@@ -157,7 +157,10 @@ def test_a_date_alone_is_a_whole_day_in_either_iso_form_and_minus_zero_is_zero(t
     env = _env(tmp_path, None)
     for since, until in (("2026-01-01", "2026-01-02"), ("20260101", "20260102")):
         printed: list[str] = []
-        assert main(["usage", "--since", since, "--until", until, "--json"], environ=env, out=printed.append) == 0
+        assert (
+            main(["usage", "--since", since, "--until", until, "--json"], environ=env, out=printed.append)
+            == 0
+        )
         shown = json.loads(printed[0])
         assert (shown["since"], shown["until"]) == ("2026-01-01 00:00", "2026-01-03 00:00"), since
     printed = []

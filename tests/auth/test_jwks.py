@@ -141,12 +141,13 @@ async def test_an_old_key_set_is_refreshed_by_one_request_while_others_use_the_k
     set, not every request that arrives meanwhile."""
     clock = Clock()
     signer = rsa_key("k1")
-    release = anyio.Event()
+    release, refreshing = anyio.Event(), anyio.Event()
     calls: list[int] = []
 
     async def answer(_: httpx2.Request) -> httpx2.Response:
         calls.append(1)
         if len(calls) > 1:
+            refreshing.set()
             await release.wait()  # the issuer is slow to answer the refresh
         return httpx2.Response(200, json={"keys": [signer.jwk]})
 
@@ -162,8 +163,7 @@ async def test_an_old_key_set_is_refreshed_by_one_request_while_others_use_the_k
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             tg.start_soon(keys.key, "k1", "RS256")  # finds the set old: refreshes, and waits
-            while len(calls) < 2:
-                await anyio.sleep(0)  # yield until the refresh is under way (no timed sleep)
+            await refreshing.wait()
             with anyio.fail_after(2):
                 assert (await keys.key("k1", "RS256")) is not None, "served from the keys held"
             release.set()

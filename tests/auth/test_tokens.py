@@ -81,7 +81,9 @@ def test_tokens_created_at_once_by_several_processes_all_land(tmp_path: Path) ->
         )
         for name in names
     ]
-    printed = {name: p.communicate(timeout=60)[0].decode().strip() for name, p in zip(names, procs, strict=True)}
+    printed = {
+        name: p.communicate(timeout=60)[0].decode().strip() for name, p in zip(names, procs, strict=True)
+    }
     assert all(p.returncode == 0 for p in procs)
     tokens = TokenFile(Path(env["PIXAPI_DATA_DIR"]) / "tokens.json")
     assert sorted(e.name for e in tokens.listed()) == names

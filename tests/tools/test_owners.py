@@ -13,9 +13,9 @@ settings or an operator's override in the store, hold under concurrent calls on 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
