@@ -6,8 +6,12 @@ psycopg 3 with its ``AsyncConnectionPool``: every statement is awaited on the ev
 socket, so nothing blocks the loop and no thread is needed. Same promises as the SQLite store:
 ``open`` (the row before a request is sent, and its credit reservation) must land or raise
 ``LedgerError``; ``update`` merges into ``PendingWrites`` before its first ``await`` (order kept,
-reads show it at once), then writes, and a write the database refuses stays queued, is retried on
-the next use, and ``unwritten`` says why. One flush at a time: batches never commit out of order.
+reads show it at once), then writes, and a write the database refuses stays queued and
+``unwritten`` says why. While the database refuses writes, an update does not wait for it: a
+retry task writes what is queued every ``RETRY_S`` (and every use tries too), so a task id learned
+while PostgreSQL restarts reaches it as soon as it is back, not at the next tool call. One flush
+at a time: batches never commit out of order. Pooled connections are checked before use, so the
+ones a restart killed are replaced rather than failing the first calls after it.
 
 Schema: ``MIGRATIONS`` (PostgreSQL's own list; the version lives in ``pixapi_schema``), applied on
 start in one transaction under an advisory lock, so replicas starting together migrate once.
@@ -19,6 +23,7 @@ The URL's password never appears in logs or errors: ``redact`` shows ``user:***@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -62,6 +67,8 @@ POOL_MAX: Final = 10
 # How long a call waits for a pooled connection (or the first one at start) before the store is
 # treated as unreachable; well inside a tool call's deadline.
 CONNECT_WAIT_S: Final = 10.0
+# While the database refuses writes, how often the retry task tries what is queued.
+RETRY_S: Final = 1.0
 # Key of the advisory lock migrations run under (any constant both replicas agree on).
 MIGRATION_LOCK: Final = 0x70697861  # "pixa"
 
@@ -134,12 +141,22 @@ def _sql(text: str) -> LiteralString:
 class PostgresLedger(StoreAdmin):
     """The ledger in a PostgreSQL database; a ``LedgerStore``."""
 
-    def __init__(self, url: str, *, pool_max: int = POOL_MAX, connect_wait_s: float = CONNECT_WAIT_S) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_max: int = POOL_MAX,
+        connect_wait_s: float = CONNECT_WAIT_S,
+        retry_s: float = RETRY_S,
+    ) -> None:
         self._url = url
         self._shown = redact(url)
         self._secret = urlsplit(url).password or ""
         self._pool_max = pool_max
         self._wait_s = connect_wait_s
+        self._retry_s = retry_s
+        # psycopg's pool is asyncio's (it runs its own asyncio tasks), so the retry is one too.
+        self._retrying: asyncio.Task[None] | None = None
         self._pool: Pool | None = None
         self._open_lock = anyio.Lock()
         self._flush_lock = anyio.Lock()
@@ -178,6 +195,9 @@ class PostgresLedger(StoreAdmin):
                 max_size=self._pool_max,
                 open=False,
                 timeout=self._wait_s,
+                # A connection a server restart (or an idle timeout on the way) killed is replaced
+                # on checkout: a cheap round trip, instead of a refused paid call.
+                check=AsyncConnectionPool.check_connection,
                 kwargs={"autocommit": True, "row_factory": dict_row},
                 name="pixapi-ledger",
             )
@@ -202,6 +222,9 @@ class PostgresLedger(StoreAdmin):
             return
         self._closed = True
         with anyio.CancelScope(shield=True):
+            if self._retrying is not None:
+                self._retrying.cancel()
+                await asyncio.wait([self._retrying])
             if self._pool is not None:
                 await self._flush()
             for row_id, task_id in self._pending.task_ids():
@@ -243,7 +266,8 @@ class PostgresLedger(StoreAdmin):
         **row: Unpack[NewRow],
     ) -> int:
         await self.ready()
-        await self._flush()  # what is queued goes first, if it can
+        if self._refused is None:
+            await self._flush()  # what is queued goes first (while refused, the retry task writes it)
         marks = ", ".join("%s" for _ in range(14))
         inserted: DictRow | None = None
         try:
@@ -275,6 +299,8 @@ class PostgresLedger(StoreAdmin):
         if not changes:
             return
         self._pending.merge(row_id, dict(changes), durable)  # before any await: the order made in
+        if self._refused is not None:
+            return  # the database is away: the retry task writes it, and no call waits on it
         with anyio.CancelScope(shield=True):  # a cancelled call still records what it learned
             await self._flush()
 
@@ -293,8 +319,8 @@ class PostgresLedger(StoreAdmin):
             try:
                 async with self._connection() as conn, conn.transaction():
                     for row_id, (_, columns) in rows.items():
-                        sql, values = update_statement(columns)
-                        await conn.execute(_sql(sql), (*values, row_id))
+                        sql, args = update_statement(row_id, columns)
+                        await conn.execute(_sql(sql), args)
                         if "status" in columns:
                             await conn.execute(_sql(SETTLE), (row_id,))
             except (psycopg.Error, PoolTimeout) as exc:
@@ -310,6 +336,8 @@ class PostgresLedger(StoreAdmin):
         if self._refused is None:
             log.warning("%s Changes are kept in memory and written when it takes writes again.", error)
         self._refused = error
+        if not self._closed and (self._retrying is None or self._retrying.done()):
+            self._retrying = asyncio.get_running_loop().create_task(self._retry(), name="pixapi-ledger-retry")
         for row_id, task_id in self._pending.task_ids(unreported=True):
             log.warning(
                 "task %s (ledger row %d) is not in the ledger yet (%s); get_task(task_id=%r) resumes it",
@@ -318,6 +346,13 @@ class PostgresLedger(StoreAdmin):
                 error.args[0].rstrip("."),
                 task_id,
             )
+
+    async def _retry(self) -> None:
+        """Every ``retry_s``, write what is queued, until all of it is written."""
+        while not self._closed:
+            await anyio.sleep(self._retry_s)
+            if await self._flush():
+                return
 
     # -- reads --------------------------------------------------------------------------------
 

@@ -5,6 +5,9 @@ password never shows in logs, errors or settings."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
 
 import anyio
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from pixapi_mcp.config import Settings, SettingsError
 from pixapi_mcp.ledger import LedgerError, LedgerVersionError
 from pixapi_mcp.ledger.postgres import SCHEMA_VERSION, PostgresLedger, redact
-from tests.pg_server import PostgresCluster
+from tests.pg_server import PostgresCluster, find_bindir, start_cluster
 
 pytestmark = pytest.mark.anyio
 
@@ -93,3 +96,111 @@ def test_settings_take_a_postgresql_url_and_never_repeat_it() -> None:
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({"PIXAPI_DATA_DIR": "/tmp/d", "PIXAPI_LEDGER_URL": "mysql://u:pw9@h/db"})
     assert "PIXAPI_LEDGER_URL" in str(refused.value) and "pw9" not in str(refused.value)
+
+
+# A password holding every character a URL gives a meaning to (percent-encoded in the URL).
+NASTY_PASSWORD = "p@ss:w/rd%20?#&sslmode=disable 'x\"+;="
+
+ROW: dict[str, Any] = {
+    "tool": "generate_image",
+    "endpoint": "/v1/async/images/generations",
+    "base_url": "https://api.pixapi.ai",
+    "model": "nano-banana",
+    "prompt": "a fox",
+    "params": {"model": "nano-banana", "prompt": "a fox"},
+    "output_dir": "/tmp/out",
+    "credits_estimate": 2.0,
+}
+
+
+@pytest.fixture(scope="module")
+def own_cluster() -> Iterator[PostgresCluster]:
+    """A cluster of this module's own (the tests stop and restart it), its password nasty."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed")
+    cluster = start_cluster(bindir, password=NASTY_PASSWORD, fast=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _hidden(text: str) -> bool:
+    forms = {NASTY_PASSWORD, quote(NASTY_PASSWORD, safe=""), quote(NASTY_PASSWORD), "p@ss:w/rd"}
+    return not any(form in text for form in forms)
+
+
+async def test_a_password_with_url_characters_and_an_sslmode_query_work_and_never_show(
+    own_cluster: PostgresCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = own_cluster.create_database() + "?sslmode=disable&application_name=pixapi-mcp"
+    store = PostgresLedger(url)
+    assert await store.start() is None
+    try:
+        row_id = await store.open(**ROW, held=2.0)
+        assert (await store.get(row_id)) is not None
+    finally:
+        await store.aclose()
+    assert store.describe().startswith(f"postgresql://{own_cluster.superuser}:***@127.0.0.1:")
+    wrong = PostgresLedger(url.replace("%40", "%41"), connect_wait_s=1)
+    problem = await wrong.start()
+    await wrong.aclose()
+    bad_query = PostgresLedger(url + "&sslmode=nonsense", connect_wait_s=1)
+    problem_query = await bad_query.start()
+    await bad_query.aclose()
+    assert problem is not None and problem_query is not None
+    for text in (str(problem), str(problem_query), store.describe(), wrong.describe(), caplog.text):
+        assert _hidden(text), text
+
+
+async def test_postgresql_stopped_and_started_while_calls_run(
+    own_cluster: PostgresCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database goes away (``pg_ctl stop -m immediate``: a crash) with several pooled
+    connections open: a task id learned meanwhile is kept and reaches the database once it is back
+    without another call, no call waits long on it, a paid call is refused before sending, and
+    the first calls after the restart are served (no stale pooled connection refuses them)."""
+    caplog.set_level(logging.WARNING, logger="pixapi_mcp.ledger")
+    url = own_cluster.create_database()
+    dbname = url.rsplit("/", 1)[1]
+    store = PostgresLedger(url, connect_wait_s=5)
+    assert await store.start() is None
+    try:
+        rows = [await store.open(**ROW, held=2.0) for _ in range(3)]
+        async with anyio.create_task_group() as tg:  # several connections in the pool
+            for row_id in rows:
+                tg.start_soon(store.get, row_id)
+        own_cluster.halt("immediate")
+        with anyio.fail_after(8):  # not one connection wait per update, one after the other
+            for index, row_id in enumerate(rows):
+                await store.update(row_id, task_id=f"task_{index}", status="submitted")
+        assert all(store.unwritten(row_id) for row_id in rows)
+        with pytest.raises(LedgerError) as refused:
+            await store.open(**ROW, held=2.0)
+        assert refused.value.transient and _hidden(str(refused.value))
+        own_cluster.resume()
+        with anyio.fail_after(30):  # no call on the store: its own retry writes them
+            while True:  # polled from outside: the database itself is the judge
+                if (
+                    await anyio.to_thread.run_sync(
+                        own_cluster.psql, "SELECT count(task_id) FROM requests", dbname
+                    )
+                    == "3"
+                ):
+                    break
+                await anyio.sleep(0.1)
+        assert not any(store.unwritten(row_id) for row_id in rows)
+        async with anyio.create_task_group() as tg:  # several connections in the pool again
+            for row_id in rows:
+                tg.start_soon(store.get, row_id)
+        own_cluster.halt("fast")  # an operator's restart while the replica is idle
+        own_cluster.resume()
+        for _ in range(5):  # every pooled connection died with the server: none refuses a call
+            await store.open(**ROW, held=2.0)
+            await store.recent(5)
+    finally:
+        await store.aclose()
+    assert own_cluster.psql("SELECT count(*) FROM requests WHERE status = 'sending'", dbname) == "5"
+    assert "takes writes again" in caplog.text and _hidden(caplog.text)
