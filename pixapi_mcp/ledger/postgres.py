@@ -17,6 +17,8 @@ Schema: ``MIGRATIONS`` (PostgreSQL's own list; the version lives in ``pixapi_sch
 start in one transaction under an advisory lock, so replicas starting together migrate once.
 Reservations: per scope, ``pg_advisory_xact_lock`` on the scope's name serialises the cap check
 and the insert (``budget``); locks are taken in sorted order, so two reservations never deadlock.
+A row's ``created_at`` and the periods caps count are read from the database's clock, not the
+replica's (``_now``).
 
 The URL's password never appears in logs or errors: ``redact`` shows ``user:***@host``.
 """
@@ -26,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Final, LiteralString, TypeVar, Unpack, cast
@@ -273,11 +274,11 @@ class PostgresLedger(StoreAdmin):
         try:
             with anyio.CancelScope(shield=True):  # a row that exists is a row its caller hears of
                 async with self._connection() as conn, conn.transaction():
-                    now = time.time()
                     for key in sorted({cap.scope.key for cap in caps}):
                         await conn.execute(
                             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"pixapi-budget:{key}",)
                         )
+                    now = await _now(conn)
                     for cap in caps:
                         sql, args = total_query(cap, now)
                         found = await (await conn.execute(_sql(sql), args)).fetchone()
@@ -396,13 +397,24 @@ class PostgresLedger(StoreAdmin):
 
     async def spent(self, cap: Cap) -> float:
         await self.ready()
-        sql, args = total_query(cap, time.time())
         try:
             async with self._connection() as conn:
+                sql, args = total_query(cap, await _now(conn))
                 found = await (await conn.execute(_sql(sql), args)).fetchone()
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, "read") from None
         return float(next(iter(found.values()))) if found else 0.0
+
+
+async def _now(conn: psycopg.AsyncConnection[DictRow]) -> float:
+    """The database's clock (epoch seconds): every replica's rows and periods are on one clock, so a
+    replica whose clock runs ahead (its UTC day over a moment early) never counts a fresh day while
+    the others still fill the old one."""
+    found = await (
+        await conn.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS now")
+    ).fetchone()
+    assert found is not None
+    return float(found["now"])
 
 
 async def _migrate(conn: psycopg.AsyncConnection[DictRow], shown: str) -> int:

@@ -5,6 +5,7 @@ password never shows in logs, errors or settings."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ import anyio
 import pytest
 
 from pixapi_mcp.config import Settings, SettingsError
-from pixapi_mcp.ledger import LedgerError, LedgerVersionError
+from pixapi_mcp.ledger import DEPLOYMENT, BudgetExceeded, Cap, LedgerError, LedgerVersionError
 from pixapi_mcp.ledger.postgres import SCHEMA_VERSION, PostgresLedger, redact
 from tests.pg_server import PostgresCluster, find_bindir, start_cluster
 
@@ -204,3 +205,33 @@ async def test_postgresql_stopped_and_started_while_calls_run(
         await store.aclose()
     assert own_cluster.psql("SELECT count(*) FROM requests WHERE status = 'sending'", dbname) == "5"
     assert "takes writes again" in caplog.text and _hidden(caplog.text)
+
+
+async def test_periods_follow_the_databases_clock_not_a_replicas(
+    postgres: PostgresCluster, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replica B's clock runs a day ahead (or its day rolled over a moment before A's): its
+    reservations still count A's rows against the day cap, and its rows count in the database's
+    day. Rows of the database's yesterday count no more."""
+    cap = Cap(DEPLOYMENT, "day", 30.0, "PIXAPI_MAX_CREDITS_PER_DAY")
+    a, b = PostgresLedger(pg_url), PostgresLedger(pg_url)
+    assert await a.start() is None and await b.start() is None
+    try:
+        for _ in range(14):
+            await a.open(**ROW, held=2.0, caps=[cap])
+        real = time.time
+        monkeypatch.setattr(time, "time", lambda: real() + 86400)
+        with pytest.raises(BudgetExceeded):
+            await b.open(**ROW, held=4.0, caps=[cap])
+        b_row = await b.open(**ROW, held=2.0, caps=[cap])
+        assert await b.spent(cap) == 30.0
+        monkeypatch.setattr(time, "time", real)
+        row = await a.get(b_row)
+        assert row is not None and abs(row.created_at - time.time()) < 600
+        dbname = pg_url.rsplit("/", 1)[1]
+        postgres.psql("UPDATE requests SET created_at = created_at - 86400", dbname)
+        assert await a.spent(cap) == 0.0
+        await a.open(**ROW, held=30.0, caps=[cap])
+    finally:
+        await a.aclose()
+        await b.aclose()
