@@ -235,3 +235,31 @@ async def test_periods_follow_the_databases_clock_not_a_replicas(
     finally:
         await a.aclose()
         await b.aclose()
+
+
+async def test_more_calls_at_once_than_pooled_connections_wait_their_turn(pg_url: str) -> None:
+    """Two replicas of two connections each take 40 reservations at once: each waits for a
+    connection (none is refused for want of one), and the cap holds exactly."""
+    cap = Cap(DEPLOYMENT, "day", 30.0, "PIXAPI_MAX_CREDITS_PER_DAY")
+    replicas = [PostgresLedger(pg_url, pool_max=2), PostgresLedger(pg_url, pool_max=2)]
+    outcomes: list[str] = []
+
+    async def reserve(index: int) -> None:
+        try:
+            await replicas[index % 2].open(**ROW, held=2.0, caps=[cap])
+            outcomes.append("written")
+        except BudgetExceeded:
+            outcomes.append("refused")
+
+    try:
+        for store in replicas:
+            assert await store.start() is None
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for index in range(40):
+                    tg.start_soon(reserve, index)
+        assert (outcomes.count("written"), outcomes.count("refused")) == (15, 25)
+        assert await replicas[1].spent(cap) == 30.0
+    finally:
+        for store in replicas:
+            await store.aclose()
