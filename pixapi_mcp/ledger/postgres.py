@@ -198,7 +198,7 @@ class PostgresLedger(StoreAdmin):
                 timeout=self._wait_s,
                 # A connection a server restart (or an idle timeout on the way) killed is replaced
                 # on checkout: a cheap round trip, instead of a refused paid call.
-                check=AsyncConnectionPool.check_connection,
+                check=_check,
                 kwargs={"autocommit": True, "row_factory": dict_row},
                 name="pixapi-ledger",
             )
@@ -404,6 +404,11 @@ class PostgresLedger(StoreAdmin):
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, "read") from None
         return float(next(iter(found.values()))) if found else 0.0
+
+
+async def _check(conn: psycopg.AsyncConnection[DictRow]) -> None:
+    """psycopg's own check of a pooled connection (an empty query); its stub names tuple rows only."""
+    await AsyncConnectionPool.check_connection(cast(Any, conn))
 
 
 async def _now(conn: psycopg.AsyncConnection[DictRow]) -> float:
