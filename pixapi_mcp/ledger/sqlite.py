@@ -174,8 +174,11 @@ class SqliteLedger(StoreAdmin):
                 reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 readers.append(reader)
                 reader.row_factory = sqlite3.Row
-                reader.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+                # The first read may meet another process's WAL switch or migration: it waits as
+                # opening does; afterwards the reader waits as long as its role says.
+                reader.execute(f"PRAGMA busy_timeout={_SETUP_BUSY_MS:d}")
                 reader.execute("SELECT count(*) FROM requests").fetchone()
+                reader.execute(f"PRAGMA busy_timeout={busy_ms:d}")
         except BaseException as exc:
             writer.close()
             for reader in readers:
