@@ -127,6 +127,10 @@ def _build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     token_sub.add_parser("list", help="names, teams and creation dates (never tokens)")
 
+    from pixapi_mcp.spend import add_parsers  # light: no SDK, no database driver
+
+    add_parsers(sub)
+
     config = sub.add_parser(
         "config",
         help="print the MCP config snippet for a host (stdout: the file's content; notes: stderr)",
@@ -233,4 +237,8 @@ def main(
         return _config(args, env, out)
     if command == "token":
         return _token(args, settings, out)
+    if command in ("usage", "budget"):
+        from pixapi_mcp.spend import run
+
+        return run(args, settings, out, _note)
     raise AssertionError(f"unhandled command {command}")  # argparse rejects unknown commands

@@ -135,6 +135,13 @@ def _user_dir(environ: Mapping[str, str], kind: Literal["data", "cache"]) -> Pat
     return Path(xdg or default) / APP_DIR_NAME
 
 
+def _budget(whose: str, period: str, variable: str) -> str:
+    return (
+        f"{variable}: credits each {whose} may spend or hold per {period} (every replica together); "
+        "`pixapi-mcp budget set` overrides it for one; unset: no cap."
+    )
+
+
 class Settings(BaseModel):
     """Everything the server, client and sandbox need to know, resolved once at start-up."""
 
@@ -245,6 +252,18 @@ class Settings(BaseModel):
         ge=0,
         description="PIXAPI_MAX_CREDITS_PER_DAY: credits the whole deployment (every replica and caller) may "
         "spend or hold per UTC day; unset: no daily cap.",
+    )
+    max_credits_per_caller_day: float | None = Field(
+        default=None, ge=0, description=_budget("caller", "UTC day", "PIXAPI_MAX_CREDITS_PER_CALLER_DAY")
+    )
+    max_credits_per_caller_month: float | None = Field(
+        default=None, ge=0, description=_budget("caller", "UTC month", "PIXAPI_MAX_CREDITS_PER_CALLER_MONTH")
+    )
+    max_credits_per_team_day: float | None = Field(
+        default=None, ge=0, description=_budget("team", "UTC day", "PIXAPI_MAX_CREDITS_PER_TEAM_DAY")
+    )
+    max_credits_per_team_month: float | None = Field(
+        default=None, ge=0, description=_budget("team", "UTC month", "PIXAPI_MAX_CREDITS_PER_TEAM_MONTH")
     )
     ledger_url: SecretStr | None = Field(
         default=None,
@@ -429,6 +448,10 @@ class Settings(BaseModel):
             "PIXAPI_MAX_CREDITS_PER_CALL": "max_credits_per_call",
             "PIXAPI_MAX_CREDITS_PER_SESSION": "max_credits_per_session",
             "PIXAPI_MAX_CREDITS_PER_DAY": "max_credits_per_day",
+            "PIXAPI_MAX_CREDITS_PER_CALLER_DAY": "max_credits_per_caller_day",
+            "PIXAPI_MAX_CREDITS_PER_CALLER_MONTH": "max_credits_per_caller_month",
+            "PIXAPI_MAX_CREDITS_PER_TEAM_DAY": "max_credits_per_team_day",
+            "PIXAPI_MAX_CREDITS_PER_TEAM_MONTH": "max_credits_per_team_month",
             "PIXAPI_LEDGER_URL": "ledger_url",
             "PIXAPI_CONFIRM_ABOVE_CREDITS": "confirm_above_credits",
             "PIXAPI_VIDEO_CREDITS_ESTIMATE": "video_credits_estimate",

@@ -27,7 +27,7 @@ from pixapi_mcp.codecheck.tool import register_check_code
 from pixapi_mcp.config import KEY_FIX, Settings
 from pixapi_mcp.contract import SANDBOX_KEY
 from pixapi_mcp.docs.server import register_docs
-from pixapi_mcp.ledger import make_ledger
+from pixapi_mcp.ledger import ledger_of
 from pixapi_mcp.stdio import run_stdio
 from pixapi_mcp.tools import AppState, RealTimer, Timer, register_tools
 from pixapi_mcp.tools.boundary import ToolBoundary
@@ -78,11 +78,9 @@ def build_server(
         async with AsyncExitStack() as stack:
             base_url = settings.base_url
             transport: httpx2.AsyncBaseTransport | None = None
-            ledger_path = settings.ledger_path
             trusted: tuple[str, ...] = ()
             api_key: str | None = None
             if settings.sandbox:
-                ledger_path = settings.data_dir / "ledger-sandbox.sqlite3"
                 if http is None:
                     base_url = SANDBOX_BASE_URL
                     transport = httpx2.ASGITransport(
@@ -111,8 +109,7 @@ def build_server(
                     sleep=clock.sleep,
                 )
             )
-            url = settings.ledger_url.get_secret_value().strip() if settings.ledger_url else None
-            ledger = make_ledger(url, ledger_path)
+            ledger = ledger_of(settings)
             if problem := await ledger.start():
                 # Not fatal: the docs tools and list_models work without it; the ledger's tools
                 # say the same to the model (a configuration error naming the store) on every call.
@@ -120,7 +117,7 @@ def build_server(
                     "%s Paid tools, get_task and list_tasks refuse until it can be opened: %s",
                     problem,
                     "check PIXAPI_LEDGER_URL and the database"
-                    if url
+                    if settings.ledger_url
                     else "move the file aside or set PIXAPI_DATA_DIR to another folder.",
                 )
             stack.push_async_callback(ledger.aclose)

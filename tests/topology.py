@@ -125,11 +125,14 @@ class Topology:
             return float(answer.json()["balance"])
 
     @asynccontextmanager
-    async def client(self, mode: str = "auto", elicitation: Any = None) -> AsyncIterator[Client]:
-        """The SDK's streamable-HTTP client, through HAProxy."""
+    async def client(
+        self, mode: str = "auto", elicitation: Any = None, token: str | None = None
+    ) -> AsyncIterator[Client]:
+        """The SDK's streamable-HTTP client, through HAProxy (presenting ``token``, when given)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with AsyncExitStack() as stack:
             http = await stack.enter_async_context(
-                httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=90.0))
+                httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=90.0))
             )
             transport = streamable_http_client(f"{self.lb_url}/mcp", http_client=http)
             yield await stack.enter_async_context(

@@ -7,7 +7,7 @@ app asks the server for the file instead. What it may ask for is narrow:
 - scope: only a file the ledger recorded as an output of that row (``paths[index]``), still
   inside the row's own output folder, as a regular file; a URI names ids, never a path, and a
   file swapped for a link elsewhere is refused. The rows are the ones ``list_tasks`` shows this
-  caller (one ledger per server today; a per-caller ledger narrows both at once);
+  caller (``state.visible_owner``): another caller's row reads exactly like one that never was;
 - size: every variant has a cap, and a file over it is refused with the reason, never sent;
 - type: each variant has one MIME type, and the file must be (or be made) of that type.
 
@@ -31,8 +31,9 @@ from mcp.server.mcpserver.exceptions import ResourceError
 
 from pixapi_mcp import media, video_facts
 from pixapi_mcp.app import playable
+from pixapi_mcp.auth import current_caller
 from pixapi_mcp.ledger import LedgerRow
-from pixapi_mcp.tools.state import AppContext, AppState, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, app_state, visible_owner
 
 SCHEME = "pixapi://outputs/"
 # The app's thumbnails: twice the size of a result's preview, for sharp gallery tiles.
@@ -57,10 +58,11 @@ class OutputRefused(ResourceError):
 
 
 async def resolve(state: AppState, ledger_id: str, index: str) -> Path:
-    """The file behind an output URI, or ``OutputRefused``. Ids arrive as text from the URI."""
+    """The file behind an output URI, or ``OutputRefused``. Ids arrive as text from the URI; the
+    row must be one the current caller may see."""
     if not (ledger_id.isdigit() and index.isdigit()) or len(ledger_id) > 18 or len(index) > 4:
         raise OutputRefused("Not an output: pixapi://outputs/{ledger_id}/{index}/... takes two numbers.")
-    row = await state.ledger.get(int(ledger_id))
+    row = await state.ledger.get(int(ledger_id), visible_owner(current_caller()))
     position = int(index)
     if row is None or position >= len(row.paths):
         raise OutputRefused(f"No saved output {index} in ledger row {ledger_id} (see list_tasks).")

@@ -25,9 +25,10 @@ import anyio.to_thread
 from mcp_types import CallToolResult, ImageContent, TextContent
 
 from pixapi_mcp.app import actions, outputs
+from pixapi_mcp.auth import current_caller
 from pixapi_mcp.ledger import LedgerRow
 from pixapi_mcp.tools.results import MediaResult, TasksResult
-from pixapi_mcp.tools.state import AppState
+from pixapi_mcp.tools.state import AppState, visible_owner
 
 APP_META = "ai.pixapi/app"
 # Where Pixapi serves outputs: its one documented output host (shared/seeds/api-reference.txt,
@@ -51,9 +52,10 @@ async def for_app(
             failed = actions.for_work(state, row, status="failed", image_urls=[], raw=raw)
             facts.update(prompt=row.prompt, actions=_dump(failed))
     elif tool == "list_tasks":
+        owner = visible_owner(current_caller())
         rows: dict[str, Any] = {}
         for task in TasksResult.model_validate(structured).tasks:
-            row = await state.ledger.get(task.ledger_id)
+            row = await state.ledger.get(task.ledger_id, owner)
             if row is not None:
                 rows[str(row.id)] = await _row_facts(state, row)
         facts["rows"] = rows
@@ -70,17 +72,19 @@ async def _failed_row(
     every error of this server, ``tools.errors.tool_error``) or, for get_task, by its task id."""
     text = "\n".join(block.text for block in result.content if isinstance(block, TextContent))
     found = _LEDGER_ID.search(text)
-    row = await state.ledger.get(int(found[1])) if found else None
+    owner = visible_owner(current_caller())
+    row = await state.ledger.get(int(found[1]), owner) if found else None
     task_id = arguments.get("task_id")
     if row is None and tool == "get_task" and isinstance(task_id, str):
-        row = await state.ledger.find_task(task_id)
+        row = await state.ledger.find_task(task_id, owner)
     return row if row is not None and row.status == "failed" else None
 
 
 async def _result_facts(
     state: AppState, tool: str, arguments: Mapping[str, Any], media: MediaResult
 ) -> dict[str, Any]:
-    row = await state.ledger.get(media.ledger_id) if media.ledger_id is not None else None
+    owner = visible_owner(current_caller())
+    row = await state.ledger.get(media.ledger_id, owner) if media.ledger_id is not None else None
     items = media.data or (media.result.data if media.result else [])
     described = await _describe(row, [item.path for item in items])
     image_urls = [

@@ -2,7 +2,8 @@
 
 Two implementations: ``SqliteLedger`` (the default, one file, embedded) and ``PostgresLedger``
 (``PIXAPI_LEDGER_URL``: one database that several replicas share). The tools speak only in
-``LedgerRow``, ``LedgerUpdate`` and ``Cap``; no SQL leaves the implementations.
+``LedgerRow``, ``LedgerUpdate`` and ``Cap`` (and the operator's commands in ``BudgetLimits`` and
+``UsageRow``); no SQL leaves the implementations.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, Unpack
 
+from pixapi_mcp.ledger.admin import BudgetLimits, UsageRow
 from pixapi_mcp.ledger.budget import Cap
 from pixapi_mcp.ledger.schema import LedgerError, LedgerRow, LedgerStatus, LedgerUpdate, NewRow
 
@@ -81,4 +83,20 @@ class LedgerStore(Protocol):
 
     async def spent(self, cap: Cap) -> float:
         """Credits ``cap``'s scope has spent or holds in its current period."""
+        ...
+
+    async def budgets(self, scopes: Sequence[str] | None = None) -> dict[str, BudgetLimits]:
+        """The budget overrides of ``scopes`` (``Scope.key``s), or of every scope that has one."""
+        ...
+
+    async def set_budget(self, scope: str, *, day: float | None, month: float | None) -> None:
+        """Make ``scope``'s override exactly ``day`` and ``month`` (None: the default applies)."""
+        ...
+
+    async def clear_budget(self, scope: str) -> bool:
+        """Drop ``scope``'s override; False when it had none."""
+        ...
+
+    async def usage(self, since: float, until: float, owner: str | None = None) -> list[UsageRow]:
+        """Spend per caller and model of the rows written in ``[since, until)``."""
         ...

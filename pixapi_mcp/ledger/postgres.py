@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Final, LiteralString, TypeVar, Unpack, cast
+from typing import Any, Final, LiteralString, TypeVar, Unpack, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
@@ -33,6 +33,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from pixapi_mcp.ledger import reads
+from pixapi_mcp.ledger.admin import BUDGETS_TABLE, StoreAdmin
 from pixapi_mcp.ledger.budget import Cap, check, total_query
 from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
@@ -99,6 +100,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX requests_owner ON requests(owner, id)",
         "CREATE INDEX requests_team ON requests(team, created_at) WHERE team IS NOT NULL",
     ),
+    # 2: budget overrides per caller and team (``admin``).
+    (BUDGETS_TABLE,),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -128,7 +131,7 @@ def _sql(text: str) -> LiteralString:
     return cast(LiteralString, text.replace("?", "%s"))
 
 
-class PostgresLedger:
+class PostgresLedger(StoreAdmin):
     """The ledger in a PostgreSQL database; a ``LedgerStore``."""
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX, connect_wait_s: float = CONNECT_WAIT_S) -> None:
@@ -339,6 +342,22 @@ class PostgresLedger:
         self, limit: int = 20, statuses: Sequence[LedgerStatus] | None = None, owner: str | None = None
     ) -> list[LedgerRow]:
         return await self._run(reads.recent(self._pending, limit, statuses, owner))
+
+    async def _fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        await self.ready()
+        try:
+            async with self._connection() as conn:
+                return [dict(r) for r in await (await conn.execute(_sql(sql), args)).fetchall()]
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self._error(exc, "read") from None
+
+    async def _execute(self, sql: str, args: Sequence[Any]) -> None:
+        await self.ready()
+        try:
+            async with self._connection() as conn:
+                await conn.execute(_sql(sql), args)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self._error(exc, "written") from None
 
     async def spent(self, cap: Cap) -> float:
         await self.ready()

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, TypedDict, get_args
 
+from pixapi_mcp.ledger.admin import BUDGETS_TABLE
+
 LedgerStatus = Literal[
     "sending", "not_sent", "unknown", "rejected", "submitted", "processing", "completed", "failed"
 ]
@@ -173,6 +175,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         + ")",
         "CREATE INDEX IF NOT EXISTS requests_owner ON requests(owner, id)",
     ),
+    # 4: budget overrides per caller and team, set by an operator for every process at once.
+    (BUDGETS_TABLE,),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -39,12 +39,13 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Final, TypeVar, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 import anyio
 import anyio.to_thread
 
 from pixapi_mcp.ledger import reads
+from pixapi_mcp.ledger.admin import StoreAdmin
 from pixapi_mcp.ledger.budget import Cap, check, total_query
 from pixapi_mcp.ledger.pending import PendingWrites
 from pixapi_mcp.ledger.schema import (
@@ -72,11 +73,13 @@ T = TypeVar("T")
 # How long a write waits for another process's write lock. Two pixapi-mcp processes sharing one
 # data folder (two hosts) hold it for milliseconds; anything longer is treated as refused.
 BUSY_TIMEOUT_S: Final = 1.0
+# How long opening the file waits for the lock to switch it to WAL or migrate it (see _open_connections).
+_SETUP_BUSY_MS: Final = 10_000
 # How often queued writes are retried while the file refuses them.
 RETRY_S: Final = 2.0
 
 
-class SqliteLedger:
+class SqliteLedger(StoreAdmin):
     """The ledger file. Async methods never run SQLite on the event loop; see the module."""
 
     def __init__(
@@ -158,11 +161,15 @@ class SqliteLedger:
             raise ledger_error(self.path, exc, "opened") from None
         readers: list[sqlite3.Connection] = []
         try:
-            writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
+            # Setting up a new or old file takes the write lock once; processes starting together
+            # (replicas, two hosts) queue for it, each holding it for a few fsyncs, which a loaded
+            # machine can stretch past the 1 s a running write waits. Start-up may wait longer.
+            writer.execute(f"PRAGMA busy_timeout={max(self._busy_ms, _SETUP_BUSY_MS):d}")
             writer.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             # FULL: a row written "before the request is sent" must survive a power cut too.
             writer.execute("PRAGMA synchronous=FULL")
             migrate(writer, self.path)
+            writer.execute(f"PRAGMA busy_timeout={self._busy_ms:d}")
             for busy_ms in (self._busy_ms, 0):
                 reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 readers.append(reader)
@@ -445,6 +452,19 @@ class SqliteLedger:
         """Up to ``limit`` rows, newest first; only those in ``statuses`` when given."""
         read = reads.recent(self._pending, limit, statuses, owner)
         return await self._read(lambda conn: self._run(conn, read))
+
+    async def _fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return await self._read(lambda conn: [dict(r) for r in conn.execute(sql, args).fetchall()])
+
+    async def _execute(self, sql: str, args: Sequence[Any]) -> None:
+        await self.ready()
+
+        def write() -> None:
+            with self._write_lock, _as_ledger_error(self.path):
+                assert self._writer is not None
+                self._writer.execute(sql, args)
+
+        await anyio.to_thread.run_sync(write)
 
     async def spent(self, cap: Cap) -> float:
         sql, args = total_query(cap, time.time())

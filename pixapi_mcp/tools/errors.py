@@ -48,6 +48,17 @@ def tool_error(
     return ToolError(text)
 
 
+def unknown_task(task_id: str) -> ToolError:
+    """A task id this caller has no row for. The same words whether the task belongs to another
+    caller or never existed, so a guess tells nothing; nothing is asked of Pixapi for it."""
+    return tool_error(
+        f"No task {task_id!r} among your tasks.",
+        category="not_found",
+        retryable=False,
+        fix="Check the id: list_tasks shows your tasks and their ids.",
+    )
+
+
 def configuration_error(message: str, *, variable: str, fix: str) -> ToolError:
     """A broken server setting (category ``configuration``): no argument of the model's fixes it,
     the user must change ``variable`` where the server is configured. ``fix`` says so."""

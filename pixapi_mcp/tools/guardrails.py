@@ -17,15 +17,16 @@ and a client that answers with an error gets the path of hosts that cannot ask (
 
 Two kinds of cap: the session cap (``PIXAPI_MAX_CREDITS_PER_SESSION``) is this process's book,
 checked here; the store's caps (``store_caps``: ``PIXAPI_MAX_CREDITS_PER_DAY`` for the whole
-deployment, and the per-caller and per-team budgets to come) are checked by the ledger in the
-transaction that writes the request's row, so every replica counts the same credits
-(``over_budget`` words its refusal).
+deployment, and per-caller and per-team budgets per day and month, from the settings or an
+operator's override in the store) are checked by the ledger in the transaction that writes the
+request's row, so every replica counts the same credits (``over_budget`` words its refusal).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NoReturn, cast
 
@@ -37,7 +38,8 @@ from pydantic import BaseModel, Field
 from pixapi_mcp.auth import Caller
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate, estimate_request
-from pixapi_mcp.ledger import DEPLOYMENT, BudgetExceeded, Cap, LedgerError
+from pixapi_mcp.ledger import DEPLOYMENT, BudgetExceeded, Cap, LedgerError, Scope
+from pixapi_mcp.ledger.budget import Period
 from pixapi_mcp.tools.errors import tool_error
 from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call, caller_of
 
@@ -161,7 +163,7 @@ async def _over_store_cap(state: AppState, estimate: CreditEstimate, caller: Cal
     row is written). A store that cannot answer now refuses nothing here."""
     held = _held_amount(state.settings, estimate, None)
     try:
-        for cap in store_caps(state.settings, caller):
+        for cap in await store_caps(state, caller):
             if await state.ledger.spent(cap) + held > cap.limit:
                 return True
     except LedgerError:
@@ -169,16 +171,35 @@ async def _over_store_cap(state: AppState, estimate: CreditEstimate, caller: Cal
     return False
 
 
-def store_caps(settings: Settings, caller: Caller) -> list[Cap]:
+async def store_caps(state: AppState, caller: Caller) -> list[Cap]:
     """The caps the store checks, atomically for every replica, when a paid request's row is
-    written: the deployment's day cap. Per-caller and per-team budgets join this list
-    (``Cap(Scope("caller", caller.id), ...)``, ``Scope("team", caller.team)``) with no change to
-    the store."""
-    del caller  # no per-caller or per-team budgets configured yet
+    written: the deployment's day cap, then the caller's and their team's day and month budgets
+    (the settings' defaults, or the override an operator set in the store with ``pixapi-mcp
+    budget set``, read now so a change reaches every replica without a restart). Raises
+    ``LedgerError`` when the store cannot say (then nothing may be sent)."""
+    settings = state.settings
     caps: list[Cap] = []
     if settings.max_credits_per_day is not None:
         caps.append(Cap(DEPLOYMENT, "day", settings.max_credits_per_day, "PIXAPI_MAX_CREDITS_PER_DAY"))
+    defaults: dict[str, tuple[float | None, float | None]] = {
+        "caller": (settings.max_credits_per_caller_day, settings.max_credits_per_caller_month),
+        "team": (settings.max_credits_per_team_day, settings.max_credits_per_team_month),
+    }
+    scopes = [Scope("caller", caller.id), *([Scope("team", caller.team)] if caller.team else [])]
+    overrides = await state.ledger.budgets([scope.key for scope in scopes])
+    for scope in scopes:
+        override = overrides.get(scope.key)
+        for period, default in zip(_PERIODS, defaults[scope.kind], strict=True):
+            limit = getattr(override, period) if override is not None else None
+            setting = f"the {period} budget set for {scope.key}"
+            if limit is None:
+                limit, setting = default, f"PIXAPI_MAX_CREDITS_PER_{scope.kind.upper()}_{period.upper()}"
+            if limit is not None and not math.isinf(limit):
+                caps.append(Cap(scope, period, limit, setting))
     return caps
+
+
+_PERIODS: tuple[Period, Period] = ("day", "month")
 
 
 def over_budget(exc: BudgetExceeded, estimate: CreditEstimate) -> ToolError:
@@ -199,6 +220,12 @@ def over_budget(exc: BudgetExceeded, estimate: CreditEstimate) -> ToolError:
         f"Wait until {resets:%Y-%m-%d %H:%M} UTC, choose a cheaper model or fewer outputs (list_models "
         f"shows prices), or ask the operator to raise {cap.setting}."
     )
+    # A setting reads NAME=limit; an operator's override reads "the day budget set for ... (limit)".
+    limit = (
+        f"{cap.setting}={cap.limit:g}"
+        if cap.setting.startswith("PIXAPI_")
+        else f"{cap.setting} ({cap.limit:g})"
+    )
     if estimate.credits is None and exc.remaining > 0:
         fix = (
             f"If the user accepts at most {exc.remaining:g} credits for it, call again with "
@@ -206,13 +233,19 @@ def over_budget(exc: BudgetExceeded, estimate: CreditEstimate) -> ToolError:
         )
     return tool_error(
         f"This call ({counted}) would take {whose} {period} to {exc.total + exc.amount:g} credits, above "
-        f"{cap.setting}={cap.limit:g}: {exc.total:g} spent or held so far, {exc.remaining:g} remaining. "
-        f"It resets at {resets:%Y-%m-%d %H:%M} UTC (in {int(left // 3600)} h {int(left % 3600 // 60)} min). "
+        f"{limit}: {exc.total:g} spent or held so far, {exc.remaining:g} remaining. "
+        f"It resets at {resets:%Y-%m-%d %H:%M} UTC (in {_duration(left)}). "
         "Nothing was sent.",
         category="credit_cap",
         retryable=False,
         fix=fix,
     )
+
+
+def _duration(seconds: float) -> str:
+    """``3 h 5 min``, or ``12 days 3 h`` when a month's reset is far off."""
+    hours, minutes = int(seconds // 3600), int(seconds % 3600 // 60)
+    return f"{hours // 24} days {hours % 24} h" if hours >= 48 else f"{hours} h {minutes} min"
 
 
 def _question(settings: Settings, estimate: CreditEstimate) -> str:

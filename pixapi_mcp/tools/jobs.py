@@ -250,7 +250,7 @@ async def _open_row(
         held=held.amount,
         owner=caller.id,
         team=caller.team,
-        caps=store_caps(state.settings, caller),
+        caps=await store_caps(state, caller),
     )
 
 

@@ -245,6 +245,13 @@ def caller_of(ctx: AppContext) -> Caller:
     return current_caller()
 
 
+def visible_owner(caller: Caller) -> str | None:
+    """Whose rows ``caller`` may read: only their own (the store's ``owner`` filter), or every
+    caller's (None) for an admin (stdio, the shared token, an admin token or scope). Every read a
+    caller starts (list_tasks, get_task, output resources, the app) filters with this one rule."""
+    return None if caller.admin else caller.id
+
+
 def asks_mid_call(ctx: AppContext) -> bool:
     """Whether this call's channel can carry a request from the server to the client (roots,
     elicitation) while the call runs: true on protocols before 2026-07-28. On 2026-07-28 such a

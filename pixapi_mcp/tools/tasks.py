@@ -1,5 +1,6 @@
 """The task tools: ``get_task`` (resume async work with a bounded wait, save its outputs once) and
-``list_tasks`` (the local ledger, so paid work survives restarts and lost chats)."""
+``list_tasks`` (the local ledger, so paid work survives restarts and lost chats). Each caller sees
+only their own rows (``state.visible_owner``; an admin sees all)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pixapi_mcp.contract import Task, task_path
 from pixapi_mcp.ledger import UNFINISHED, LedgerRow
 from pixapi_mcp.tool_result import call_result, short_text
 from pixapi_mcp.tools.args import LimitArg, OutputDirArg, TaskIdArg, UnfinishedOnlyArg, WaitArg
-from pixapi_mcp.tools.errors import from_api_error, ledger_errors
+from pixapi_mcp.tools.errors import from_api_error, ledger_errors, unknown_task
 from pixapi_mcp.tools.finish import finish, pending
 from pixapi_mcp.tools.images import EDIT_JOB, GENERATE_JOB
 from pixapi_mcp.tools.outputs import CallPlace, OutputKind, Roots, all_files, output_place
@@ -23,7 +24,7 @@ from pixapi_mcp.tools.polling import ProgressReporter, budget, wait_for_task
 from pixapi_mcp.tools.present import resume_call
 from pixapi_mcp.tools.registry import READS_API, READS_LOCAL, ToolDef
 from pixapi_mcp.tools.results import MediaResult, TaskRow, TasksResult
-from pixapi_mcp.tools.state import AppContext, AppState, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, app_state, caller_of, visible_owner
 from pixapi_mcp.tools.video import VIDEO_JOB
 
 # The kind of output each paid tool makes, for resuming its work from the ledger.
@@ -50,7 +51,12 @@ async def _get_task(
     roots: ListRootsResult | None,
 ) -> CallToolResult:
     started = state.timer.now()
-    row = await state.ledger.find_task(task_id)
+    owner = visible_owner(caller_of(ctx))
+    row = await state.ledger.find_task(task_id, owner)
+    if row is None and owner is not None:
+        # Adopting an id the ledger lacks would show anyone work done with the shared Pixapi key
+        # (another caller's): only an admin may; for the rest it is not theirs, or not at all.
+        raise unknown_task(task_id)
     if row is not None:  # submitted through another replica, or before a restart: as old as its row
         state.seen_task(task_id, row.created_at)
     reporter = ProgressReporter(ctx, "get_task")
@@ -126,7 +132,9 @@ async def list_tasks(
 ) -> Annotated[CallToolResult, TasksResult]:
     state = app_state(ctx)
     with ledger_errors():
-        rows = await state.ledger.recent(limit, UNFINISHED if unfinished_only else None)
+        rows = await state.ledger.recent(
+            limit, UNFINISHED if unfinished_only else None, visible_owner(caller_of(ctx))
+        )
     tasks = [_task_row(state, row) for row in rows]
     unfinished = sum(1 for t in tasks if t.status in UNFINISHED)
     counts = Counter(t.status for t in tasks)

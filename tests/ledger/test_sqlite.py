@@ -320,7 +320,7 @@ def test_a_version_0_ledger_is_migrated_on_open_and_keeps_its_rows(tmp_path: Pat
     _v0_ledger(path)
     ledger = SqliteLedger(path)
     try:
-        assert _version(path) == SCHEMA_VERSION == 3
+        assert _version(path) == SCHEMA_VERSION == 4
         rows = ledger.recent_sync()
         # v3: every earlier row belongs to the local caller; none held or settled credits then.
         assert {(r.owner, r.held, r.settled) for r in rows} == {("local", 0.0, None)}
