@@ -327,23 +327,29 @@ class SearchIndex:
         postings = self._postings
         sums: dict[int, float] = {}
         for term, weight in parsed.weights.items():
-            for number, norm in postings.get(term, ()):
-                sums[number] = sums.get(number, 0.0) + weight * idf[term] * norm
+            entries = postings.get(term)
+            if not entries:
+                continue
+            term_weight = weight * idf[term]  # hoisted: the same product, in the same order
+            for number, norm in entries:
+                sums[number] = sums.get(number, 0.0) + term_weight * norm
         raw = [(sums[number], docs[number]) for number in sorted(sums) if sums[number] > 0]
         by_page: dict[str, list[float]] = {}
         for score, doc in raw:
             by_page.setdefault(doc.section.page, []).append(score)
         page_totals = {page: sum(sorted(values, reverse=True)[:3]) for page, values in by_page.items()}
-        scored = [
-            (
-                (score + _PAGE_WEIGHT * max(0.0, page_totals[doc.section.page] - score))
-                * priors.get(doc.section.page, 1.0)
+        weights = parsed.weights
+        scored: list[tuple[float, _Doc]] = []
+        for score, doc in raw:
+            page = doc.section.page
+            value = (
+                (score + _PAGE_WEIGHT * max(0.0, page_totals[page] - score))
+                * priors.get(page, 1.0)
                 * (_PROGRAM_LIFT if parsed.code and doc.section.anchor == "program" else 1.0)
-                * (1.0 + _HEADING_LIFT * _heading_match(parsed, doc)),
-                doc,
             )
-            for score, doc in raw
-        ]
+            if not doc.heading.isdisjoint(weights):  # most sections: no heading lift (x 1.0)
+                value *= 1.0 + _HEADING_LIFT * _heading_match(parsed, doc)
+            scored.append((value, doc))
         scored.sort(key=lambda pair: (-pair[0], pair[1].section.page, pair[1].section.anchor))
         if not scored:
             return
