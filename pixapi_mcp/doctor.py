@@ -150,6 +150,71 @@ def _unknown_variables(environ: Mapping[str, str]) -> list[Check]:
     return checks
 
 
+def _identity_checks(settings: Settings) -> list[Check]:
+    """Who the HTTP server would let in (``auth.http.auth_mode``: the one rule serve uses), and the
+    ledger it keeps: an operator checks both before sharing the server. No secret is printed."""
+    from pixapi_mcp.auth.http import auth_mode  # loads the SDK: only when doctor runs
+    from pixapi_mcp.ledger import ledger_of
+
+    mode = auth_mode(settings)
+    checks: list[Check] = []
+    if mode == "oauth":
+        keys = settings.mcp_jwks_url or "discovered from the issuer's metadata"
+        scopes = " ".join(settings.mcp_scopes) or "none required"
+        detail = (
+            f"OAuth 2.1: tokens of {settings.mcp_issuer} for {settings.mcp_public_url}; keys: {keys}; "
+            f"scopes: {scopes}"
+        )
+        checks.append(Check("ok", "HTTP identity", detail))
+    elif mode == "named":
+        from pixapi_mcp.auth.tokens import TokenFile, TokenFileError
+
+        try:
+            count = len(TokenFile(settings.tokens_path).listed())
+            level: Level = "ok" if count else "warn"
+            checks.append(
+                Check(
+                    level,
+                    "HTTP identity",
+                    f"named tokens: {count} in {settings.tokens_path}",
+                    "" if count else "Every request is refused: pixapi-mcp token create NAME.",
+                )
+            )
+        except TokenFileError as exc:
+            checks.append(
+                Check(
+                    "fail",
+                    "HTTP identity",
+                    f"named tokens, but {exc} (every token is refused)",
+                    f"Fix or remove {settings.tokens_path}; pixapi-mcp token create NAME rewrites it.",
+                )
+            )
+    elif mode == "shared":
+        checks.append(
+            Check("ok", "HTTP identity", "the shared PIXAPI_MCP_TOKEN: everyone holding it is one caller")
+        )
+    else:
+        checks.append(
+            Check(
+                "ok", "HTTP identity", "none: `serve --transport http` binds loopback only (stdio needs none)"
+            )
+        )
+    if mode != "none" and settings.mcp_rate_per_minute:
+        checks.append(
+            Check(
+                "ok",
+                "rate limit",
+                f"{settings.mcp_rate_per_minute} requests a minute per caller, counted by each process "
+                "(N replicas let a caller make up to N times as many)",
+            )
+        )
+    store = ledger_of(settings)
+    backend = "PostgreSQL" if settings.ledger_url else "SQLite"
+    shared = "shared by every replica" if settings.ledger_url else "one machine's file"
+    checks.append(Check("ok", "ledger", f"{backend} at {store.describe()} ({shared})"))
+    return checks
+
+
 def collect_checks(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:
     """Every check, in the order they are printed (``environ``: to find misspelt variables)."""
     checks = _versions()
@@ -167,6 +232,7 @@ def collect_checks(settings: Settings, environ: Mapping[str, str] | None = None)
         )
     )
     checks.append(_writable("data folder (ledger)", settings.data_dir, "PIXAPI_DATA_DIR"))
+    checks.extend(_identity_checks(settings))
     try:
         pages = len(DocsBundle().pages)
         checks.append(Check("ok", "docs bundle", f"{pages} pages"))

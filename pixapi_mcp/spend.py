@@ -31,9 +31,25 @@ class CommandError(ValueError):
     """A command line the spend commands cannot act on; the message says what to type."""
 
 
+# How the server namespaces caller ids (auth.Caller): anything else names nobody.
+_CALLER_KINDS = ("token", "oauth")
+# The longest period ``usage`` reads: a century, so a mistyped --days cannot overflow a date.
+MAX_DAYS = 36_500
+_EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()
+
+
 def caller_id(text: str) -> str:
-    """A caller as the server keys it: ``ada`` is ``token:ada``; namespaced ids stay as given."""
-    return text if ":" in text or text in ("local", "shared") else f"token:{text}"
+    """A caller as the server keys it: ``ada`` is ``token:ada``; ``token:NAME``, ``oauth:SUB``,
+    ``local`` and ``shared`` stay as given; another prefix (``oath:bob``) is a typo, refused rather
+    than silently matching no one."""
+    if text in ("local", "shared"):
+        return text
+    if ":" not in text:
+        return f"token:{text}"
+    kind, _, name = text.partition(":")
+    if kind not in _CALLER_KINDS or not name:
+        raise CommandError(f"{text!r} names no caller: use NAME, token:NAME, oauth:SUB, local or shared")
+    return text
 
 
 def scope_key(text: str) -> str:
@@ -60,21 +76,27 @@ def _limit(text: str) -> float | None:
         ) from None
     if not math.isfinite(value) or value < 0:
         raise CommandError(f"{text!r} is not a budget: credits are a number of at least 0")
-    return value
+    return value + 0.0  # -0 is 0
 
 
 def _when(text: str, *, end: bool) -> float:
     """``YYYY-MM-DD`` (a whole UTC day: its start, or for ``--until`` its end) or an ISO time (UTC
     unless it says otherwise), as epoch seconds."""
     try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{text!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    if end and len(text) == 10:
-        parsed += dt.timedelta(days=1)
-    return parsed.timestamp()
+        try:  # a date alone (2026-01-31, or 20260131) is a whole day
+            day = dt.date.fromisoformat(text)
+            parsed = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+            if end:
+                parsed += dt.timedelta(days=1)
+        except ValueError:
+            parsed = dt.datetime.fromisoformat(text)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed.timestamp()
+    except (ValueError, OverflowError):  # not a date; or the day after 9999-12-31
+        raise CommandError(
+            f"{text!r} is not a usable date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM (years 1 to 9998)"
+        ) from None
 
 
 def period(args: argparse.Namespace, now: float) -> tuple[float, float]:
@@ -83,7 +105,12 @@ def period(args: argparse.Namespace, now: float) -> tuple[float, float]:
     if args.days is not None:
         if args.since:
             raise CommandError("give --days or --since, not both")
-        return until - args.days * 86400, until
+        if not 1 <= args.days <= MAX_DAYS:
+            raise CommandError(f"--days takes 1 to {MAX_DAYS} (the last N days up to --until)")
+        since = until - args.days * 86400
+        if since < _EARLIEST:
+            raise CommandError("--days reaches back before the year 1: give fewer days or a later --until")
+        return since, until
     since = _when(args.since, end=False) if args.since else window("month", now)[0]
     if since >= until:
         raise CommandError("--since must come before --until")

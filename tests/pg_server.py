@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -103,6 +104,10 @@ class PostgresCluster:
     user: str | None
     password: str = field(repr=False)
     superuser: str = "pixapi_test"
+    max_connections: int = 300
+    # fsync and synchronous commit off: fast, but a crash (``halt("immediate")``) loses the last
+    # commits; a cluster a test crashes keeps them on.
+    fast: bool = True
     _count: int = 0
 
     @property
@@ -110,7 +115,8 @@ class PostgresCluster:
         return self.root / "data"
 
     def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://{self.superuser}:{self.password}@127.0.0.1:{self.port}/{dbname}"
+        """The database's URL, the password percent-encoded (it may hold ``@``, ``/``, ``%``…)."""
+        return f"postgresql://{self.superuser}:{quote(self.password, safe='')}@127.0.0.1:{self.port}/{dbname}"
 
     def _client_env(self) -> dict[str, str]:
         return {**os.environ, "PGPASSWORD": self.password, "PGHOST": "127.0.0.1", "PGPORT": str(self.port)}
@@ -151,6 +157,23 @@ class PostgresCluster:
         self.psql(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server (``pg_ctl stop -m fast|immediate``) and keep its data: ``resume`` starts
+        it again on the same port, as an operator's restart or a crash would."""
+        done = subprocess.run(
+            [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop"],
+            user=self.user,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed: {done.stderr.strip()}")
+
+    def resume(self) -> None:
+        """Start a server ``halt`` stopped, with its watchdog."""
+        _pg_start(self)
+
     def stop(self) -> None:
         subprocess.run(
             [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
@@ -161,17 +184,22 @@ class PostgresCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster(bindir: Path, *, max_connections: int = 300) -> PostgresCluster:
-    """initdb a new cluster in a temporary folder and start it on a free 127.0.0.1 port."""
+def start_cluster(
+    bindir: Path, *, max_connections: int = 300, password: str | None = None, fast: bool = True
+) -> PostgresCluster:
+    """initdb a new cluster in a temporary folder and start it on a free 127.0.0.1 port
+    (``password``: the superuser's, else a random one; ``fast``: see ``PostgresCluster.fast``)."""
     user = _run_as()
     root = Path(tempfile.mkdtemp(prefix="pixapi-pg-"))
-    password = secrets.token_urlsafe(18)
+    password = password or secrets.token_urlsafe(18)
     (root / "pw").write_text(password + "\n")
     if user is not None:
         entry = pwd.getpwnam(user)
         for path in (root, root / "pw"):
             os.chown(path, entry.pw_uid, entry.pw_gid)
-    cluster = PostgresCluster(bindir, root, _free_port(), user, password)
+    cluster = PostgresCluster(
+        bindir, root, _free_port(), user, password, max_connections=max_connections, fast=fast
+    )
     run = {"user": user, "capture_output": True, "text": True, "timeout": 120, "cwd": str(root)}
     init = subprocess.run(
         [
@@ -192,10 +220,17 @@ def start_cluster(bindir: Path, *, max_connections: int = 300) -> PostgresCluste
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"initdb failed: {init.stderr.strip()[-2000:]}")
     (root / "pw").unlink()
-    options = (
-        f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections={max_connections} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
+    _pg_start(cluster)
+    return cluster
+
+
+def _pg_start(cluster: PostgresCluster) -> None:
+    """``pg_ctl start`` on 127.0.0.1 only, and a watchdog that stops it if this process dies."""
+    root, bindir = cluster.root, cluster.bindir
+    run = {"user": cluster.user, "capture_output": True, "text": True, "timeout": 120, "cwd": str(root)}
+    options = f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections={cluster.max_connections}"
+    if cluster.fast:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     start = subprocess.run(
         [
             str(bindir / "pg_ctl"),
@@ -224,14 +259,13 @@ def start_cluster(bindir: Path, *, max_connections: int = 300) -> PostgresCluste
             str(os.getpid()),
             str(bindir / "pg_ctl"),
             str(cluster.data),
-            user or "",
+            cluster.user or "",
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    return cluster
 
 
 def _missing(message: str) -> None:

@@ -7,7 +7,9 @@ No timing is asserted: the numbers only mean something from a full run on a quie
 from __future__ import annotations
 
 import json
+import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,24 @@ def test_every_quick_benchmark_runs(name: str) -> None:
         assert table is None
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """``bench.run.main`` quiets the process's loggers, as a command should; later tests in this
+    process read INFO lines, so every logger's level and the root's handlers are put back."""
+    manager = logging.getLogger().manager
+    levels = {name: logging.getLogger(name).level for name in list(manager.loggerDict)}
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for name in list(manager.loggerDict):
+            logging.getLogger(name).setLevel(levels.get(name, logging.NOTSET))
+        root.handlers[:] = handlers
+        root.setLevel(root_level)
+
+
+@pytest.mark.usefixtures("logging_restored")
 def test_quick_run_writes_results_only_where_asked(tmp_path: Path) -> None:
     """``--quick --only`` runs, writes results.json and results.md to ``--out``, not the README."""
     assert main(["--quick", "--only", "search", "--only", "codecheck_corpus", "--out", str(tmp_path)]) == 0

@@ -46,7 +46,10 @@ def test_compose_has_postgres_three_replicas_and_haproxy() -> None:
         env["PIXAPI_LEDGER_URL"].startswith("postgresql://") and "@postgres:5432/" in env["PIXAPI_LEDGER_URL"]
     )
     # Shared outputs: the same volume, at the path PIXAPI_OUTPUT_DIR names, on every replica.
-    assert replica["volumes"] == [f"outputs:{env['PIXAPI_OUTPUT_DIR']}"]
+    assert f"outputs:{env['PIXAPI_OUTPUT_DIR']}" in replica["volumes"]
+    # Named tokens: one file on a volume every replica mounts (a revoke reaches all of them).
+    tokens_dir = env["PIXAPI_MCP_TOKENS_FILE"].rsplit("/", 1)[0]
+    assert any(v.split(":")[1] == tokens_dir and not v.startswith(".") for v in replica["volumes"])
     assert "outputs" in _compose()["volumes"]
     lb = services["haproxy"]
     assert "./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in lb["volumes"]

@@ -127,3 +127,42 @@ def test_a_misspelt_variable_is_named_with_the_right_one(tmp_path: Path) -> None
     assert "did you mean PIXAPI_OUTPUT_DIR?" in text
     # Known variables are not flagged.
     assert "[warn] PIXAPI_BASE_URL" not in text and "[warn] PIXAPI_DATA_DIR" not in text
+
+
+def test_doctor_reports_the_identity_mode_and_the_ledger_backend_without_secrets(tmp_path: Path) -> None:
+    """Before sharing a server an operator sees who it lets in and which ledger it keeps; the
+    database password and the shared token are never printed."""
+    _, text = _doctor(tmp_path, PIXAPI_MCP_TOKEN="shared-secret-xyz")
+    assert "HTTP identity: the shared PIXAPI_MCP_TOKEN" in text and "shared-secret-xyz" not in text
+    assert f"ledger: SQLite at {tmp_path / 'data' / 'ledger.sqlite3'}" in text
+
+    assert (
+        main(
+            ["token", "create", "ada"],
+            environ={"HOME": str(tmp_path), "PIXAPI_DATA_DIR": str(tmp_path / "data")},
+            out=lambda _: None,
+        )
+        == 0
+    )
+    _, text = _doctor(
+        tmp_path,
+        PIXAPI_MCP_RATE_PER_MINUTE="30",
+        PIXAPI_LEDGER_URL="postgresql://pix:db-password-42@db.example:5432/pixapi",
+    )
+    assert "HTTP identity: named tokens: 1 in" in text
+    assert "rate limit: 30 requests a minute per caller, counted by each process" in text
+    assert "ledger: PostgreSQL at postgresql://pix:***@db.example:5432/pixapi" in text
+    assert "db-password-42" not in text
+
+    (tmp_path / "data" / "tokens.json").write_text("{damaged")
+    code, text = _doctor(tmp_path)
+    assert code == 1 and "[FAIL] HTTP identity: named tokens, but cannot read" in text
+
+    _, text = _doctor(
+        tmp_path,
+        PIXAPI_MCP_ISSUER="https://id.example",
+        PIXAPI_MCP_PUBLIC_URL="https://mcp.example/mcp",
+        PIXAPI_MCP_SCOPES="pixapi:use",
+    )
+    assert "HTTP identity: OAuth 2.1: tokens of https://id.example for https://mcp.example/mcp" in text
+    assert "scopes: pixapi:use" in text

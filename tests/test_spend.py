@@ -131,6 +131,19 @@ def test_budget_set_list_clear_reach_the_store(tmp_path: Path, ledger_url: str |
         ["budget", "set", "caller:bob", "--day", "lots"],
         ["usage", "--since", "yesterday"],
         ["usage", "--since", "2026-01-01", "--days", "3"],
+        # Odd inputs an operator (or a script) sends: each a one-line refusal, never a traceback.
+        ["budget", "set", "caller:bob", "--day", "nan"],
+        ["budget", "set", "caller:bob", "--day", "inf"],
+        ["budget", "set", "caller:bob", "--day", "1e400"],
+        ["budget", "set", "caller:oath:bob", "--day", "5"],  # a typo for oauth: names no one
+        ["usage", "--caller", "oath:bob"],
+        ["usage", "--days", "100000000"],
+        ["usage", "--days", "0"],
+        ["usage", "--days", "-3"],
+        ["usage", "--until", "9999-12-31"],
+        ["usage", "--until", "0001-01-01", "--days", "400"],
+        ["usage", "--since", "2026-02-30"],
+        ["usage", "--since", "2026-03-01", "--until", "2026-02-01"],
     ],
 )
 def test_a_command_it_cannot_act_on_is_refused_with_what_to_type(
@@ -138,3 +151,18 @@ def test_a_command_it_cannot_act_on_is_refused_with_what_to_type(
 ) -> None:
     assert main(argv, environ=_env(tmp_path, None), out=lambda _: None) == 1
     assert capsys.readouterr().err.startswith("pixapi-mcp: ")
+
+
+def test_a_date_alone_is_a_whole_day_in_either_iso_form_and_minus_zero_is_zero(tmp_path: Path) -> None:
+    env = _env(tmp_path, None)
+    for since, until in (("2026-01-01", "2026-01-02"), ("20260101", "20260102")):
+        printed: list[str] = []
+        assert (
+            main(["usage", "--since", since, "--until", until, "--json"], environ=env, out=printed.append)
+            == 0
+        )
+        shown = json.loads(printed[0])
+        assert (shown["since"], shown["until"]) == ("2026-01-01 00:00", "2026-01-03 00:00"), since
+    printed = []
+    assert main(["budget", "set", "caller:ada", "--day", "-0"], environ=env, out=printed.append) == 0
+    assert printed == ["caller:token:ada\tday=0\tmonth=default"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ _VARIANTS = {
 }
 
 
+_ASCII_NUMBER = re.compile(r"[0-9]+")
+
+
 def output_uri(ledger_id: int, index: int, variant: str) -> str:
     return f"{SCHEME}{ledger_id}/{index}/{variant}"
 
@@ -60,7 +64,12 @@ class OutputRefused(ResourceError):
 async def resolve(state: AppState, ledger_id: str, index: str) -> Path:
     """The file behind an output URI, or ``OutputRefused``. Ids arrive as text from the URI; the
     row must be one the current caller may see."""
-    if not (ledger_id.isdigit() and index.isdigit()) or len(ledger_id) > 18 or len(index) > 4:
+    # ASCII digits only: "²" is a digit to str.isdigit, and int("²") raises.
+    if (
+        not (_ASCII_NUMBER.fullmatch(ledger_id) and _ASCII_NUMBER.fullmatch(index))
+        or len(ledger_id) > 18
+        or len(index) > 4
+    ):
         raise OutputRefused("Not an output: pixapi://outputs/{ledger_id}/{index}/... takes two numbers.")
     row = await state.ledger.get(int(ledger_id), visible_owner(current_caller()))
     position = int(index)

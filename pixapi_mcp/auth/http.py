@@ -157,7 +157,13 @@ class AuthFront:
         if not token:
             await self._refuse(send, 401, None, "send Authorization: Bearer <token>")
             return
-        found = await self.verifier.identify(token.decode("latin-1"))
+        try:
+            found = await self.verifier.identify(token.decode("latin-1"))
+        except Exception:
+            # A fault in a verifier (a key set that cannot be parsed, a bug) must not open the door
+            # nor answer 500: the client is told to get a new token, the operator reads why.
+            log.exception("The %s verifier failed on a presented token; refusing it", self.mode)
+            found = None
         if found is None:
             await self._refuse(
                 send, 401, "invalid_token", "the token is invalid, expired, revoked or not for this server"

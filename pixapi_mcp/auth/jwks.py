@@ -11,7 +11,10 @@ the operator's own configuration, so a private address is allowed here (unlike a
 When: on first use, again when the set is an hour old, and at once when a token names a key id the
 set lacks (the issuer rotated its keys); such refetches at most once per ``min_refetch_s``, so a
 flood of tokens with made-up key ids costs the issuer one request, not one each. Concurrent misses share
-one fetch. A failed refresh keeps the keys already held.
+one fetch. A failed refresh keeps the keys already held; with none held, it is tried again at the
+refetch rate. The hourly refresh is stale-while-revalidate: the request that finds the set old
+fetches it, and requests arriving meanwhile verify with the keys held rather than wait on a slow
+issuer. Any failure of a fetch (an odd URL included) is logged, never raised into a request.
 
 Symmetric keys (``kty: oct``) are never taken from a key set: a public document cannot hold a
 secret, and an HS256 token "signed" with a public key must not verify.
@@ -104,7 +107,17 @@ class JwksSource:
         one refetch, when the rate limit allows it). A token without ``kid`` gets the only
         suitable key, if there is exactly one."""
         now = self._clock()
-        if self._fetched_at is None or now - self._fetched_at >= self._max_age_s:
+        if self._fetched_at is None:
+            await self._refresh(seen=None)
+        elif not self._keys and self._may_refetch():
+            # The last fetch failed (or found nothing): try again, at the refetch rate, so a token
+            # without a key id is not refused for an hour after the issuer was briefly down.
+            self._missed_at = now
+            await self._refresh(seen=self._fetched_at)
+        elif now - self._fetched_at >= self._max_age_s:
+            # Stale while revalidating: this request refreshes the set (bounded by FETCH_TIMEOUT_S);
+            # _refresh marks the set fresh before fetching, so requests meanwhile verify with the
+            # keys held instead of queueing behind a slow issuer.
             await self._refresh(seen=self._fetched_at)
         found = self._pick(kid, alg)
         # Only a key id the set lacks means rotation; a known id with the wrong algorithm is a bad token.
@@ -148,10 +161,13 @@ class JwksSource:
             self._fetched_at = self._clock()
             try:
                 self._keys = await self._fetch_keys()
-            except JwksError as exc:
+            except Exception as exc:  # JwksError, and what an odd URL makes httpx2 raise (a bad port)
+                problem = exc if isinstance(exc, JwksError) else f"Fetching the key set failed: {exc!r}"
+                if not self._keys:
+                    self._missed_at = self._clock()  # the next try waits min_refetch_s
                 log.error(
                     "%s; %s",
-                    exc,
+                    problem,
                     "keeping the keys already held" if self._keys else "no token can be verified",
                 )
 

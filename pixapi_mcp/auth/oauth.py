@@ -4,7 +4,10 @@ A token is accepted when, all at once: its header names an allowed asymmetric al
 (``jwks.ALGORITHMS``: never ``none``, never HS*), a key of the issuer's set with that id and type
 verifies its signature, ``iss`` is ``PIXAPI_MCP_ISSUER`` exactly, ``aud`` names this server
 (``PIXAPI_MCP_PUBLIC_URL``, RFC 8707; with or without a trailing slash), ``exp`` is in the future
-(``nbf``/``iat`` not ahead) give or take ``LEEWAY_S`` of clock skew, and ``sub`` names someone.
+(``nbf``/``iat`` not ahead) give or take ``LEEWAY_S`` of clock skew, each a JSON number, ``sub``
+names someone, and the header's ``typ``, when given, is an access token's (RFC 9068: ``at+jwt``, or
+the plain ``JWT`` most issuers write). ``jku``, ``x5u`` and an embedded ``jwk`` are never used: keys
+come only from the configured issuer's set.
 Required scopes (``PIXAPI_MCP_SCOPES``) are checked by the HTTP front, which answers 403 rather
 than 401 when only they are missing.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from typing import Any
 
 import jwt
@@ -27,6 +31,12 @@ from pixapi_mcp.auth.jwks import ALGORITHMS, JwksSource
 log = logging.getLogger(__name__)
 
 LEEWAY_S = 60
+# The header ``typ`` values of an access token: RFC 9068's, and the plain JWT most issuers write.
+_ACCESS_TOKEN_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+
+
+def _numeric_date(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def fingerprint(token: str) -> str:
@@ -77,6 +87,11 @@ class OAuthVerifier:
         except jwt.PyJWTError:
             log.info("Refused a bearer token: not a JWT")
             return None
+        typ = header.get("typ")
+        if typ is not None and (not isinstance(typ, str) or typ.lower() not in _ACCESS_TOKEN_TYPES):
+            # RFC 9068 section 4: an ID token, logout token or event token is not an access token.
+            log.info("Refused a token of type %r: not an access token", str(typ)[:40])
+            return None
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALGORITHMS:
             log.info(
@@ -102,6 +117,10 @@ class OAuthVerifier:
             )
         except jwt.PyJWTError as exc:
             log.info("Refused a token: %s", exc)
+            return None
+        if times := [c for c in ("exp", "nbf", "iat") if c in claims and not _numeric_date(claims[c])]:
+            # RFC 7519 section 2: a NumericDate is a JSON number; PyJWT would take "1790000000".
+            log.info("Refused a token whose %s is not a number", ", ".join(times))
             return None
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:

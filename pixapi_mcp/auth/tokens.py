@@ -4,7 +4,10 @@ The file (``PIXAPI_MCP_TOKENS_FILE``, default ``tokens.json`` in the data folder
 to the SHA-256 of its token, never the token: a token is 32 random bytes shown once by
 ``pixapi-mcp token create NAME``. The server re-reads the file whenever it changes (its mtime,
 size or inode), so ``token revoke NAME`` takes effect on the next request without a restart.
-Writes go to a temporary file renamed over the old one, so a reader never sees half a file.
+Writes go to a temporary file renamed over the old one, so a reader never sees half a file, and
+each change (read, modify, write) holds an exclusive lock on ``<file>.lock``, so two ``token
+create`` run at once (two operators, a script, two replicas' volumes) both land: without it the
+second rename would drop the first's entry.
 
 The standard library and pydantic only: the CLI's ``token`` command loads no SDK.
 """
@@ -18,7 +21,10 @@ import logging
 import os
 import re
 import secrets
+import sys
 import tempfile
+from collections.abc import Generator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,27 +116,51 @@ class TokenFile:
             raise TokenFileError(
                 f"{name!r} is not a token name: use letters, digits, '.', '_', '@' or '-' (at most 64)"
             )
-        current = {e.name: e for e in self._read_strict()}
-        if name in current:
-            raise TokenFileError(f"a token named {name!r} exists; revoke it first to replace it")
-        token = new_token()
-        created = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        current[name] = NamedToken(name, token_hash(token), created, team, admin)
-        self._write(list(current.values()))
+        with self._locked():
+            current = {e.name: e for e in self._read_strict()}
+            if name in current:
+                raise TokenFileError(f"a token named {name!r} exists; revoke it first to replace it")
+            token = new_token()
+            created = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            current[name] = NamedToken(name, token_hash(token), created, team, admin)
+            self._write(list(current.values()))
         return token
 
     def revoke(self, name: str) -> bool:
         """Remove ``name``; False when there was no such token."""
-        current = self._read_strict()
-        kept = [e for e in current if e.name != name]
-        if len(kept) == len(current):
-            return False
-        self._write(kept)
+        with self._locked():
+            current = self._read_strict()
+            kept = [e for e in current if e.name != name]
+            if len(kept) == len(current):
+                return False
+            self._write(kept)
         return True
 
     def listed(self) -> tuple[NamedToken, ...]:
         """The entries, for ``token list`` (which shows names and dates, never hashes)."""
         return self._read_strict()
+
+    @contextmanager
+    def _locked(self) -> Generator[None]:
+        """Hold the exclusive lock on ``<file>.lock`` (blocking until other writers are done)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                if sys.platform == "win32":
+                    import msvcrt
+
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # retries for 10 s, then raises OSError
+                else:
+                    import fcntl
+
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as exc:
+                raise TokenFileError(f"cannot lock {lock}: {exc.strerror or exc}") from None
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
     def _read_strict(self) -> tuple[NamedToken, ...]:
         try:

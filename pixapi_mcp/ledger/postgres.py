@@ -6,22 +6,28 @@ psycopg 3 with its ``AsyncConnectionPool``: every statement is awaited on the ev
 socket, so nothing blocks the loop and no thread is needed. Same promises as the SQLite store:
 ``open`` (the row before a request is sent, and its credit reservation) must land or raise
 ``LedgerError``; ``update`` merges into ``PendingWrites`` before its first ``await`` (order kept,
-reads show it at once), then writes, and a write the database refuses stays queued, is retried on
-the next use, and ``unwritten`` says why. One flush at a time: batches never commit out of order.
+reads show it at once), then writes, and a write the database refuses stays queued and
+``unwritten`` says why. While the database refuses writes, an update does not wait for it: a
+retry task writes what is queued every ``RETRY_S`` (and every use tries too), so a task id learned
+while PostgreSQL restarts reaches it as soon as it is back, not at the next tool call. One flush
+at a time: batches never commit out of order. Pooled connections are checked before use, so the
+ones a restart killed are replaced rather than failing the first calls after it.
 
 Schema: ``MIGRATIONS`` (PostgreSQL's own list; the version lives in ``pixapi_schema``), applied on
 start in one transaction under an advisory lock, so replicas starting together migrate once.
 Reservations: per scope, ``pg_advisory_xact_lock`` on the scope's name serialises the cap check
 and the insert (``budget``); locks are taken in sorted order, so two reservations never deadlock.
+A row's ``created_at`` and the periods caps count are read from the database's clock, not the
+replica's (``_now``).
 
 The URL's password never appears in logs or errors: ``redact`` shows ``user:***@host``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Final, LiteralString, TypeVar, Unpack, cast
@@ -62,6 +68,8 @@ POOL_MAX: Final = 10
 # How long a call waits for a pooled connection (or the first one at start) before the store is
 # treated as unreachable; well inside a tool call's deadline.
 CONNECT_WAIT_S: Final = 10.0
+# While the database refuses writes, how often the retry task tries what is queued.
+RETRY_S: Final = 1.0
 # Key of the advisory lock migrations run under (any constant both replicas agree on).
 MIGRATION_LOCK: Final = 0x70697861  # "pixa"
 
@@ -134,12 +142,22 @@ def _sql(text: str) -> LiteralString:
 class PostgresLedger(StoreAdmin):
     """The ledger in a PostgreSQL database; a ``LedgerStore``."""
 
-    def __init__(self, url: str, *, pool_max: int = POOL_MAX, connect_wait_s: float = CONNECT_WAIT_S) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_max: int = POOL_MAX,
+        connect_wait_s: float = CONNECT_WAIT_S,
+        retry_s: float = RETRY_S,
+    ) -> None:
         self._url = url
         self._shown = redact(url)
         self._secret = urlsplit(url).password or ""
         self._pool_max = pool_max
         self._wait_s = connect_wait_s
+        self._retry_s = retry_s
+        # psycopg's pool is asyncio's (it runs its own asyncio tasks), so the retry is one too.
+        self._retrying: asyncio.Task[None] | None = None
         self._pool: Pool | None = None
         self._open_lock = anyio.Lock()
         self._flush_lock = anyio.Lock()
@@ -178,6 +196,9 @@ class PostgresLedger(StoreAdmin):
                 max_size=self._pool_max,
                 open=False,
                 timeout=self._wait_s,
+                # A connection a server restart (or an idle timeout on the way) killed is replaced
+                # on checkout: a cheap round trip, instead of a refused paid call.
+                check=_check,
                 kwargs={"autocommit": True, "row_factory": dict_row},
                 name="pixapi-ledger",
             )
@@ -202,6 +223,9 @@ class PostgresLedger(StoreAdmin):
             return
         self._closed = True
         with anyio.CancelScope(shield=True):
+            if self._retrying is not None:
+                self._retrying.cancel()
+                await asyncio.wait([self._retrying])
             if self._pool is not None:
                 await self._flush()
             for row_id, task_id in self._pending.task_ids():
@@ -243,17 +267,18 @@ class PostgresLedger(StoreAdmin):
         **row: Unpack[NewRow],
     ) -> int:
         await self.ready()
-        await self._flush()  # what is queued goes first, if it can
+        if self._refused is None:
+            await self._flush()  # what is queued goes first (while refused, the retry task writes it)
         marks = ", ".join("%s" for _ in range(14))
         inserted: DictRow | None = None
         try:
             with anyio.CancelScope(shield=True):  # a row that exists is a row its caller hears of
                 async with self._connection() as conn, conn.transaction():
-                    now = time.time()
                     for key in sorted({cap.scope.key for cap in caps}):
                         await conn.execute(
                             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"pixapi-budget:{key}",)
                         )
+                    now = await _now(conn)
                     for cap in caps:
                         sql, args = total_query(cap, now)
                         found = await (await conn.execute(_sql(sql), args)).fetchone()
@@ -275,6 +300,8 @@ class PostgresLedger(StoreAdmin):
         if not changes:
             return
         self._pending.merge(row_id, dict(changes), durable)  # before any await: the order made in
+        if self._refused is not None:
+            return  # the database is away: the retry task writes it, and no call waits on it
         with anyio.CancelScope(shield=True):  # a cancelled call still records what it learned
             await self._flush()
 
@@ -293,8 +320,8 @@ class PostgresLedger(StoreAdmin):
             try:
                 async with self._connection() as conn, conn.transaction():
                     for row_id, (_, columns) in rows.items():
-                        sql, values = update_statement(columns)
-                        await conn.execute(_sql(sql), (*values, row_id))
+                        sql, args = update_statement(row_id, columns)
+                        await conn.execute(_sql(sql), args)
                         if "status" in columns:
                             await conn.execute(_sql(SETTLE), (row_id,))
             except (psycopg.Error, PoolTimeout) as exc:
@@ -310,6 +337,8 @@ class PostgresLedger(StoreAdmin):
         if self._refused is None:
             log.warning("%s Changes are kept in memory and written when it takes writes again.", error)
         self._refused = error
+        if not self._closed and (self._retrying is None or self._retrying.done()):
+            self._retrying = asyncio.get_running_loop().create_task(self._retry(), name="pixapi-ledger-retry")
         for row_id, task_id in self._pending.task_ids(unreported=True):
             log.warning(
                 "task %s (ledger row %d) is not in the ledger yet (%s); get_task(task_id=%r) resumes it",
@@ -318,6 +347,13 @@ class PostgresLedger(StoreAdmin):
                 error.args[0].rstrip("."),
                 task_id,
             )
+
+    async def _retry(self) -> None:
+        """Every ``retry_s``, write what is queued, until all of it is written."""
+        while not self._closed:
+            await anyio.sleep(self._retry_s)
+            if await self._flush():
+                return
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -361,13 +397,29 @@ class PostgresLedger(StoreAdmin):
 
     async def spent(self, cap: Cap) -> float:
         await self.ready()
-        sql, args = total_query(cap, time.time())
         try:
             async with self._connection() as conn:
+                sql, args = total_query(cap, await _now(conn))
                 found = await (await conn.execute(_sql(sql), args)).fetchone()
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, "read") from None
         return float(next(iter(found.values()))) if found else 0.0
+
+
+async def _check(conn: psycopg.AsyncConnection[DictRow]) -> None:
+    """psycopg's own check of a pooled connection (an empty query); its stub names tuple rows only."""
+    await AsyncConnectionPool.check_connection(cast(Any, conn))
+
+
+async def _now(conn: psycopg.AsyncConnection[DictRow]) -> float:
+    """The database's clock (epoch seconds): every replica's rows and periods are on one clock, so a
+    replica whose clock runs ahead (its UTC day over a moment early) never counts a fresh day while
+    the others still fill the old one."""
+    found = await (
+        await conn.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS now")
+    ).fetchone()
+    assert found is not None
+    return float(found["now"])
 
 
 async def _migrate(conn: psycopg.AsyncConnection[DictRow], shown: str) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pixapi_mcp.ledger.pending import PendingWrites
-from pixapi_mcp.ledger.schema import LedgerRow, LedgerStatus
+from pixapi_mcp.ledger.schema import FINAL, LedgerRow, LedgerStatus
 
 T = TypeVar("T")
 
@@ -37,7 +37,9 @@ class _Queued:
 
     def overlay(self, found: LedgerRow) -> LedgerRow:
         changes = self.changes.get(found.id)
-        return dataclasses.replace(found, **changes) if changes else found
+        if not changes or (found.status in FINAL and changes.get("status", found.status) != found.status):
+            return found  # a final row is never taken back (``schema.update_statement``)
+        return dataclasses.replace(found, **changes)
 
 
 def _marks(values: Sequence[Any]) -> str:

@@ -257,13 +257,17 @@ def _version(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Se
     return found
 
 
+# States that end a row: its outcome is known and settled (``SETTLE``), and never changes again.
+FINAL: Final[tuple[LedgerStatus, ...]] = ("completed", "failed", "rejected", "not_sent")
+_FINAL_SQL: Final = "(" + ", ".join(f"'{s}'" for s in FINAL) + ")"
+
 # Run after a row's status changes (same transaction): a row whose outcome became known counts what
 # it cost from then on. Pixapi charges only successful outputs; a success without a reported charge
 # counts what was held. The first settlement stands. Both dialects (``?`` marks, see ``postgres``).
 SETTLE: Final = (
     "UPDATE requests SET settled = CASE WHEN status = 'completed' THEN COALESCE(credits_charged, held) "
     "ELSE COALESCE(credits_charged, 0) END "
-    "WHERE id = ? AND settled IS NULL AND status IN ('completed', 'failed', 'rejected', 'not_sent')"
+    f"WHERE id = ? AND settled IS NULL AND status IN {_FINAL_SQL}"
 )
 COLUMNS: Final = (
     "created_at, updated_at, tool, endpoint, base_url, model, prompt, params, status, output_dir, "
@@ -291,12 +295,21 @@ def insert_values(row: NewRow, now: float, owner: str, team: str | None, held: f
     )
 
 
-def update_statement(columns: dict[str, Any]) -> tuple[str, list[Any]]:
+def update_statement(row_id: int, columns: dict[str, Any]) -> tuple[str, list[Any]]:
     """``UPDATE`` of one row's queued columns (names checked updatable): SQL with ``?`` marks and
-    its values, the row id last."""
+    its arguments.
+
+    A row's final status is never taken back: replicas poll one task each on their own, so the
+    ``processing`` one of them read (or the ``unknown`` its call's deadline wrote, queued while the
+    database was down) may reach the database after another replica finished the row. Such a
+    change is older than the row and is dropped whole (its progress, error and charge too); a
+    change carrying the row's own final status (the outputs saved, the task's facts) applies."""
     values = [json.dumps(v) if k in JSON_COLUMNS else v for k, v in columns.items()]
     assignments = ", ".join(f"{k} = ?" for k in columns)
-    return f"UPDATE requests SET {assignments} WHERE id = ?", values
+    sql = f"UPDATE requests SET {assignments} WHERE id = ?"
+    if "status" not in columns:
+        return sql, [*values, row_id]
+    return f"{sql} AND (status NOT IN {_FINAL_SQL} OR status = ?)", [*values, row_id, columns["status"]]
 
 
 def to_row(row: Any) -> LedgerRow:

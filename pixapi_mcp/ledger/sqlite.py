@@ -331,8 +331,8 @@ class SqliteLedger(StoreAdmin):
             writer.execute("BEGIN IMMEDIATE")
             try:
                 for row_id, (_, columns) in rows.items():
-                    sql, values = update_statement(columns)  # keys checked in _merge
-                    writer.execute(sql, (*values, row_id))
+                    sql, args = update_statement(row_id, columns)  # keys checked in _merge
+                    writer.execute(sql, args)
                     if "status" in columns:
                         writer.execute(SETTLE, (row_id,))
                 writer.execute("COMMIT")

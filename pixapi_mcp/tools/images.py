@@ -13,6 +13,7 @@ import anyio.to_thread
 from mcp_types import CallToolResult
 
 from pixapi_mcp import media
+from pixapi_mcp.auth import current_caller
 from pixapi_mcp.client import PixapiClient, PixapiError, UnsafeAddressError
 from pixapi_mcp.contract import (
     DEFAULT_IMAGE_MODEL,
@@ -41,7 +42,7 @@ from pixapi_mcp.tools.jobs import JobOptions, JobSpec, Route, run_job
 from pixapi_mcp.tools.outputs import Roots, root_paths
 from pixapi_mcp.tools.registry import PAID, ToolDef
 from pixapi_mcp.tools.results import MediaResult
-from pixapi_mcp.tools.state import AppContext, AppState, app_state
+from pixapi_mcp.tools.state import AppContext, AppState, app_state, files_settings
 
 # More reference images than this are refused before any is read or fetched.
 MAX_EDIT_INPUTS = 16
@@ -190,7 +191,7 @@ async def _load_input(state: AppState, value: str, roots: Sequence[Path], deadli
                 deadline_s=max(deadline_s, 0.0),
             )
             return await anyio.to_thread.run_sync(media.check_input_image, value, data)
-        allowed = media.allowed_folders(state.settings, roots)
+        allowed = media.allowed_folders(files_settings(state.settings, current_caller()), roots)
         return await anyio.to_thread.run_sync(media.read_local_image, value, allowed, roots)
     except (media.MediaError, UnsafeAddressError) as exc:
         raise tool_error(

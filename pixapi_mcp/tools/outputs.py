@@ -27,13 +27,14 @@ from mcp.shared.message import ServerMessageMetadata
 from mcp_types import ListRootsRequest, ListRootsResult
 
 from pixapi_mcp import media
+from pixapi_mcp.auth import current_caller
 from pixapi_mcp.client import Download, PixapiError
 from pixapi_mcp.config import Settings
 from pixapi_mcp.ledger import LedgerRow
 from pixapi_mcp.tools.errors import configuration_error, tool_error
 from pixapi_mcp.tools.polling import DOWNLOAD_RESERVE_S
 from pixapi_mcp.tools.results import SavedOutput
-from pixapi_mcp.tools.state import AppContext, AppState, app_state, asks_mid_call
+from pixapi_mcp.tools.state import AppContext, AppState, app_state, asks_mid_call, files_settings
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def output_place(
     A folder the model chose (``output_dir``) that cannot be used is the model's to fix; the
     folder the server's settings chose (``PIXAPI_OUTPUT_DIR``, else the per-user folder under
     ``PIXAPI_DATA_DIR``) or the host's workspace is the user's, and said so."""
-    settings = state.settings
+    settings = files_settings(state.settings, current_caller())
     workspace = root_paths(roots)
     # A relative output_dir lands in the workspace, else in the configured folder: the same
     # folder the settings chose, whose fault a failure is when it cannot be used itself.

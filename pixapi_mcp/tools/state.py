@@ -3,7 +3,9 @@ and the injectable clock."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -250,6 +252,30 @@ def visible_owner(caller: Caller) -> str | None:
     caller's (None) for an admin (stdio, the shared token, an admin token or scope). Every read a
     caller starts (list_tasks, get_task, output resources, the app) filters with this one rule."""
     return None if caller.admin else caller.id
+
+
+# Where a non-admin caller's files live, under the output folder: callers/<caller_folder(id)>.
+CALLERS_SUBDIR = "callers"
+
+
+def caller_folder(caller_id: str) -> str:
+    """A folder name for a caller id: readable, safe on every file system, and distinct for
+    distinct ids (the hash: ``oauth:a/b`` and ``oauth:a_b`` must not share a folder)."""
+    readable = re.sub(r"[^A-Za-z0-9._@-]", "_", caller_id)[:48].strip(".")
+    return f"{readable}-{hashlib.sha256(caller_id.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
+
+
+def files_settings(settings: Settings, caller: Caller) -> Settings:
+    """The settings as ``caller``'s files see them. The ledger keeps callers to their own rows;
+    files need the same on disk, since a saved file's path is guessable (time, model, prompt) and a
+    local path is a valid input image: a non-admin caller's outputs go to, and its local inputs
+    are read from, its own folder ``<output folder>/callers/<caller_folder(id)>`` (plus the
+    operator's ``PIXAPI_ALLOWED_DIRS``, shared by the operator's choice). An admin (stdio, the
+    shared token) keeps the whole output folder, as before."""
+    if caller.admin:
+        return settings
+    own = settings.default_output_dir / CALLERS_SUBDIR / caller_folder(caller.id)
+    return settings.model_copy(update={"output_dir": own})
 
 
 def asks_mid_call(ctx: AppContext) -> bool:

@@ -186,6 +186,26 @@ async def list_tasks(
     return call_result(result, short_text(result.summary, details, result.next_step))
 
 
+# A row stays ``sending`` only while its POST is in flight: the call's deadline turns it ``unknown``
+# (and a server stopping waits a few seconds for answers). Older than this, its process is gone.
+SENDING_MARGIN_S = 60.0
+
+
+def _sending_step(state: AppState, row: LedgerRow) -> str:
+    """A ``sending`` row: in flight, or left by a process (a replica) that died after sending and
+    before recording the answer. Without an idempotency key nothing can tell whether Pixapi took
+    it, so the row is never resent; what it held stays counted in its day."""
+    if time.time() - row.created_at < state.settings.tool_deadline_s + SENDING_MARGIN_S:
+        return "The request is being sent now: call list_tasks again in a moment."
+    return (
+        "Its answer was never recorded: the server that sent it stopped (a replica that died, a crash) "
+        "before Pixapi answered or before the answer was written. If Pixapi accepted it, the task and "
+        "its charge show in the Pixapi dashboard, not here; its "
+        f"{row.held:g} credits stay held against the caps of the day it was sent. Check the dashboard "
+        "before resubmitting (that could pay twice)."
+    )
+
+
 def _task_row(state: AppState, row: LedgerRow) -> TaskRow:
     call = None
     if row.status in ("submitted", "processing") and row.task_id:
@@ -197,6 +217,8 @@ def _task_row(state: AppState, row: LedgerRow) -> TaskRow:
             "waiting for the answer, this row gains a task id (call list_tasks again); otherwise check the "
             "Pixapi dashboard before resubmitting."
         )
+    elif row.status == "sending":
+        step = _sending_step(state, row)
     elif row.status == "completed" and not row.paths and row.task_id:
         call = resume_call(state, row.task_id)
         step = f"Outputs not saved yet: call {call.render()}."

@@ -111,6 +111,9 @@ async def test_only_outputs_the_ledger_recorded_are_served(
             f"pixapi://outputs/{row_id}/0/secret.txt",  # no such variant
         ):
             await _refused(client, uri)
+        # Odd spellings of an id: each the same plain refusal, never an internal error.
+        for odd in ("\u00b2", "-1", "1e3", "0x1", " 1", "9" * 40):
+            assert "takes two numbers" in await _refused(client, f"pixapi://outputs/{odd}/0/preview.jpg"), odd
         # A saved file swapped for a link to a file elsewhere is not followed.
         saved = Path(structured(made)["data"][0]["path"])
         secret = tmp_path / "secret.png"

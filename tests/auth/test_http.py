@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -247,3 +248,76 @@ async def test_off_loopback_any_identity_mode_lets_the_server_start(tmp_path: Pa
         with anyio.fail_after(15):
             await process.wait()
     assert b"HTTP identity: named" in seen, seen.decode()
+
+
+async def test_a_verifier_that_raises_refuses_with_the_challenge_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A fault inside a verifier (a bug, a key it cannot parse) is a 401 with the challenge the
+    client knows how to act on, never a 500, and the operator finds the traceback in the log."""
+    from pixapi_mcp.auth.http import AuthFront
+
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    class Broken:
+        async def identify(self, token: str) -> Any:
+            raise ValueError("a key the verifier cannot parse")
+
+    front = AuthFront(app, Broken(), mode="named")
+    transport = httpx2.ASGITransport(app=front)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        answer = await http.post("/mcp", headers={"Authorization": "Bearer pxm_whatever"})
+    assert answer.status_code == 401 and reached == []
+    assert parse_challenge(answer.headers["www-authenticate"])["error"] == "invalid_token"
+    failures = [r for r in caplog.records if r.name == "pixapi_mcp.auth.http" and r.exc_info]
+    assert failures and "pxm_whatever" not in caplog.text
+
+
+INIT_2025 = (
+    b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+    b'"capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}'
+)
+
+
+async def test_a_token_revoked_mid_session_stops_at_once_and_a_session_is_its_openers_only(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Named tokens: revoking one ends its live session on the next request in both protocol eras;
+    another caller presenting that session's id reaches nothing (the SDK binds a session to its
+    principal) and reads like a session that never was."""
+    from mcp.shared.exceptions import MCPError
+
+    env = {"HOME": str(tmp_path / "home"), "PIXAPI_DATA_DIR": str(tmp_path / "data")}
+    printed: list[str] = []
+    for name in ("ada", "bob"):
+        assert main(["token", "create", name], environ=env, out=printed.append) == 0
+    ada, bob = printed
+    async with served(make_settings, lambda port: {}) as server:
+        headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        async with httpx2.AsyncClient(timeout=30.0) as http:
+            opened = await http.post(
+                server.mcp_url, headers=headers | {"Authorization": f"Bearer {ada}"}, content=INIT_2025
+            )
+            session = {
+                "Mcp-Session-Id": opened.headers["mcp-session-id"],
+                "MCP-Protocol-Version": "2025-11-25",
+            }
+            call = b'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'
+            hijack = await http.post(
+                server.mcp_url, headers=headers | session | {"Authorization": f"Bearer {bob}"}, content=call
+            )
+            assert hijack.status_code == 404 and "token:ada" not in hijack.text
+        for mode in ("legacy", "auto"):
+            name = f"ada-{mode}"
+            token: list[str] = []
+            assert main(["token", "create", name], environ=env, out=token.append) == 0
+            statuses: list[int] = []
+            async with http_client(server.base, token[0], mode=mode, statuses=statuses) as client:
+                assert structured(await client.call_tool("whoami", {}))["id"] == f"token:{name}"
+                assert main(["token", "revoke", name], environ=env, out=printed.append) == 0
+                with pytest.raises(MCPError):
+                    await client.call_tool("whoami", {})
+            assert statuses[-1] == 401, (mode, statuses)

@@ -101,3 +101,70 @@ async def test_what_is_fetched_is_bounded_and_symmetric_keys_are_dropped() -> No
         keys = JwksSource("https://id.example", f"https://id.example{path}", transport=transport)
         assert (await keys.key("k", "RS256")) is None, path
         assert (await keys.key(None, "RS256")) is None, path
+
+
+async def test_a_fetch_that_fails_in_an_unexpected_way_is_logged_not_raised() -> None:
+    """A key-set URL with a port out of range makes the socket layer raise OverflowError (not an
+    HTTP error): the request is refused like any unknown key, never turned into a 500."""
+    keys = JwksSource("https://id.example", "http://127.0.0.1:99999/jwks")
+    assert (await keys.key("k", "RS256")) is None
+    assert (await keys.key(None, "RS256")) is None
+
+
+async def test_with_no_keys_held_a_failed_fetch_is_retried_at_the_refetch_rate() -> None:
+    """The issuer was down at the first request: a token without a key id is not refused for the
+    whole hour the set would otherwise be cached."""
+    clock = Clock()
+    signer = rsa_key("only")
+    state = {"status": 503, "requests": 0}
+
+    def answer(_: httpx2.Request) -> httpx2.Response:
+        state["requests"] += 1
+        return httpx2.Response(state["status"], json={"keys": [signer.jwk]})
+
+    keys = JwksSource(
+        "https://id.example",
+        "https://id.example/jwks",
+        clock=clock,
+        min_refetch_s=30.0,
+        transport=httpx2.MockTransport(answer),
+    )
+    assert (await keys.key(None, "RS256")) is None and state["requests"] == 1
+    state["status"] = 200
+    assert (await keys.key(None, "RS256")) is None and state["requests"] == 1, "not within 30 s"
+    clock.now += 31
+    assert (await keys.key(None, "RS256")) is not None and state["requests"] == 2
+
+
+async def test_an_old_key_set_is_refreshed_by_one_request_while_others_use_the_keys_held() -> None:
+    """Stale while revalidating: a slow issuer delays the one request that refreshes the hourly
+    set, not every request that arrives meanwhile."""
+    clock = Clock()
+    signer = rsa_key("k1")
+    release, refreshing = anyio.Event(), anyio.Event()
+    calls: list[int] = []
+
+    async def answer(_: httpx2.Request) -> httpx2.Response:
+        calls.append(1)
+        if len(calls) > 1:
+            refreshing.set()
+            await release.wait()  # the issuer is slow to answer the refresh
+        return httpx2.Response(200, json={"keys": [signer.jwk]})
+
+    keys = JwksSource(
+        "https://id.example",
+        "https://id.example/jwks",
+        clock=clock,
+        max_age_s=3600.0,
+        transport=httpx2.MockTransport(answer),
+    )
+    assert (await keys.key("k1", "RS256")) is not None
+    clock.now += 3601
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(keys.key, "k1", "RS256")  # finds the set old: refreshes, and waits
+            await refreshing.wait()
+            with anyio.fail_after(2):
+                assert (await keys.key("k1", "RS256")) is not None, "served from the keys held"
+            release.set()
+    assert len(calls) == 2

@@ -115,6 +115,19 @@ async def test_bad_tokens_are_refused_with_the_right_status_and_challenge(
             "no subject": (idp.mint(aud=aud, scope=SCOPE, drop=("sub",)), 401),
             "no expiry": (idp.mint(aud=aud, scope=SCOPE, drop=("exp",)), 401),
             "not valid yet": (idp.mint(aud=aud, scope=SCOPE, nbf=now + 3600), 401),
+            "expiry as a string": (idp.mint(aud=aud, scope=SCOPE, exp=str(now + 600)), 401),
+            "not an access token (typ)": (idp.mint(aud=aud, scope=SCOPE, headers={"typ": "logout+jwt"}), 401),
+            "a key of its own in the header (jwk, jku, x5u)": (
+                idp.mint(
+                    key=stranger,
+                    aud=aud,
+                    scope=SCOPE,
+                    headers={"jwk": stranger.jwk, "jku": f"{idp.issuer}/jwks", "x5u": f"{idp.issuer}/x"},
+                ),
+                401,
+            ),
+            "issuer with a trailing slash": (idp.mint(aud=aud, scope=SCOPE, iss=idp.issuer + "/"), 401),
+            "audience of the wrong type": (idp.mint(aud={"aud": aud}, scope=SCOPE), 401),
             "missing scope": (idp.mint(aud=aud, scope="other"), 403),
             "no scope at all": (idp.mint(aud=aud), 403),
             # Accepted: each still meets every rule.
@@ -127,6 +140,7 @@ async def test_bad_tokens_are_refused_with_the_right_status_and_challenge(
             ),
             "audience with a trailing slash": (idp.mint(aud=aud + "/", scope=SCOPE), 200),
             "scp list claim": (idp.mint(aud=aud, scp=[SCOPE]), 200),
+            "typ at+jwt (RFC 9068)": (idp.mint(aud=aud, scope=SCOPE, headers={"typ": "at+jwt"}), 200),
         }
         metadata_url = f"{server.base}/.well-known/oauth-protected-resource/mcp"
         async with httpx2.AsyncClient(timeout=30.0) as http:

@@ -60,3 +60,33 @@ def test_a_damaged_file_refuses_every_token_until_it_is_fixed(tmp_path: Path) ->
             tokens.listed()
     path.write_text(good)
     assert tokens.match(ada) is not None
+
+
+def test_tokens_created_at_once_by_several_processes_all_land(tmp_path: Path) -> None:
+    """``token create`` run concurrently (separate processes, as two operators or a script would):
+    every token printed is in the file and matches; none is lost to another's rename."""
+    import subprocess
+    import sys
+
+    from tests.server_harness import subprocess_env
+
+    env = subprocess_env(tmp_path)
+    names = [f"user{n}" for n in range(8)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pixapi_mcp", "token", "create", name],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for name in names
+    ]
+    printed = {
+        name: p.communicate(timeout=60)[0].decode().strip() for name, p in zip(names, procs, strict=True)
+    }
+    assert all(p.returncode == 0 for p in procs)
+    tokens = TokenFile(Path(env["PIXAPI_DATA_DIR"]) / "tokens.json")
+    assert sorted(e.name for e in tokens.listed()) == names
+    for name, token in printed.items():
+        found = tokens.match(token)
+        assert found is not None and found.name == name

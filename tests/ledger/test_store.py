@@ -180,3 +180,35 @@ async def test_stores_starting_together_migrate_once_and_share_rows(stores: Open
     ids = [await store.open(**_request()) for store in opened]
     assert len(set(ids)) == 3
     assert {r.id for r in await opened[0].recent(10)} == set(ids)
+
+
+async def test_a_late_write_from_another_replica_never_takes_a_final_row_back(stores: OpenStore) -> None:
+    """Replica A polled the task (processing, 40 %) and writes that after replica B finished it:
+    the row stays completed, with B's charge, outputs and progress; the first settlement stands."""
+    a, b = await stores(), await stores()
+    row_id = await a.open(**_request(), held=4.0)
+    await a.update(row_id, task_id="task_late", status="submitted")
+    await b.update(row_id, status="completed", progress=100, credits_charged=3.0, paths=["/o/late.png"])
+    await a.update(row_id, status="processing", progress=40)
+    await a.update(row_id, status="unknown", error="no answer before the call ended")
+    await a.update(row_id, status="failed", error="stale failure", credits_charged=0.0)
+    for store in (a, b):
+        row = await _row(store, row_id)
+        assert (row.status, row.progress, row.error, row.settled, row.credits_charged, row.paths) == (
+            "completed",
+            100,
+            None,
+            3.0,
+            3.0,
+            ["/o/late.png"],
+        )
+    assert await b.spent(DAY_CAP) == 3.0
+    # The same final status again (saved paths, the task's facts) still applies.
+    await a.update(row_id, status="completed", paths=["/o/late.png", "/o/late-2.png"], result_type="image")
+    row = await _row(b, row_id)
+    assert (row.status, row.paths, row.result_type, row.settled) == (
+        "completed",
+        ["/o/late.png", "/o/late-2.png"],
+        "image",
+        3.0,
+    )

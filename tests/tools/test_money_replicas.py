@@ -9,11 +9,13 @@ Over HTTP, each row names the caller (and team) that sent it.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
+import psycopg
 import pytest
 
 from pixapi_mcp.cli import main
@@ -145,3 +147,61 @@ async def test_a_paid_row_belongs_to_the_caller_and_team_that_sent_it(
             assert await store.get(made["ledger_id"], owner="local") is None
         finally:
             await store.aclose()
+
+
+async def _age_rows(url: str | None, h: Harness, seconds: float) -> None:
+    """Move every row ``seconds`` into the past, as if written that long ago."""
+    sql = "UPDATE requests SET created_at = created_at - %s, updated_at = updated_at - %s"
+    if url is None:
+        with sqlite3.connect(h.settings.data_dir / "ledger-sandbox.sqlite3") as conn:
+            conn.execute(sql.replace("%s", "?"), (seconds, seconds))
+        return
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(sql, (seconds, seconds))
+
+
+async def test_a_replica_that_died_between_post_and_record_leaves_a_row_list_tasks_explains(
+    make_settings: Callable[..., Settings], ledger_url: str | None
+) -> None:
+    """A replica wrote its row and sent the POST, then died before recording the answer (nothing
+    can tell whether Pixapi took it: the API has no idempotency key). The row stays ``sending``
+    with its credits held; list_tasks on a survivor says where a charge would show and that the
+    held credits stay counted, rather than nothing; a row sent a moment ago is said to be in flight."""
+    async with harness(make_settings, env=_env(ledger_url)) as h:
+        dead = make_ledger(ledger_url, h.settings.data_dir / "ledger-sandbox.sqlite3")
+        assert await dead.start() is None
+        try:
+            await dead.open(
+                tool="create_video",
+                endpoint="/v1/async/videos/generations",
+                base_url=h.settings.base_url,
+                model="veo-3",
+                prompt="lost",
+                params={"model": "veo-3", "prompt": "lost"},
+                output_dir=None,
+                credits_estimate=10.0,
+                held=10.0,
+            )
+            await _age_rows(ledger_url, h, 3600)
+            await dead.open(
+                tool="generate_image",
+                endpoint="/v1/async/images/generations",
+                base_url=h.settings.base_url,
+                model="nano-banana",
+                prompt="in flight",
+                params={"model": "nano-banana", "prompt": "in flight"},
+                output_dir=None,
+                credits_estimate=2.0,
+                held=2.0,
+            )
+        finally:
+            await dead.aclose()
+        async with h.client() as survivor:
+            listed = structured(await survivor.call_tool("list_tasks", {}))
+        fresh, lost = listed["tasks"]
+        assert (fresh["status"], lost["status"]) == ("sending", "sending")
+        assert "being sent" in fresh["next_step"]
+        step = lost["next_step"]
+        assert "Pixapi dashboard" in step and "10 credits" in step and "held" in step
+        assert "never recorded" in step and lost["next_call"] is None
+        assert len(sent(h)) == 0  # nothing was resubmitted to find out

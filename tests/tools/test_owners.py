@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -123,6 +124,40 @@ async def test_an_admin_may_adopt_a_task_the_ledger_lacks_and_a_caller_may_not(
         async with h.client() as local:  # stdio: the local caller, an admin
             adopted = structured(await local.call_tool("get_task", {"task_id": task_id, "wait_s": 0}))
             assert adopted["id"] == task_id and task_gets(h, task_id) >= 1
+
+
+async def test_a_callers_saved_files_are_neither_an_input_nor_an_output_folder_for_another(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A saved file's path is guessable (time, model, prompt) and a local path is a valid input:
+    each non-admin caller's files live in its own folder, so another caller can neither read one as
+    an input image (a paid edit would hand back the picture) nor write into that folder. Judged
+    by the sandbox's log: a refused call sends nothing."""
+    async with harness(make_settings) as h:
+        out = h.settings.default_output_dir.resolve()
+        async with as_caller(h, ADA) as ada:
+            image = structured(await ada.call_tool("generate_image", {"prompt": "ada's secret fox"}))
+            path = image["data"][0]["path"]
+            assert Path(path).parent.parent == out / "callers"
+            own = structured(await ada.call_tool("edit_image", {"prompt": "brighter", "image": path}))
+            assert own["status"] == "completed", "the owner edits its own file"
+        ada_folder = str(Path(path).parent)
+        async with as_caller(h, BOB) as bob:
+            before = len(sent(h))
+            stolen = await bob.call_tool("edit_image", {"prompt": "same", "image": path})
+            assert stolen.is_error and "outside the allowed folders" in text_of(stolen)
+            into = await bob.call_tool("generate_image", {"prompt": "owl", "output_dir": ada_folder})
+            assert into.is_error
+            climbed = await bob.call_tool(
+                "generate_image", {"prompt": "owl", "output_dir": f"../{Path(ada_folder).name}"}
+            )
+            assert climbed.is_error
+            assert len(sent(h)) == before, "nothing refused was sent (or paid for)"
+            mine = structured(await bob.call_tool("generate_image", {"prompt": "bob's owl"}))
+            assert Path(mine["data"][0]["path"]).parent not in (Path(ada_folder), out)
+        async with as_caller(h, BOSS) as boss:  # an admin keeps the whole output folder
+            seen = structured(await boss.call_tool("edit_image", {"prompt": "as admin", "image": path}))
+            assert seen["status"] == "completed"
 
 
 async def _spend_at_once(h: Harness, callers: list[Caller], calls: int, mode: str) -> dict[str, list[Any]]:
