@@ -10,7 +10,11 @@ What ``get_task`` does depends on the task, so three cases are measured:
 - *completed, saved*: the normal repeat call on a finished task. The server answers it from its
   ledger and the saved file (no HTTP at all), re-reading the image to attach a preview;
 - *running, wait_s=0*: exactly one ``GET /v1/tasks/{id}``, the like-for-like case;
-- *first look at a completed task*: the GET, the output download and the preview (reported, no goal).
+- *first look at a completed task*: the GET, the output download and the preview (reported, no goal);
+- *running, wait_s=0, on the 2026-07-28 protocol*: the same call from a client that offers roots
+  (a host with a workspace), against the floor on the same protocol. Questions to the client ride
+  the call's answer there (input required, then the client's retry): a question asked on every
+  poll would double the round trips.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import anyio
 import httpx2
 from mcp.client import Client
 from mcp.server import MCPServer
+from mcp_types import ListRootsResult, Root
 
 from bench.common import SANDBOX_KEY, Row, bench_settings, median, ratios, scratch_dir
 from pixapi_mcp.sandbox import SandboxConfig, running_sandbox
@@ -92,15 +97,50 @@ async def clients(base_url: str, home: Path) -> AsyncIterator[tuple[httpx2.Async
         yield http, server, floor
 
 
+@asynccontextmanager
+async def modern_clients(
+    http: httpx2.AsyncClient, base_url: str, home: Path
+) -> AsyncIterator[tuple[Client, Client]]:
+    """The server and the floor on the 2026-07-28 protocol, from a client that offers roots."""
+    settings = bench_settings(home, base_url)
+    workspace = home / "workspace"
+    workspace.mkdir(exist_ok=True)
+
+    async def roots(context: object) -> ListRootsResult:
+        return ListRootsResult(roots=[Root(uri=workspace.as_uri())])  # pyright: ignore[reportArgumentType]
+
+    async with AsyncExitStack() as stack:
+        server = await stack.enter_async_context(
+            Client(build_server(settings), mode="auto", list_roots_callback=roots)  # pyright: ignore[reportArgumentType]
+        )
+        floor = await stack.enter_async_context(Client(floor_server(http), mode="auto"))
+        yield server, floor
+
+
 async def measure(rounds: int, per_round: int, first_looks: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {
-        k: [] for k in ("direct", "floor", "saved", "running", "first_look", "floor_first")
+        k: []
+        for k in (
+            "direct",
+            "floor",
+            "saved",
+            "running",
+            "first_look",
+            "floor_first",
+            "modern",
+            "floor_modern",
+        )
     }
     config = SandboxConfig(image_task_seconds=0.0, keys={SANDBOX_KEY: 1_000_000.0})
     with scratch_dir("roundtrip") as home, running_sandbox(config) as sandbox:
-        async with clients(sandbox.base_url, home) as (http, server, floor):
+        async with (
+            clients(sandbox.base_url, home) as (http, server, floor),
+            modern_clients(http, sandbox.base_url, home) as (modern, floor_modern),
+        ):
             done = await completed_task(http)
             running = await submit(http, fault="task_stuck")
+            check(await modern.call_tool("get_task", {"task_id": running, "wait_s": 0}), "processing")
+            await floor_modern.call_tool("get_task", {"task_id": running})
             # Warm every path once (imports, connections, the ledger row and the saved file).
             check(await server.call_tool("get_task", {"task_id": done}), "completed")
             check(await server.call_tool("get_task", {"task_id": running, "wait_s": 0}), "processing")
@@ -110,6 +150,8 @@ async def measure(rounds: int, per_round: int, first_looks: int) -> dict[str, li
                 "floor": lambda: floor.call_tool("get_task", {"task_id": done}),
                 "saved": lambda: server.call_tool("get_task", {"task_id": done}),
                 "running": lambda: server.call_tool("get_task", {"task_id": running, "wait_s": 0}),
+                "modern": lambda: modern.call_tool("get_task", {"task_id": running, "wait_s": 0}),
+                "floor_modern": lambda: floor_modern.call_tool("get_task", {"task_id": running}),
             }
             for _ in range(rounds):
                 for name, call in calls.items():
@@ -131,7 +173,10 @@ def _per_round(samples: list[float], rounds: int) -> list[float]:
 def run(rounds: int = 10, per_round: int = 20, first_looks: int = 30) -> list[Row]:
     samples = anyio.run(measure, rounds, per_round, first_looks)
     med = {k: median(v) for k, v in samples.items()}
-    per = {k: _per_round(samples[k], rounds) for k in ("direct", "floor", "saved", "running")}
+    per = {
+        k: _per_round(samples[k], rounds)
+        for k in ("direct", "floor", "saved", "running", "modern", "floor_modern")
+    }
     n = rounds * per_round
     detail = {k: round(v, 3) for k, v in med.items()}
     return [
@@ -157,6 +202,17 @@ def run(rounds: int = 10, per_round: int = 20, first_looks: int = 30) -> list[Ro
             f"same floor; {rounds} interleaved rounds of {per_round} calls each (median of {n})",
             detail,
             ratios(per["running"], per["floor"]),
+        ),
+        Row(
+            "get_task, running task, wait_s=0, 2026-07-28 protocol (client with roots)",
+            med["modern"],
+            med["floor_modern"],
+            "ms",
+            "ratio",
+            GOAL,
+            f"floor on the same protocol; {rounds} interleaved rounds of {per_round} calls each",
+            detail,
+            ratios(per["modern"], per["floor_modern"]),
         ),
         Row(
             "get_task, first look at a completed task (GET + download + preview)",

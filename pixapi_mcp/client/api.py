@@ -70,6 +70,7 @@ class PixapiClient:
     """
 
     known_models: frozenset[str]
+    models_fetched_at: float | None
     downloader: Downloader
 
     def __init__(
@@ -99,6 +100,9 @@ class PixapiClient:
         self.downloader = Downloader(http, retry=self._retry, timeout=timeout, checked=checked)
         self.known_models = frozenset()
         self._models_loaded = False
+        # The last GET /v1/models (monotonic time, list) and its wall-clock time, for list_models.
+        self._models_last: tuple[float, ModelList] | None = None
+        self.models_fetched_at: float | None = None
         self._models_lock = anyio.Lock()
 
     @classmethod
@@ -208,11 +212,20 @@ class PixapiClient:
             not_found_fix="No task has this id: use the `id` returned by the async submission (list_tasks shows recent ones).",
         )
 
-    async def list_models(self) -> ModelList:
-        """``GET /v1/models``: the models this account can use; refreshes ``known_models``."""
+    async def list_models(self, *, max_age_s: float = 0.0) -> ModelList:
+        """``GET /v1/models``: the models this account can use; refreshes ``known_models``.
+
+        ``max_age_s`` > 0 accepts the last list fetched if it is younger than that, without a
+        request (``models_fetched_at`` says when it was fetched): the list changes rarely, and a
+        tool answering it on every call would otherwise spend most of its time on this GET."""
+        last = self._models_last
+        if last is not None and max_age_s > 0 and time.monotonic() - last[0] < max_age_s:
+            return last[1]
         models = await self._read(Endpoint.MODELS.value, ModelList, required=("data",))
         self.known_models = frozenset(m.id for m in models.data)
         self._models_loaded = True
+        self._models_last = (time.monotonic(), models)
+        self.models_fetched_at = time.time()
         return models
 
     async def download(

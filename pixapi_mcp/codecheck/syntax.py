@@ -135,6 +135,43 @@ def _query_roots(root: Node) -> list[Node]:
     return roots
 
 
+# py-tree-sitter 0.26.1 keeps one reference to every object the read callback of ``Parser.parse``
+# returns (it releases the buffer view but not the object), so returning slices of the source
+# would keep every checked source alive for good. The callback instead copies each chunk into a
+# buffer taken from this pool and returns that buffer: the leaked references pile up on a few
+# long-lived buffers (bounded by how many parses ever ran at once), never on a source. Resizing a
+# buffer for the last, short chunk is allowed because the binding releases its view of the
+# previous chunk before it asks for the next.
+_CHUNK = 65_536
+_buffers: list[bytearray] = []
+
+
+class _Reader:
+    """The read callback of one parse (see ``_buffers``)."""
+
+    __slots__ = ("_buf", "_src")
+
+    def __init__(self, src: bytes) -> None:
+        self._src = src
+        try:
+            self._buf: bytearray | None = _buffers.pop()
+        except IndexError:  # every pooled buffer is in use
+            self._buf = bytearray(_CHUNK)
+
+    def __call__(self, offset: int, _point: object) -> bytes | bytearray:
+        buf = self._buf
+        if buf is None:  # after the parse (the tree keeps its callback for ``Node.text``)
+            return self._src[offset : offset + _CHUNK]
+        buf[:] = memoryview(self._src)[offset : offset + _CHUNK]
+        return buf
+
+    def done(self) -> None:
+        """Give the buffer back to the pool once the parse is over."""
+        if self._buf is not None:
+            _buffers.append(self._buf)
+            self._buf = None
+
+
 class Tree:
     """One parsed source: bytes, root node and helpers that give text and lines of nodes."""
 
@@ -151,18 +188,24 @@ class Tree:
         allowed = work_deadline(len(src))
         stop = allowed if deadline is None else min(allowed, deadline)
 
-        def read(offset: int, _point: object) -> bytes:
-            return src[offset : offset + 65_536]
-
         def cancel(*_state: object) -> bool:
+            # A bool: py-tree-sitter 0.26.1 never releases what this returns (upstream #483), and
+            # True and False are shared objects.
             return time.monotonic() > stop
 
+        parser = _parser(language, typescript)
+        reader = _Reader(src)
         try:  # a parse read in chunks can be cancelled (a parse of one bytestring cannot)
-            self.tree = _parser(language, typescript).parse(read, progress_callback=cancel)
+            self.tree = parser.parse(reader, progress_callback=cancel)
         except ValueError:
+            # A cancelled parser keeps its half-done parse and resumes it on the next call, even on
+            # other input: start the next parse on this thread from scratch.
+            parser.reset()
             if deadline is not None and deadline <= allowed:
                 raise CheckTimeout from None  # the caller's budget ran out
             raise Unparseable("shell" if language == "curl" else language) from None
+        finally:
+            reader.done()
         self.root: Node = self.tree.root_node
 
     def text(self, node: Node) -> str:

@@ -11,6 +11,8 @@ server imports ``pixapi_mcp.docs.server`` itself.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pixapi_mcp.docs.bundle import (
     DOCS_SCHEME,
     DocsBundle,
@@ -23,8 +25,8 @@ from pixapi_mcp.docs.bundle import (
     page_title,
     split_sections,
 )
+from pixapi_mcp.docs.hits import SearchHit
 from pixapi_mcp.docs.pages import generate_bundle, write_bundle
-from pixapi_mcp.docs.search import SearchHit, SearchIndex
 from pixapi_mcp.docs.sync import (
     CACHE_MAX_AGE_S,
     SyncOutcome,
@@ -34,6 +36,21 @@ from pixapi_mcp.docs.sync import (
     sync_docs,
     sync_docs_command,
 )
+
+if TYPE_CHECKING:
+    from pixapi_mcp.docs.search import SearchIndex
+
+
+def __getattr__(name: str) -> Any:
+    # ``SearchIndex`` loads on first use (PEP 562): the ranking code and lexicon's term tables are
+    # not needed until the first search, and the server's start-up should not pay for them.
+    if name == "SearchIndex":
+        from pixapi_mcp.docs.search import SearchIndex
+
+        globals()[name] = SearchIndex
+        return SearchIndex
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CACHE_MAX_AGE_S",

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pixapi_mcp.docs.bundle import DocsBundle
-from pixapi_mcp.docs.lexicon import tokenize
 
 Task = Literal["generate", "edit", "image-to-video", "polling"]
 TASKS: tuple[Task, ...] = ("generate", "edit", "image-to-video", "polling")
@@ -65,6 +64,8 @@ _TASK_WORDS: tuple[tuple[Task, frozenset[str]], ...] = (
 
 def task_of(description: str) -> Task:
     """The task a free-text description asks for (``generate`` when nothing more specific is named)."""
+    from pixapi_mcp.docs.lexicon import tokenize  # its term tables load on first use, not at start-up
+
     terms = set(tokenize(description))
     for task, words in _TASK_WORDS:
         if terms & words:

@@ -30,23 +30,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from pydantic import BaseModel, Field
-
 from pixapi_mcp import contract
 from pixapi_mcp.docs.bundle import DocsBundle, Section, model_page_name
 from pixapi_mcp.docs.coverage import gaps_in
+from pixapi_mcp.docs.hits import COVERED_THRESHOLD, INLINE_QUERY_CHARS, SearchHit, covered
 from pixapi_mcp.docs.lexicon import SYNONYMS, analyze, tokenize
 
-# A search whose best hit has a lower confidence is "not covered": the best hit is more likely wrong
-# than right. On the question set every question the docs cannot answer scores below it (the
-# highest is about 0.41; bench/search_quality.py prints it).
-COVERED_THRESHOLD = 0.5
+__all__ = ["COVERED_THRESHOLD", "INLINE_QUERY_CHARS", "Features", "SearchHit", "SearchIndex", "covered"]
+
 # The fitted logistic models, bias first, then one weight per feature (see ``Features``):
 # whether the docs answer the question at all, and whether a hit is a right section if they do.
-# Longer queries are searched in a worker thread (the search_docs tool): their cost grows with
-# their length (about 1 ms per 250 characters of unknown terms), a question's is a fraction of a
-# thread hop.
-INLINE_QUERY_CHARS = 256
 _ANSWERABLE_WEIGHTS = (-4.12, -1.21, -5.82, 2.17, 2.52)
 _RIGHT_WEIGHTS = (-7.85, -0.11, 0.76, 6.42)
 
@@ -57,21 +50,6 @@ asks about a known gap of the docs (``coverage.GAPS``) that the best hit never m
 the best hit's coverage; log(1 + the best score). Then the hit's: its coverage (the idf-weighted
 share of the question's own terms the section contains, a synonym counting half), log(1 + score)
 and score / best score."""
-
-
-class SearchHit(BaseModel):
-    """One ranked section: read ``uri`` (or the whole page) for more."""
-
-    page: str = Field(description="Docs page name; the whole page is pixapi://docs/<page>.")
-    heading: str = Field(description="The section heading.")
-    uri: str = Field(description="Resource URI of this section: pixapi://docs/<page>#<anchor>.")
-    score: float = Field(description="Relevance (higher is better); only comparable within one search.")
-    confidence: float = Field(
-        description="Estimated probability (0..1) that this section answers the question; "
-        f"below {COVERED_THRESHOLD} it is probably a guess."
-    )
-    text: str = Field(description="The section's markdown, cut short when the size budget ran out.")
-    truncated: bool = Field(default=False, description="True when text was cut to respect max_chars.")
 
 
 _CODE_INTENT = frozenset(
@@ -327,23 +305,29 @@ class SearchIndex:
         postings = self._postings
         sums: dict[int, float] = {}
         for term, weight in parsed.weights.items():
-            for number, norm in postings.get(term, ()):
-                sums[number] = sums.get(number, 0.0) + weight * idf[term] * norm
+            entries = postings.get(term)
+            if not entries:
+                continue
+            term_weight = weight * idf[term]  # hoisted: the same product, in the same order
+            for number, norm in entries:
+                sums[number] = sums.get(number, 0.0) + term_weight * norm
         raw = [(sums[number], docs[number]) for number in sorted(sums) if sums[number] > 0]
         by_page: dict[str, list[float]] = {}
         for score, doc in raw:
             by_page.setdefault(doc.section.page, []).append(score)
         page_totals = {page: sum(sorted(values, reverse=True)[:3]) for page, values in by_page.items()}
-        scored = [
-            (
-                (score + _PAGE_WEIGHT * max(0.0, page_totals[doc.section.page] - score))
-                * priors.get(doc.section.page, 1.0)
+        weights = parsed.weights
+        scored: list[tuple[float, _Doc]] = []
+        for score, doc in raw:
+            page = doc.section.page
+            value = (
+                (score + _PAGE_WEIGHT * max(0.0, page_totals[page] - score))
+                * priors.get(page, 1.0)
                 * (_PROGRAM_LIFT if parsed.code and doc.section.anchor == "program" else 1.0)
-                * (1.0 + _HEADING_LIFT * _heading_match(parsed, doc)),
-                doc,
             )
-            for score, doc in raw
-        ]
+            if not doc.heading.isdisjoint(weights):  # most sections: no heading lift (x 1.0)
+                value *= 1.0 + _HEADING_LIFT * _heading_match(parsed, doc)
+            scored.append((value, doc))
         scored.sort(key=lambda pair: (-pair[0], pair[1].section.page, pair[1].section.anchor))
         if not scored:
             return
@@ -410,11 +394,6 @@ def _heading_match(query: _Query, doc: _Doc) -> float:
     if doc.heading.isdisjoint(query.weights):  # most sections: nothing to add up
         return 0.0
     return sum(min(1.0, query.weights.get(term, 0.0)) for term in doc.heading) / len(doc.heading)
-
-
-def covered(hits: list[SearchHit]) -> bool:
-    """Whether the bundled docs answer the question: the best hit is confident enough."""
-    return bool(hits) and hits[0].confidence >= COVERED_THRESHOLD
 
 
 def _is_compound(term: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio.to_thread
 from mcp.server import MCPServer
@@ -35,12 +35,14 @@ from pixapi_mcp.codecheck.tool import READ_ONLY_LOCAL
 from pixapi_mcp.config import Settings
 from pixapi_mcp.docs.bundle import DOCS_SCHEME, DocsBundle
 from pixapi_mcp.docs.coverage import where_to_look
-from pixapi_mcp.docs.lexicon import has_han
+from pixapi_mcp.docs.hits import COVERED_THRESHOLD, INLINE_QUERY_CHARS, SearchHit, covered
 from pixapi_mcp.docs.pages import credits_phrase
 from pixapi_mcp.docs.recipes import LANGUAGE_NAMES, TASK_NAMES, choose, task_of
-from pixapi_mcp.docs.search import COVERED_THRESHOLD, INLINE_QUERY_CHARS, SearchHit, SearchIndex, covered
 from pixapi_mcp.docs.sync import cached_doc, docs_cache_dir
 from pixapi_mcp.tool_result import add_tool, call_result, short_text
+
+if TYPE_CHECKING:
+    from pixapi_mcp.docs.search import SearchIndex
 
 MODELS_SCHEME = "pixapi://models/"
 PAGE_TEMPLATE = "pixapi://docs/{page}"
@@ -109,6 +111,10 @@ class DocsService:
 
     @cached_property
     def index(self) -> SearchIndex:
+        # Imported here: the ranking code and lexicon's term tables load on the first search, not
+        # with the server.
+        from pixapi_mcp.docs.search import SearchIndex
+
         return SearchIndex(self.bundle)
 
     def llms_file(self, name: Literal["llms.txt", "llms-full.txt"]) -> str:
@@ -180,6 +186,8 @@ class DocsService:
                 f" (best confidence {confidence:.2f}): the hits are guesses." if hits else "."
             )
             hits = hits[:_NOT_COVERED_HITS]
+            from pixapi_mcp.docs.lexicon import has_han  # loaded with the index by now
+
             hint = where_to_look(self.index.gaps(query), chinese=has_han(query)) + (
                 f" If the question can be put in other words (an endpoint, a field, a model id), search again; "
                 f"{DOCS_SCHEME}llms.txt lists the pages."

@@ -3,6 +3,7 @@ capabilities, endpoints, documented prices), or the catalog alone when the API c
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from mcp_types import CallToolResult
@@ -14,6 +15,11 @@ from pixapi_mcp.tools.registry import READS_API, ToolDef
 from pixapi_mcp.tools.results import ModelOut, ModelsResult
 from pixapi_mcp.tools.state import AppContext, app_state
 
+# How long a fetched model list is reused (seconds): the list changes rarely (new models, not new
+# ones per minute), and without this every list_models call costs a GET. The note says when the
+# list was fetched.
+MODELS_MAX_AGE_S = 60.0
+
 
 async def list_models(ctx: AppContext) -> Annotated[CallToolResult, ModelsResult]:
     state = app_state(ctx)
@@ -21,8 +27,15 @@ async def list_models(ctx: AppContext) -> Annotated[CallToolResult, ModelsResult
     note = "Merged the live GET /v1/models with the bundled catalog."
     source: Literal["live+catalog", "catalog"] = "live+catalog"
     try:
-        listing = await state.client.list_models()
+        listing = await state.client.list_models(max_age_s=MODELS_MAX_AGE_S)
         live = {entry.id: entry for entry in listing.data}
+        fetched = state.client.models_fetched_at
+        if fetched is not None:
+            at = time.strftime("%H:%M:%S UTC", time.gmtime(fetched))
+            note = (
+                f"Merged the live GET /v1/models (fetched at {at}; a list is reused for up to "
+                f"{MODELS_MAX_AGE_S:g} s) with the bundled catalog."
+            )
     except PixapiError as exc:
         source = "catalog"
         note = f"The live model list could not be fetched ({exc.category}): showing the bundled catalog only."

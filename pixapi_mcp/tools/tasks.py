@@ -9,17 +9,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
+from mcp.server.mcpserver import ListRoots, Resolve
 from mcp_types import CallToolResult, ListRootsResult
 
 from pixapi_mcp.client import PixapiError
 from pixapi_mcp.contract import Task, task_path
-from pixapi_mcp.ledger import UNFINISHED, LedgerRow
+from pixapi_mcp.ledger import UNFINISHED, LedgerError, LedgerRow
 from pixapi_mcp.tool_result import call_result, short_text
 from pixapi_mcp.tools.args import LimitArg, OutputDirArg, TaskIdArg, UnfinishedOnlyArg, WaitArg
 from pixapi_mcp.tools.errors import from_api_error, ledger_errors, unknown_task
 from pixapi_mcp.tools.finish import finish, pending
 from pixapi_mcp.tools.images import EDIT_JOB, GENERATE_JOB
-from pixapi_mcp.tools.outputs import CallPlace, OutputKind, Roots, all_files, output_place
+from pixapi_mcp.tools.outputs import CallPlace, OutputKind, all_files, output_place, workspace_roots
 from pixapi_mcp.tools.polling import ProgressReporter, budget, wait_for_task
 from pixapi_mcp.tools.present import resume_call
 from pixapi_mcp.tools.registry import READS_API, READS_LOCAL, ToolDef
@@ -31,12 +32,31 @@ from pixapi_mcp.tools.video import VIDEO_JOB
 _KIND_BY_TOOL: dict[str, OutputKind] = {job.tool: job.kind for job in (GENERATE_JOB, EDIT_JOB, VIDEO_JOB)}
 
 
+async def task_roots(
+    ctx: AppContext, task_id: TaskIdArg, output_dir: OutputDirArg = None
+) -> ListRootsResult | ListRoots | None:
+    """get_task's workspace roots (``workspace_roots``), not asked when they cannot matter: a task
+    whose ledger row already names its folder, with no ``output_dir``, saves there. On the
+    2026-07-28 protocol the question is a round trip of its own (the call's ``InputRequiredResult``
+    and the client's retry) on every get_task, each poll of a running task included; on earlier
+    protocols the answer is kept per connection, so nothing is saved by looking."""
+    roots = await workspace_roots(ctx)
+    if isinstance(roots, ListRoots) and output_dir is None:
+        try:
+            row = await app_state(ctx).ledger.find_task(task_id, visible_owner(caller_of(ctx)))
+        except LedgerError:
+            return roots  # the tool's own read reports the ledger's state
+        if row is not None and row.output_dir:
+            return None
+    return roots
+
+
 async def get_task(
     ctx: AppContext,
     task_id: TaskIdArg,
     wait_s: WaitArg = None,
     output_dir: OutputDirArg = None,
-    roots: Roots = None,
+    roots: Annotated[ListRootsResult | None, Resolve(task_roots)] = None,
 ) -> Annotated[CallToolResult, MediaResult]:
     with ledger_errors():
         return await _get_task(app_state(ctx), ctx, task_id, wait_s, output_dir, roots)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,22 @@ async def test_list_models_updates_known_models_and_keeps_unknown_fields(make: F
     assert_api_headers(sent, None)
     assert h.client.known_models == {"gemini-3-pro-image-preview", "gemini-9-ultra", "flux-1-pro", "veo-4"}
     assert models.data[-1].model_extra == {"tier": "beta"}
+
+
+@pytest.mark.anyio
+async def test_list_models_reuses_a_young_list_only_when_asked(make: Factory) -> None:
+    newer = {**MODELS, "data": [*MODELS["data"], {"id": "veo-4", "category": "video"}]}
+    h = make(ok(MODELS), ok(newer))
+    assert h.client.models_fetched_at is None
+    before = time.time()
+    first = await h.client.list_models(max_age_s=60)
+    fetched = h.client.models_fetched_at
+    assert fetched is not None and before <= fetched <= time.time()
+    assert await h.client.list_models(max_age_s=60) is first  # no request: one minute has not passed
+    assert len(h.recorder.requests) == 1
+    fresh = await h.client.list_models()  # no max_age_s: always a GET
+    assert len(h.recorder.requests) == 2 and "veo-4" in {m.id for m in fresh.data}
+    assert "veo-4" in h.client.known_models
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from mcp.server import MCPServer
 
 from bench.search_quality import HOLDOUT, QUESTIONS, Question, evaluate, load
 from pixapi_mcp.docs import DocsBundle, SearchIndex
-from pixapi_mcp.docs import search as search_module
+from pixapi_mcp.docs import hits as hits_module
 from pixapi_mcp.docs.coverage import PRICING_URL, SUPPORT_EMAIL, ZH_DOCS_URL
 from pixapi_mcp.docs.search import COVERED_THRESHOLD, SearchHit, covered
 from tests.docs import MODES
@@ -122,9 +122,9 @@ async def test_the_threshold_is_what_the_server_applies(
         assert first.structured_content is not None
         confidence = first.structured_content["confidence"]
         assert 0 < confidence < 1
-        monkeypatch.setattr(search_module, "COVERED_THRESHOLD", confidence + 0.001)
+        monkeypatch.setattr(hits_module, "COVERED_THRESHOLD", confidence + 0.001)
         above = await client.call_tool("search_docs", {"query": "what does a 402 mean"})
         assert above.structured_content is not None and above.structured_content["covered"] is False
-        monkeypatch.setattr(search_module, "COVERED_THRESHOLD", confidence)
+        monkeypatch.setattr(hits_module, "COVERED_THRESHOLD", confidence)
         at = await client.call_tool("search_docs", {"query": "what does a 402 mean"})
         assert at.structured_content is not None and at.structured_content["covered"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx2
@@ -37,3 +38,13 @@ async def test_list_models_answers_offline_from_catalog(make_settings: Callable[
             out = structured(await client.call_tool("list_models", {}))
     assert out["source"] == "catalog" and "could not be fetched" in out["note"]
     assert {m["id"] for m in out["data"]} >= {"gemini-2.5-flash-image", "veo", "wan", "gpt-image-2"}
+
+
+async def test_a_fetched_list_is_reused_for_a_minute(make_settings: Callable[..., Settings]) -> None:
+    async with harness(make_settings) as h, h.client() as client:
+        first = structured(await client.call_tool("list_models", {}))
+        second = structured(await client.call_tool("list_models", {}))
+        gets = [r for r in h.sandbox.requests if r.method == "GET" and r.path == "/v1/models"]
+    assert len(gets) == 1  # the second call answered from the list the first fetched
+    assert second["data"] == first["data"] and second["source"] == "live+catalog"
+    assert re.search(r"fetched at \d\d:\d\d:\d\d UTC; a list is reused for up to 60 s", second["note"])

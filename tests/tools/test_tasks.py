@@ -66,3 +66,41 @@ async def test_get_task_never_deletes_a_saved_output_the_user_changed(
         assert len([r for r in h.sandbox.requests if r.path.startswith("/files/")]) == downloads
         rows = structured(await client.call_tool("list_tasks", {}))["tasks"]
         assert rows[0]["paths"] == [str(saved)]
+
+
+async def test_polling_a_placed_task_does_not_ask_the_host_for_roots(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """On 2026-07-28 a roots question is a round trip of its own (input required, then the
+    client's retry). get_task asks it only when the call may choose the folder: not for a task
+    whose ledger row already names it, unless output_dir is given."""
+    from mcp.client import Client
+    from mcp_types import ListRootsResult, Root
+    from pydantic import FileUrl
+
+    from pixapi_mcp.server import build_server
+
+    workspace = tmp_path / "project"
+    workspace.mkdir()
+    asked: list[int] = []
+
+    async def roots(context: object) -> ListRootsResult:
+        asked.append(1)
+        return ListRootsResult(roots=[Root(uri=FileUrl(workspace.as_uri()))])
+
+    async with harness(make_settings, SandboxConfig(video_task_seconds=600.0)) as h:
+        server = build_server(h.settings, h.http, timer=h.timer)
+        async with Client(server, list_roots_callback=roots) as client:  # the 2026-07-28 protocol
+            video = structured(await client.call_tool("create_video", {"prompt": "slow", "wait_s": 0}))
+            assert len(asked) == 1  # the submission chose the folder
+            for _ in range(3):
+                polled = structured(await client.call_tool("get_task", {"task_id": video["id"], "wait_s": 0}))
+                assert polled["status"] in ("submitted", "processing")
+            assert len(asked) == 1
+            other = workspace / "elsewhere"
+            await client.call_tool(
+                "get_task", {"task_id": video["id"], "wait_s": 0, "output_dir": str(other)}
+            )
+            assert len(asked) == 2  # output_dir given: the roots bound where it may be
+            await client.call_tool("get_task", {"task_id": "task_not_real", "wait_s": 0})
+            assert len(asked) == 3  # no row: the call would choose the folder
