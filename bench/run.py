@@ -101,7 +101,7 @@ def _amount(value: float, unit: str) -> str:
         return f"{value:.1f}%"
     if unit == "x":
         return f"{value:.2f}x"
-    return f"{value:g} {unit}"
+    return f"{value:.3g} {unit}"
 
 
 def _figure(row: Row, value: float) -> str:
