@@ -104,8 +104,8 @@ LIST_MODELS = ToolDef(
     title="List models",
     description="""List Pixapi models with aliases, capabilities, endpoints and documented credit prices.
 
-Merges the live GET /v1/models with the bundled catalog; answers from the catalog when the API
-cannot be reached (source says which). Free. Use before choosing a model or to fix an unknown
-model name.""",
+Merges the live GET /v1/models (fetched at most once a minute; note says when) with the bundled
+catalog; answers from the catalog when the API cannot be reached (source says which). Free. Use
+before choosing a model or to fix an unknown model name.""",
     annotations=READS_API,
 )

@@ -251,17 +251,17 @@ GET_TASK = ToolDef(
 Waits up to wait_s (capped by the tool deadline) with progress; returns status/progress,
 next_call (this call again) and poll_after_s while unfinished, or result.data[].path/url (with
 width/height, and duration for videos) when completed. Safe to call repeatedly:
-files are downloaded once. Free (no credits). Works after a server restart for any task in the
-ledger (list_tasks).""",
+files are downloaded once. Free (no credits). Works after a server restart, on any replica, for
+any task in the ledger that is yours (list_tasks); another caller's task is "not found".""",
     annotations=READS_API,
 )
 
 LIST_TASKS = ToolDef(
     list_tasks,
     title="List tasks",
-    description="""List recent paid requests and tasks from the local ledger, newest first.
+    description="""List your recent paid requests and tasks from the ledger, newest first.
 
 Shows status, task id, saved paths and credits, including work from earlier sessions and calls
-that were cut off. Free and local. For unfinished rows, make the row's next_call (get_task).""",
+that were cut off. Free (no API call). For unfinished rows, make the row's next_call (get_task).""",
     annotations=READS_LOCAL,
 )
