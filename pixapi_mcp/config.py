@@ -3,10 +3,16 @@
 ``Settings.from_env(os.environ)`` is called once, in ``cli.main()``; tests pass their own mapping,
 so nothing here reads the process environment on its own and nothing needs monkeypatching.
 The API key is a ``SecretStr``: it never shows in ``repr()``, ``str()``, logs or error text.
+
+Why this module is long: every setting is declared here once, with its variable name, default,
+check and the help text the README's configuration table is generated from (some forty settings
+across the API, files, money, HTTP identity and replicas); split by topic, the one name map and
+the checks that span topics (an issuer needs a public URL) would have to be stitched back.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
@@ -343,6 +349,12 @@ class Settings(BaseModel):
             ("postgresql://", "postgres://")
         ):
             raise ValueError("must be a postgresql:// URL (leave it unset for the SQLite ledger)")
+        # Found, not imported (config stays a leaf that loads nothing): without the driver the
+        # server would otherwise fail with a traceback on its first use of the ledger.
+        if value is not None and importlib.util.find_spec("psycopg") is None:
+            raise ValueError(
+                "names a PostgreSQL ledger, which needs the driver: python -m pip install 'pixapi-mcp[postgres]'"
+            )
         return value
 
     @field_validator("mcp_issuer", "mcp_public_url", "mcp_jwks_url")

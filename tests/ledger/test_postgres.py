@@ -4,6 +4,7 @@ password never shows in logs, errors or settings."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from collections.abc import Iterator
@@ -97,6 +98,19 @@ def test_settings_take_a_postgresql_url_and_never_repeat_it() -> None:
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({"PIXAPI_DATA_DIR": "/tmp/d", "PIXAPI_LEDGER_URL": "mysql://u:pw9@h/db"})
     assert "PIXAPI_LEDGER_URL" in str(refused.value) and "pw9" not in str(refused.value)
+
+
+def test_a_postgresql_url_without_the_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without psycopg installed the server would fail with a traceback at its first ledger use;
+    the setting is refused at start instead, saying what to install, never repeating the URL."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *rest: None if name == "psycopg" else real(name, *rest)
+    )
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"PIXAPI_DATA_DIR": "/tmp/d", "PIXAPI_LEDGER_URL": "postgresql://u:pw9@h/db"})
+    message = str(refused.value)
+    assert "PIXAPI_LEDGER_URL" in message and "pixapi-mcp[postgres]" in message and "pw9" not in message
 
 
 # A password holding every character a URL gives a meaning to (percent-encoded in the URL).
