@@ -22,6 +22,7 @@ from pixapi_mcp import __version__
 from pixapi_mcp.client import AuthenticationError, PixapiError, open_client
 from pixapi_mcp.config import DEFAULT_BASE_URL, KEY_FIX, Settings, setting_variables
 from pixapi_mcp.docs import DocsBundle
+from pixapi_mcp.ledger import LedgerError, LedgerStore
 
 Level = Literal["ok", "warn", "fail"]
 
@@ -209,10 +210,36 @@ def _identity_checks(settings: Settings) -> list[Check]:
             )
         )
     store = ledger_of(settings)
-    backend = "PostgreSQL" if settings.ledger_url else "SQLite"
-    shared = "shared by every replica" if settings.ledger_url else "one machine's file"
-    checks.append(Check("ok", "ledger", f"{backend} at {store.describe()} ({shared})"))
+    if settings.ledger_url:
+        checks.append(anyio.run(_postgres_check, store))
+    else:
+        checks.append(Check("ok", "ledger", f"SQLite at {store.describe()} (one machine's file)"))
     return checks
+
+
+async def _postgres_check(store: LedgerStore) -> Check:
+    """Reach the PostgreSQL ledger and read its schema version, changing nothing."""
+    from pixapi_mcp.ledger.postgres import SCHEMA_VERSION, PostgresLedger
+
+    assert isinstance(store, PostgresLedger)
+    where = f"PostgreSQL at {store.describe()} (shared by every replica)"
+    try:
+        found = await store.probe()
+    except LedgerError as exc:
+        return Check(
+            "fail", "ledger", f"{where}: {exc}", "Check PIXAPI_LEDGER_URL and that the database is up."
+        )
+    if found > SCHEMA_VERSION:
+        return Check(
+            "fail",
+            "ledger",
+            f"{where}: schema version {found}, newer than this release's {SCHEMA_VERSION}",
+            "Upgrade pixapi-mcp on every replica.",
+        )
+    state = "empty: the first server start creates its tables" if found == 0 else f"schema version {found}"
+    if 0 < found < SCHEMA_VERSION:
+        state += f" (the next server start migrates it to {SCHEMA_VERSION})"
+    return Check("ok", "ledger", f"{where}: reachable, {state}")
 
 
 def collect_checks(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:

@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import anyio
 import httpx2
 import pytest
 
 from pixapi_mcp.cli import main
 from pixapi_mcp.config import Settings
 from pixapi_mcp.doctor import _api_checks  # pyright: ignore[reportPrivateUsage]
+from pixapi_mcp.ledger.postgres import SCHEMA_VERSION, PostgresLedger
 from tests.client.recording import BASE, MODELS, ok
+from tests.pg_server import PostgresCluster
 
 PLACEHOLDERS = [
     "<your-pixapi-key>",
@@ -147,12 +150,12 @@ def test_doctor_reports_the_identity_mode_and_the_ledger_backend_without_secrets
     _, text = _doctor(
         tmp_path,
         PIXAPI_MCP_RATE_PER_MINUTE="30",
-        PIXAPI_LEDGER_URL="postgresql://pix:db-password-42@db.example:5432/pixapi",
+        PIXAPI_LEDGER_URL="postgresql://pix:db-password-42@127.0.0.1:1/pixapi",
     )
     assert "HTTP identity: named tokens: 1 in" in text
     assert "rate limit: 30 requests a minute per caller, counted by each process" in text
-    assert "ledger: PostgreSQL at postgresql://pix:***@db.example:5432/pixapi" in text
-    assert "db-password-42" not in text
+    assert "[FAIL] ledger: PostgreSQL at postgresql://pix:***@127.0.0.1:1/pixapi" in text
+    assert "cannot be reached" in text and "db-password-42" not in text
 
     (tmp_path / "data" / "tokens.json").write_text("{damaged")
     code, text = _doctor(tmp_path)
@@ -166,3 +169,27 @@ def test_doctor_reports_the_identity_mode_and_the_ledger_backend_without_secrets
     )
     assert "HTTP identity: OAuth 2.1: tokens of https://id.example for https://mcp.example/mcp" in text
     assert "scopes: pixapi:use" in text
+
+
+def test_doctor_reaches_the_postgresql_ledger_and_reads_its_schema_changing_nothing(
+    tmp_path: Path, postgres: PostgresCluster, pg_url: str
+) -> None:
+    dbname = pg_url.rsplit("/", 1)[1]
+    code, text = _doctor(tmp_path, PIXAPI_LEDGER_URL=pg_url)
+    assert "ledger: PostgreSQL at postgresql://pixapi_test:***@127.0.0.1:" in text
+    assert "reachable, empty: the first server start creates its tables" in text
+    assert postgres.password not in text
+    assert postgres.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", dbname) == "0"
+
+    async def start_once() -> None:  # what a server's start does: create and migrate
+        store = PostgresLedger(pg_url)
+        assert await store.start() is None
+        await store.aclose()
+
+    anyio.run(start_once)
+    _, text = _doctor(tmp_path, PIXAPI_LEDGER_URL=pg_url)
+    assert f"reachable, schema version {SCHEMA_VERSION}" in text
+
+    code, text = _doctor(tmp_path, PIXAPI_LEDGER_URL=pg_url.replace(postgres.password, "not-it"))
+    assert code == 1 and "[FAIL] ledger:" in text and "password authentication failed" in text
+    assert "not-it" not in text and postgres.password not in text

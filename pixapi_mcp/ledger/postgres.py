@@ -239,6 +239,23 @@ class PostgresLedger(StoreAdmin):
             if self._pool is not None:
                 await self._pool.close()
 
+    async def probe(self) -> int:
+        """Connect once and read the schema version, changing nothing (``doctor``): 0 for a database
+        no replica has used yet. Raises ``LedgerError`` (password hidden) when it cannot."""
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self._url, autocommit=True, connect_timeout=max(1, int(self._wait_s))
+            ) as conn:
+                present = await (
+                    await conn.execute("SELECT to_regclass('pixapi_schema') IS NOT NULL")
+                ).fetchone()
+                if present is None or not present[0]:
+                    return 0
+                found = await (await conn.execute("SELECT max(version) FROM pixapi_schema")).fetchone()
+                return int(found[0]) if found is not None and found[0] is not None else 0
+        except psycopg.Error as exc:
+            raise self._error(exc, "reached") from None
+
     def _error(self, exc: BaseException, doing: str) -> LedgerError:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if self._secret:
