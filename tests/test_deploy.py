@@ -13,7 +13,10 @@ here: the Dockerfile is read, not built; the compose file is parsed, not run).
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +103,53 @@ def test_dockerfile_is_non_root_labelled_and_serves_http() -> None:
     # No secret is baked in: the image's ENV names folders only.
     env_block = " ".join(re.findall(r"^ENV[^\n]*(?:\\\n[^\n]*)*", text, re.MULTILINE))
     assert not any(name in env_block for name in SECRETS)
+
+
+@pytest.mark.slow  # pip fetches the build backend from the package registry, as the image build does
+def test_the_dockerfiles_build_stage_makes_a_wheel_that_carries_the_postgresql_driver(tmp_path: Path) -> None:
+    """No container engine runs here, so the build stage's own steps run on their own: exactly the
+    files its COPY lines name, then its `pip wheel` (without dependencies, which need the
+    registry to build the image's layers); the wheel must hold the docs and declare the extra the final stage installs."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    build_stage = text.split("\nFROM ", 2)[1] if text.count("\nFROM ") > 1 else text
+    copies = re.findall(r"^COPY\s+(?!--from)(.+?)\s+\S+$", build_stage, re.MULTILINE)
+    repo = DEPLOY.parent
+    for line in copies:
+        for name in line.split():
+            source = repo / name
+            target = tmp_path / "src" / name
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+    spec = re.search(r"pip wheel [^\n]*?'(\.\[[a-z,]+\])'", build_stage)
+    assert spec, "the build stage builds the package with its extras"
+    installed = re.search(r"pip install [^\n]*'pixapi-mcp(\[[a-z,]+\])'", text)
+    assert installed and "postgres" in installed[1], "the final stage installs the PostgreSQL extra"
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path / "w"),
+            ".",
+        ],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = zipfile.ZipFile(next((tmp_path / "w").glob("pixapi_mcp-*.whl")))
+    names = wheel.namelist()
+    assert "pixapi_mcp/llms/llms.txt" in names and "pixapi_mcp/app/assets/pixapi-app.html" in names
+    metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert re.search(r"^Requires-Dist: psycopg\b.*extra == .postgres.", metadata, re.MULTILINE), metadata[
+        :500
+    ]
+    assert re.search(r"^Requires-Dist: psycopg-pool\b.*extra == .postgres.", metadata, re.MULTILINE)
