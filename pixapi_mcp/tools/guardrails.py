@@ -35,13 +35,13 @@ from mcp.server.mcpserver import AcceptedElicitation, Elicit, ElicitationResult,
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from pixapi_mcp.auth import Caller
+from pixapi_mcp.auth import Caller, current_caller
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate, estimate_request
 from pixapi_mcp.ledger import DEPLOYMENT, BudgetExceeded, Cap, LedgerError, Scope
 from pixapi_mcp.ledger.budget import Period
 from pixapi_mcp.tools.errors import tool_error
-from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call, caller_of
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, asks_mid_call
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ async def _confirm(
         return skip
     if max_credits is not None:
         return skip  # a ceiling below the estimate: check_spend refuses it with the reason
-    if _refused_anyway(state, estimate) or await _over_store_cap(state, estimate, caller_of(ctx)):
+    if _refused_anyway(state, estimate) or await _over_store_cap(state, estimate, current_caller()):
         return SpendDecision("capped", estimate, max_credits)  # asking would waste the person's time
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None

@@ -31,7 +31,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ListRootsResult
 
-from pixapi_mcp.auth import Caller
+from pixapi_mcp.auth import Caller, current_caller
 from pixapi_mcp.client import ContractError, PixapiClient, PixapiError
 from pixapi_mcp.contract import (
     Endpoint,
@@ -69,7 +69,7 @@ from pixapi_mcp.tools.polling import (
     wait_for_task,
 )
 from pixapi_mcp.tools.results import ResultShape
-from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state, caller_of
+from pixapi_mcp.tools.state import AppContext, AppState, Reservation, app_state
 
 PaidRequest = ImageGenerationRequest | ImageEditRequest | VideoGenerationRequest
 RequestT = TypeVar("RequestT", bound=PaidRequest)
@@ -154,7 +154,7 @@ async def _run(
     await settle_reported(state)
     held = check_spend(state, options.confirmation, estimate)
     try:
-        row_id = await _open_row(state, spec.tool, endpoint, request, place, held, caller_of(ctx))
+        row_id = await _open_row(state, spec.tool, endpoint, request, place, held, current_caller())
     except LedgerError as exc:
         state.spend.release(held)
         raise from_ledger_error(exc, "Nothing was sent and nothing was charged.") from None

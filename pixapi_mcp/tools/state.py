@@ -17,7 +17,7 @@ from anyio.abc import TaskGroup
 from mcp.server.mcpserver import Context
 
 from pixapi_mcp import media
-from pixapi_mcp.auth import Caller, current_caller
+from pixapi_mcp.auth import Caller
 from pixapi_mcp.client import PixapiClient, UrlGuard
 from pixapi_mcp.config import Settings
 from pixapi_mcp.contract import CreditEstimate
@@ -238,13 +238,6 @@ AppContext = Context[AppState, Any]
 
 def app_state(ctx: AppContext) -> AppState:
     return ctx.request_context.lifespan_context
-
-
-def caller_of(ctx: AppContext) -> Caller:
-    """Who is calling: the owner of the rows this call writes, whose budgets (and team's) it
-    counts against. The HTTP front sets it per request (``auth``); stdio is the local caller."""
-    del ctx  # the caller travels in the request's context, not in the MCP context
-    return current_caller()
 
 
 def visible_owner(caller: Caller) -> str | None:

@@ -12,6 +12,7 @@ from typing import Annotated
 from mcp.server.mcpserver import ListRoots, Resolve
 from mcp_types import CallToolResult, ListRootsResult
 
+from pixapi_mcp.auth import current_caller
 from pixapi_mcp.client import PixapiError
 from pixapi_mcp.contract import Task, task_path
 from pixapi_mcp.ledger import UNFINISHED, LedgerError, LedgerRow
@@ -25,7 +26,7 @@ from pixapi_mcp.tools.polling import ProgressReporter, budget, wait_for_task
 from pixapi_mcp.tools.present import resume_call
 from pixapi_mcp.tools.registry import READS_API, READS_LOCAL, ToolDef
 from pixapi_mcp.tools.results import MediaResult, TaskRow, TasksResult
-from pixapi_mcp.tools.state import AppContext, AppState, app_state, caller_of, visible_owner
+from pixapi_mcp.tools.state import AppContext, AppState, app_state, visible_owner
 from pixapi_mcp.tools.video import VIDEO_JOB
 
 # The kind of output each paid tool makes, for resuming its work from the ledger.
@@ -43,7 +44,7 @@ async def task_roots(
     roots = await workspace_roots(ctx)
     if isinstance(roots, ListRoots) and output_dir is None:
         try:
-            row = await app_state(ctx).ledger.find_task(task_id, visible_owner(caller_of(ctx)))
+            row = await app_state(ctx).ledger.find_task(task_id, visible_owner(current_caller()))
         except LedgerError:
             return roots  # the tool's own read reports the ledger's state
         if row is not None and row.output_dir:
@@ -71,7 +72,7 @@ async def _get_task(
     roots: ListRootsResult | None,
 ) -> CallToolResult:
     started = state.timer.now()
-    owner = visible_owner(caller_of(ctx))
+    owner = visible_owner(current_caller())
     row = await state.ledger.find_task(task_id, owner)
     if row is None and owner is not None:
         # Adopting an id the ledger lacks would show anyone work done with the shared Pixapi key
@@ -153,7 +154,7 @@ async def list_tasks(
     state = app_state(ctx)
     with ledger_errors():
         rows = await state.ledger.recent(
-            limit, UNFINISHED if unfinished_only else None, visible_owner(caller_of(ctx))
+            limit, UNFINISHED if unfinished_only else None, visible_owner(current_caller())
         )
     tasks = [_task_row(state, row) for row in rows]
     unfinished = sum(1 for t in tasks if t.status in UNFINISHED)
